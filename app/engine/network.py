@@ -191,6 +191,8 @@ class Network:
     def _fill(self, view: Array, given: object, loc: str, layer: int, form: str) -> None:
         try:
             arr = np.asarray(given, dtype=np.float64)
+        except OverflowError:  # an integer beyond float64's range
+            raise SpecError(loc, f"layer {layer}: values must be finite numbers") from None
         except (TypeError, ValueError):
             raise SpecError(loc, f"layer {layer}: not a rectangular array of numbers") from None
         if arr.shape != view.shape:
@@ -203,14 +205,19 @@ class Network:
         view[...] = arr
 
     def copy(self) -> Network:
-        return Network(self.layers, self.activation_names, self.loss_name, self.bias, self.params)
+        """An independent network: its params are a copy, not a view of these."""
+        return Network(
+            self.layers, self.activation_names, self.loss_name, self.bias, self.params.copy()
+        )
 
     # --- the two passes -------------------------------------------------------------------
 
     def check_input(self, x: Array, loc: str = "x") -> Array:
-        x = np.asarray(x, dtype=np.float64)
+        x = _as_matrix(x, loc)
         if x.ndim != 2 or x.shape[1] != self.layers[0]:
             raise SpecError(loc, f"expected B × {self.layers[0]} (n_0 = {self.layers[0]})")
+        if not np.all(np.isfinite(x)):
+            raise SpecError(loc, "values must be finite numbers")
         return x
 
     def forward(self, x: Array) -> Forward:
@@ -269,7 +276,7 @@ class Network:
         return float(self.loss.per_sample(fwd.zs[-1], fwd.output, y, self.sigmas[-1]).mean())
 
     def check_targets(self, y: Array, loc: str = "y") -> Array:
-        y = np.asarray(y, dtype=np.float64)
+        y = _as_matrix(y, loc)
         if y.ndim != 2 or y.shape[1] != self.layers[-1]:
             raise SpecError(loc, f"expected B × {self.layers[-1]} (n_L = {self.layers[-1]})")
         if not np.all(np.isfinite(y)):
@@ -286,3 +293,11 @@ class Network:
             if index < end:
                 return "b", l, index - b_start, 0
         raise IndexError(index)
+
+
+def _as_matrix(values: object, loc: str) -> Array:
+    """``values`` as a float64 array, or a SpecError naming ``loc`` (ragged, not numbers)."""
+    try:
+        return np.asarray(values, dtype=np.float64)
+    except (TypeError, ValueError, OverflowError):
+        raise SpecError(loc, "expected a rectangular B × n array of finite numbers") from None

@@ -89,6 +89,10 @@ def sum_over_paths(
     """∂C/∂W^layer[row, column] for one sample (x, y: 1 × n), path by path and by δ."""
     widths = net.layers
     L = len(widths) - 1
+    x, y = net.check_input(x), net.check_targets(y)
+    for loc, rows in (("x", x.shape[0]), ("y", y.shape[0])):
+        if rows != 1:  # with B > 1 the trace's grad_weights is a batch mean, not this sample's
+            raise SpecError(loc, f"the path sum is for one sample: expected 1 row, got {rows}")
     if not 1 <= layer <= L:
         raise SpecError("layer", f"must be between 1 and {L}, got {layer}")
     if not (0 <= row < widths[layer] and 0 <= column < widths[layer - 1]):

@@ -141,7 +141,7 @@ def accuracy(output: Array, y: Array) -> float:
 
 def gradient_norms(trace: Trace) -> tuple[list[float], list[float]]:
     scale = 1.0 / np.sqrt(trace.x.shape[0])
-    deltas = [float(np.linalg.norm(layer.delta)) * scale for layer in trace.layers]
+    deltas = [float(np.linalg.norm(layer.delta) * scale) for layer in trace.layers]
     grads = [float(np.linalg.norm(layer.grad_weights)) for layer in trace.layers]
     return deltas, grads
 

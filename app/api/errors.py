@@ -1,0 +1,85 @@
+"""Every error answers with a ``detail`` sentence that names the field, and never a 500 body
+with a traceback. ``errors`` lists each problem with its ``loc`` path."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import Response
+
+from app.api.serialize import NonFiniteError, json_response
+from app.engine.errors import SpecError
+from app.sessions.store import NotFound, StoreFull
+
+log = logging.getLogger("backprop_explorer")
+
+
+def _loc_text(loc: Sequence[Any]) -> str:
+    text = ""
+    for part in loc:
+        if isinstance(part, int):
+            text += f"[{part}]"
+        else:
+            text += f".{part}" if text else str(part)
+    return text
+
+
+def _error(status: int, detail: str, errors: list[dict[str, Any]] | None = None) -> Response:
+    return json_response({"detail": detail, "errors": errors or []}, status)
+
+
+async def validation_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, RequestValidationError)
+    errors = []
+    for err in exc.errors():
+        loc = [p for p in err.get("loc", ()) if p != "body"]
+        # Union members (e.g. a built-in vs custom dataset) add their class name to loc.
+        loc = [p for p in loc if not (isinstance(p, str) and p[:1].isupper())]
+        errors.append({"loc": loc, "msg": err.get("msg", "invalid"), "type": err.get("type")})
+    first = errors[0] if errors else {"loc": [], "msg": "invalid request"}
+    where = _loc_text(first["loc"]) or "body"
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return _error(422, f"{where}: {first['msg']}{more}", errors)
+
+
+async def spec_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, SpecError)
+    return _error(422, str(exc), [{"loc": exc.loc.split("."), "msg": exc.message}])
+
+
+async def not_found(request: Request, exc: Exception) -> Response:
+    return _error(404, str(exc))
+
+
+async def store_full(request: Request, exc: Exception) -> Response:
+    return _error(503, str(exc))
+
+
+async def non_finite(request: Request, exc: Exception) -> Response:
+    return _error(422, str(exc))
+
+
+async def http_error(request: Request, exc: Exception) -> Response:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else "error"
+    return _error(exc.status_code, detail)
+
+
+async def unexpected(request: Request, exc: Exception) -> Response:
+    log.exception("unexpected error on %s %s", request.method, request.url.path)
+    return _error(500, "internal error; the server log has the details")
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(SpecError, spec_error)
+    app.add_exception_handler(NotFound, not_found)
+    app.add_exception_handler(StoreFull, store_full)
+    app.add_exception_handler(NonFiniteError, non_finite)
+    app.add_exception_handler(StarletteHTTPException, http_error)
+    app.add_exception_handler(Exception, unexpected)

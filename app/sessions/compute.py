@@ -1,0 +1,337 @@
+"""What the API computes on a session, as plain dicts of numpy arrays.
+
+Each function takes a Session (and validated request values), calls the
+engine, and returns the answer's shape; ``app.api.serialize`` turns it into
+JSON bytes without a detour through Python lists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+import numpy as np
+
+from app.api import schemas
+from app.engine.activations import Array, IndexArray
+from app.engine.datasets import BOUND
+from app.engine.errors import SpecError
+from app.engine.gradcheck import gradient_check
+from app.engine.network import Network, Trace
+from app.engine.paths import cost_by_depth, sum_over_paths
+from app.engine.training import Metrics, evaluate, train_step
+from app.sessions.session import Session
+from app.sessions.store import DENSE_SNAPSHOTS
+from app.settings import Limits
+
+Json = dict[str, Any]
+
+
+# --- views of a session --------------------------------------------------------------------
+
+
+def network_view(net: Network, params: Array | None = None) -> Json:
+    weights, biases = net.views(net.params if params is None else params)
+    return {
+        "layers": net.layers,
+        "activations": net.activation_names,
+        "loss": net.loss_name,
+        "bias": net.bias,
+        "weights": weights,
+        "biases": biases,
+    }
+
+
+def session_view(s: Session) -> Json:
+    d = s.data
+    y, test_y = s.inputs("train")[1], s.inputs("test")[1]
+    return {
+        "id": s.id,
+        "step": s.step,
+        "created_at": s.created_at,
+        "updated_at": s.updated_at,
+        "network": {**network_view(s.network), "init": s.init, "seed": s.seed,
+                    "features": s.features},
+        "dataset": {
+            "name": d.name, "kind": d.kind, "input_dim": d.input_dim,
+            "n_train": len(d.x), "n_test": len(d.test_x), "source": d.source,
+            "domain": domain(s), "x": d.x, "y": y, "test_x": d.test_x, "test_y": test_y,
+            "labels": d.y if d.classification else None,
+            "test_labels": d.test_y if d.classification else None,
+        },
+        "training": s.training.model_dump(),
+        "metrics": asdict(s.metrics) if s.metrics else None,
+    }  # fmt: skip
+
+
+def trace_view(trace: Trace) -> Json:
+    return {
+        "loss": trace.loss,
+        "sample_losses": trace.sample_losses,
+        "x": trace.x,
+        "layers": [
+            {"z": t.z, "a": t.a, "delta": t.delta, "grad_weights": t.grad_weights,
+             "grad_biases": t.grad_biases}
+            for t in trace.layers
+        ],
+    }  # fmt: skip
+
+
+def domain(s: Session) -> list[list[float]]:
+    """The input box drawn and gridded: the built-ins' square, or the data's range padded."""
+    if s.data.source is not None:
+        return [[-BOUND, BOUND]] * s.data.input_dim
+    pts = np.vstack([s.data.x, s.data.test_x])
+    lo, hi = pts.min(axis=0), pts.max(axis=0)
+    pad = np.maximum((hi - lo) * 0.1, 0.5)
+    return [[float(a), float(b)] for a, b in zip(lo - pad, hi + pad, strict=True)]
+
+
+# --- choosing samples ----------------------------------------------------------------------
+
+
+def select(
+    s: Session, sel: schemas.SampleSelection, need_targets: bool, limits: Limits
+) -> tuple[Array, Array, Array | None, list[int] | None]:
+    """(raw x, network input x, targets or None, indices or None) for a selection."""
+    if sel.x is not None:
+        if sel.indices is not None:
+            raise SpecError("indices", "give either indices or x, not both")
+        x_raw = np.asarray(sel.x, dtype=np.float64)
+        _check_batch(len(x_raw), "x", limits)
+        x = s.transform(x_raw, "x")
+        if sel.y is None:
+            if need_targets:
+                raise SpecError("y", "targets are needed with explicit x")
+            return x_raw, x, None, None
+        y = s.targets_for(np.asarray(sel.y, dtype=np.float64), "y")
+        if len(y) != len(x):
+            raise SpecError("y", f"has {len(y)} rows but x has {len(x)}")
+        return x_raw, x, y, None
+    if sel.y is not None:
+        raise SpecError("y", "targets go with explicit x; for dataset rows give indices")
+    indices = sel.indices if sel.indices is not None else [0]
+    _check_batch(len(indices), "indices", limits)
+    x_all, y_all = s.inputs(sel.split)
+    raw_all = s.data.x if sel.split == "train" else s.data.test_x
+    for i, index in enumerate(indices):
+        if index >= len(x_all):
+            raise SpecError(
+                f"indices[{i}]",
+                f"{index} is out of range: the {sel.split} set has {len(x_all)} points",
+            )
+    idx = np.asarray(indices, dtype=np.intp)
+    return raw_all[idx], x_all[idx], y_all[idx], list(indices)
+
+
+def _check_batch(n: int, loc: str, limits: Limits) -> None:
+    if n < 1:
+        raise SpecError(loc, "select at least one sample")
+    if n > limits.max_batch:
+        raise SpecError(loc, f"{n} samples is more than the limit of {limits.max_batch}")
+
+
+def next_batch_indices(s: Session, peek: bool) -> IndexArray:
+    n = len(s.inputs("train")[0])
+    if n == 0:
+        raise SpecError("dataset.x", "the training set is empty")
+    batcher = s.batcher
+    if peek:
+        batcher = type(batcher)(batcher.seed, batcher.epoch, batcher.cursor)
+    return batcher.next_indices(n, s.training.batch_size)
+
+
+# --- forward, backward, step ---------------------------------------------------------------
+
+
+def forward(s: Session, sel: schemas.SampleSelection, limits: Limits) -> Json:
+    x_raw, x, _, indices = select(s, sel, need_targets=False, limits=limits)
+    fwd = s.network.forward(x)
+    return {
+        "indices": indices, "x_raw": x_raw, "x": x, "output": fwd.output,
+        "layers": [{"z": z, "a": a} for z, a in zip(fwd.zs, fwd.activations, strict=True)],
+    }  # fmt: skip
+
+
+def backward(s: Session, sel: schemas.SampleSelection, limits: Limits) -> Json:
+    if sel.indices is None and sel.x is None:
+        idx = next_batch_indices(s, peek=True)
+        x_all, y_all = s.inputs("train")
+        x_raw, x, y, indices = s.data.x[idx], x_all[idx], y_all[idx], idx.tolist()
+    else:
+        x_raw, x, y_opt, indices = select(s, sel, need_targets=True, limits=limits)
+        assert y_opt is not None
+        y = y_opt
+    return {**trace_view(s.network.backward(x, y)), "indices": indices, "x_raw": x_raw}
+
+
+def diverged_message(s: Session, step: int) -> str:
+    return (
+        f"training diverged at step {step}: the update would make parameters or the loss "
+        f"non-finite, so it was not applied; try a smaller learning rate than "
+        f"{s.training.learning_rate:g}"
+    )
+
+
+def run_steps(
+    s: Session, n: int, with_trace: bool
+) -> tuple[Json, list[Metrics], list[tuple[int, Array]]]:
+    """N minibatch updates; returns (answer, new metrics, snapshots to store)."""
+    x_all, y_all = s.inputs("train")
+    if len(x_all) == 0:
+        raise SpecError("dataset.x", "the training set is empty")
+    test = s.inputs("test")
+    net, opt, reg = s.network, s.optimizer(), s.regularization()
+    classification = s.data.classification
+    history: list[Metrics] = []
+    snapshots: list[tuple[int, Array]] = []
+    message = None
+    last: Json = {}
+    for i in range(n):
+        position = (s.batcher.epoch, s.batcher.cursor)
+        before = net.params.copy()
+        idx = s.batcher.next_indices(len(x_all), s.training.batch_size)
+        result, new_state = train_step(net, opt, s.opt_state, x_all[idx], y_all[idx], reg)
+        metrics = evaluate(net, s.step + 1, result.trace, (x_all, y_all), test, classification)
+        if not result.applied or not _finite_metrics(metrics):
+            net.params[:] = before
+            s.batcher.epoch, s.batcher.cursor = position
+            message = diverged_message(s, s.step + 1)
+            break
+        s.opt_state = new_state
+        s.step += 1
+        s.metrics = metrics
+        history.append(metrics)
+        if s.step <= DENSE_SNAPSHOTS or i == n - 1:
+            snapshots.append((s.step, net.params.copy()))
+        if n == 1:
+            dw, db = net.views(result.delta)
+            last = {"indices": idx, "update": {"weights": dw, "biases": db}}
+            if with_trace:
+                last["trace"] = trace_view(result.trace)
+    answer: Json = {
+        "step": s.step,
+        "applied_steps": len(history),
+        "diverged": message is not None,
+        "message": message,
+        "metrics": asdict(s.metrics) if s.metrics else None,
+        "network": network_view(net),
+    }
+    if n == 1:
+        answer.update(last)
+    else:
+        answer["history"] = metrics_columns([asdict(m) for m in history])
+    return answer, history, snapshots
+
+
+def _finite_metrics(m: Metrics) -> bool:
+    values = [m.train_loss, m.test_loss, *m.delta_norms, *m.grad_norms]
+    return all(v is None or np.isfinite(v) for v in values)
+
+
+def metrics_columns(rows: list[Json]) -> Json:
+    keys = ("step", "train_loss", "test_loss", "train_accuracy", "test_accuracy",
+            "delta_norms", "grad_norms")  # fmt: skip
+    return {key: [row[key] for row in rows] for key in keys}
+
+
+# --- pictures and checks -------------------------------------------------------------------
+
+
+def boundary(s: Session, resolution: int, neurons: bool) -> Json:
+    """Output (and each neuron) over a grid of the input domain."""
+    box = domain(s)
+    if s.data.input_dim == 2:
+        xs = np.linspace(box[0][0], box[0][1], resolution)
+        ys = np.linspace(box[1][1], box[1][0], resolution)  # top row is the largest x₂
+        gx, gy = np.meshgrid(xs, ys)
+        grid = np.column_stack([gx.ravel(), gy.ravel()])
+    elif s.data.input_dim == 1:
+        grid = np.linspace(box[0][0], box[0][1], resolution)[:, None]
+    else:
+        raise SpecError("dataset.x", "a boundary needs 1-D or 2-D inputs")
+    x = s.transform(grid, "grid")
+    fwd = s.network.forward(x)
+    out = fwd.output
+    output = (
+        out[:, 1]
+        if out.shape[1] == 2 and s.network.activation_names[-1] == "softmax"
+        else out[:, 0]
+    )
+    answer: Json = {"dims": s.data.input_dim, "resolution": resolution, "domain": box,
+                    "output": np.ascontiguousarray(output)}  # fmt: skip
+    if neurons:
+        answer["inputs"] = np.ascontiguousarray(x.T)
+        answer["neurons"] = [np.ascontiguousarray(a.T) for a in fwd.activations]
+    return answer
+
+
+def gradcheck(s: Session, req: schemas.GradcheckRequest, limits: Limits) -> Json:
+    if s.network.n_params > limits.max_gradcheck_params:
+        raise SpecError(
+            "network",
+            f"{s.network.n_params} parameters is more than the gradient-check limit of "
+            f"{limits.max_gradcheck_params}; use a smaller network",
+        )
+    L = len(s.network.layers) - 1
+    if req.drop_derivative_layer is not None and req.drop_derivative_layer > L:
+        raise SpecError("drop_derivative_layer", f"must be a layer between 1 and {L}")
+    _, x, y, indices = select(s, req, need_targets=True, limits=limits)
+    assert y is not None
+    check = gradient_check(s.network, x, y, drop_derivative_layer=req.drop_derivative_layer)
+    return {
+        "indices": indices,
+        "passed": check.passed,
+        "max_relative_error": check.max_relative_error,
+        "step": check.step,
+        "threshold": check.threshold,
+        "drop_derivative_layer": req.drop_derivative_layer,
+        "layers": [asdict(layer) for layer in check.layers],
+    }
+
+
+def paths(s: Session, req: schemas.PathsRequest, limits: Limits) -> Json:
+    sel = schemas.SampleSelection(indices=[req.index], split=req.split, x=None, y=None)
+    _, x, y, _ = select(s, sel, need_targets=True, limits=limits)
+    assert y is not None
+    result = sum_over_paths(
+        s.network, x, y, req.layer, req.row, req.column, max_paths=limits.max_paths
+    )
+    widths = s.network.layers
+    hidden = max(widths[1:-1], default=widths[-1])
+    return {
+        **asdict(result),
+        "index": req.index,
+        "cost_by_depth": cost_by_depth(hidden, widths[0], widths[-1], max_depth=12),
+    }
+
+
+def export(s: Session, metric_rows: list[Json], snapshots: list[tuple[int, Array]]) -> Json:
+    """A create request that reproduces the session exactly."""
+    net = s.network
+    initial = network_view(net, s.initial_params) if s.initial_params is not None else None
+    d = s.data
+    return {
+        "network": {**network_view(net), "init": s.init, "seed": s.seed, "features": s.features},
+        "dataset": {"x": d.x, "y": d.y,
+                    "test_x": d.test_x if len(d.test_x) else None,
+                    "test_y": d.test_y if len(d.test_y) else None,
+                    "name": d.name, "source": d.source},
+        "training": s.training.model_dump(),
+        "state": {
+            "step": s.step,
+            "optimizer_state": s.opt_state,
+            "batch_epoch": s.batcher.epoch,
+            "batch_cursor": s.batcher.cursor,
+            "initial_weights": initial["weights"] if initial else None,
+            "initial_biases": initial["biases"] if initial else None,
+        },
+        "history": {
+            "metrics": metrics_columns(metric_rows),
+            "snapshots": [
+                {"step": step, **{k: v for k, v in network_view(net, p).items()
+                                  if k in ("weights", "biases")}}
+                for step, p in snapshots
+            ],
+        },
+    }  # fmt: skip

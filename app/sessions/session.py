@@ -1,0 +1,202 @@
+"""A stored training session: network, data, settings and where the run is.
+
+This is the domain object the routers work on. It knows nothing of HTTP or
+SQL: it is built from a validated create request, changed by the operations
+the API offers, and turned into a plain record for the store and back.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from app.api import schemas
+from app.engine.activations import Array
+from app.engine.datasets import REGRESSION, Dataset, custom_dataset, labels_to_targets, make_dataset
+from app.engine.errors import SpecError
+from app.engine.features import apply_features
+from app.engine.initializers import initialize
+from app.engine.network import Network
+from app.engine.optimizers import Optimizer, State, make_optimizer
+from app.engine.training import Batcher, Metrics, Regularization
+
+
+@dataclass
+class Data:
+    """Raw points (before features) with labels or targets, and where they came from."""
+
+    name: str
+    kind: str
+    x: Array
+    y: Array
+    test_x: Array
+    test_y: Array
+    source: dict[str, Any] | None = None  # the built-in's parameters, if any
+
+    @classmethod
+    def from_request(cls, spec: schemas.BuiltinDataset | schemas.CustomDataset) -> Data:
+        if isinstance(spec, schemas.BuiltinDataset):
+            ds = make_dataset(spec.name, spec.n_samples, spec.noise, spec.test_fraction, spec.seed)
+            return cls._from(ds, spec.name, spec.model_dump())
+        ds = custom_dataset(spec.x, spec.y, spec.test_x, spec.test_y)
+        source = spec.source.model_dump() if spec.source else None
+        return cls._from(ds, spec.name or (spec.source.name if spec.source else "custom"), source)
+
+    @classmethod
+    def _from(cls, ds: Dataset, name: str, source: dict[str, Any] | None) -> Data:
+        return cls(
+            name, ds.kind, np.array(ds.x), np.array(ds.y), np.array(ds.test_x),
+            np.array(ds.test_y), source,
+        )  # fmt: skip
+
+    @property
+    def input_dim(self) -> int:
+        return int(self.x.shape[1])
+
+    @property
+    def classification(self) -> bool:
+        return self.kind != REGRESSION
+
+
+@dataclass
+class Session:
+    id: str
+    network: Network
+    init: str | None
+    seed: int
+    features: list[str] | None
+    data: Data
+    training: schemas.TrainingSettings
+    step: int = 0
+    opt_state: State = field(default_factory=dict)
+    batcher: Batcher = field(default_factory=Batcher)
+    initial_params: Array | None = None  # for reset when weights were given explicitly
+    metrics: Metrics | None = None
+    created_at: float = field(default_factory=time.time)
+    updated_at: float = field(default_factory=time.time)
+    version: int = 0
+    _inputs: dict[str, tuple[Array, Array]] = field(default_factory=dict, repr=False)
+
+    # --- building --------------------------------------------------------------------------
+
+    @classmethod
+    def create(cls, session_id: str, req: schemas.CreateSession) -> Session:
+        spec = req.network
+        data = Data.from_request(req.dataset)
+        if spec.weights is not None:
+            net = Network.from_arrays(
+                spec.layers, spec.activations, spec.loss, spec.weights, spec.biases, spec.bias
+            )
+        else:
+            if spec.biases is not None:
+                raise SpecError("network.biases", "give biases together with weights")
+            if spec.init is None:
+                raise SpecError("network.init", "required when weights are not given")
+            net = Network(spec.layers, spec.activations, spec.loss, spec.bias)
+            initialize(net, spec.init, spec.seed)
+        session = cls(
+            session_id,
+            net,
+            # With explicit weights, reset restores them, unless this is an import (state
+            # given), which keeps the original session's initialiser.
+            spec.init if spec.weights is None or req.state is not None else None,
+            spec.seed,
+            list(spec.features) if spec.features is not None else None,
+            data,
+            req.training,
+            batcher=Batcher(seed=spec.seed),
+        )
+        session.initial_params = net.params.copy()
+        if req.state is not None:
+            session._restore(req.state)
+        session.inputs("train")  # validates features, widths and targets now, not mid-step
+        session.inputs("test")
+        return session
+
+    def _restore(self, state: schemas.SessionState) -> None:
+        self.step = state.step
+        self.batcher = Batcher(self.seed, state.batch_epoch, state.batch_cursor)
+        self.opt_state = {
+            k: np.asarray(v, dtype=np.float64) for k, v in state.optimizer_state.items()
+        }
+        for key, value in self.opt_state.items():
+            if key != "t" and value.shape != self.network.params.shape:
+                raise SpecError(
+                    f"state.optimizer_state.{key}", "length must equal the parameter count"
+                )
+        if state.initial_weights is not None:
+            initial = Network.from_arrays(
+                self.network.layers, self.network.activation_names, self.network.loss_name,
+                state.initial_weights, state.initial_biases, self.network.bias,
+            )  # fmt: skip
+            self.initial_params = initial.params.copy()
+
+    # --- derived data ----------------------------------------------------------------------
+
+    def inputs(self, split: str) -> tuple[Array, Array]:
+        """(network inputs a^0 after features, targets) of a split; cached until data changes."""
+        if split not in self._inputs:
+            d = self.data
+            x_raw, y_raw = (d.x, d.y) if split == "train" else (d.test_x, d.test_y)
+            x = self.transform(x_raw, f"dataset.{'x' if split == 'train' else 'test_x'}")
+            y = labels_to_targets(y_raw, self.network.layers[-1], d.kind)
+            y = self.network.check_targets(y, f"dataset.{'y' if split == 'train' else 'test_y'}")
+            self._inputs[split] = (x, y)
+        return self._inputs[split]
+
+    def transform(self, x_raw: Array, loc: str = "x") -> Array:
+        """Raw inputs → the network's input a^0 (features applied), shape-checked."""
+        x_raw = np.asarray(x_raw, dtype=np.float64)
+        if x_raw.ndim != 2 or x_raw.shape[1] != self.data.input_dim:
+            raise SpecError(loc, f"expected rows of {self.data.input_dim} raw input values")
+        x = (
+            x_raw
+            if self.features is None
+            else apply_features(x_raw, self.features, loc="network.features")
+        )
+        n0 = self.network.layers[0]
+        if x.shape[1] != n0:
+            what = (
+                f"{len(self.features)} features" if self.features else f"{x.shape[1]} input columns"
+            )
+            raise SpecError("network.layers[0]", f"is {n0}, but the data gives {what}")
+        return x
+
+    def data_changed(self) -> None:
+        self._inputs.clear()
+
+    def targets_for(self, y: Array, loc: str = "y") -> Array:
+        y = labels_to_targets(
+            np.asarray(y, dtype=np.float64), self.network.layers[-1], self.data.kind
+        )
+        return self.network.check_targets(y, loc)
+
+    # --- training --------------------------------------------------------------------------
+
+    def optimizer(self) -> Optimizer:
+        t = self.training
+        options: dict[str, float] = {}
+        if t.optimizer == "momentum":
+            options = {"beta": t.momentum}
+        elif t.optimizer == "adam":
+            options = {"beta1": t.beta1, "beta2": t.beta2, "epsilon": t.epsilon}
+        return make_optimizer(t.optimizer, t.learning_rate, **options)
+
+    def regularization(self) -> Regularization:
+        return Regularization(self.training.regularization, self.training.regularization_rate)
+
+    def reset(self) -> None:
+        if self.init is not None:
+            initialize(self.network, self.init, self.seed)
+        elif self.initial_params is not None:
+            self.network.params[:] = self.initial_params
+        self.step = 0
+        self.opt_state = {}
+        self.batcher = Batcher(seed=self.seed)
+        self.metrics = None
+
+    def touch(self) -> None:
+        self.updated_at = time.time()

@@ -1,0 +1,54 @@
+"""Settings from environment variables, read once when the app is created."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+PREFIX = "BACKPROP_EXPLORER_"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Sizes the server accepts; each is ``BACKPROP_EXPLORER_<NAME>`` in the environment."""
+
+    max_layers: int = 10  # non-input layers L
+    max_width: int = 64  # neurons in any layer
+    max_samples: int = 2000  # points in a dataset (train + test)
+    max_batch: int = 2000  # samples in one trace or minibatch
+    max_steps: int = 10000  # updates in one step call
+    max_grid: int = 128  # decision-boundary resolution per axis
+    max_body_bytes: int = 2_000_000
+    max_sessions: int = 5000
+    max_paths: int = 200_000  # chain-rule paths summed by /paths
+    max_gradcheck_params: int = 4000  # parameters numerically differentiated per call
+    max_snapshots: int = 200  # stored weight snapshots per session
+
+
+@dataclass(frozen=True)
+class Settings:
+    db_path: Path = Path("data/backprop-explorer.sqlite3")
+    store_url: str = ""  # "" → SQLite at db_path; "redis://…" → Redis
+    idle_seconds: float = 7 * 24 * 3600.0  # sessions untouched this long may be removed
+    cors_origins: tuple[str, ...] = ()
+    limits: Limits = field(default_factory=Limits)
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> Settings:
+        env = dict(os.environ if env is None else env)
+        limits = Limits(
+            **{
+                f.name: int(env[PREFIX + f.name.upper()])
+                for f in fields(Limits)
+                if PREFIX + f.name.upper() in env
+            }
+        )
+        origins = env.get(PREFIX + "CORS_ORIGINS", "")
+        return cls(
+            db_path=Path(env.get(PREFIX + "DB", str(cls.db_path))),
+            store_url=env.get(PREFIX + "STORE", ""),
+            idle_seconds=float(env.get(PREFIX + "IDLE_SECONDS", cls.idle_seconds)),
+            cors_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
+            limits=limits,
+        )
