@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
+import numpy as np
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
@@ -40,8 +41,15 @@ async def editing(st: SqliteStore, session_id: str) -> AsyncIterator[Session]:
             raise
 
 
+def _quietly(fn: Callable[..., T], *args: Any) -> T:
+    # Overflow is expected when training diverges; results are checked for finiteness
+    # instead (steps refused, answers refused by the serialiser), so numpy need not warn.
+    with np.errstate(all="ignore"):
+        return fn(*args)
+
+
 async def run(heavy: bool, fn: Callable[..., T], *args: Any) -> T:
     """Small work inline (a thread hop costs more than it), heavy work off the event loop."""
     if heavy:
-        return await run_in_threadpool(fn, *args)
-    return fn(*args)
+        return await run_in_threadpool(_quietly, fn, *args)
+    return _quietly(fn, *args)

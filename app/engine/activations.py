@@ -53,9 +53,11 @@ class Activation(ABC):
 
 class Sigmoid(Activation):
     def value(self, z: Array) -> Array:
-        # Two branches so neither exp overflows: sigmoid(±1000) is exactly 1 or 0, no warning.
-        e = np.exp(-np.abs(z))
-        return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+        # e^{-z} would overflow (with a warning) below z = −709, where σ(z) rounds to 0
+        # anyway: there e^{-z} is set to inf unevaluated, so σ = 1/(1 + inf) = 0 exactly.
+        e = np.full_like(z, np.inf)
+        np.exp(-z, out=e, where=z > -709.0)
+        return 1.0 / (1.0 + e)
 
     def derivative(self, z: Array, a: Array) -> Array:
         return a * (1.0 - a)

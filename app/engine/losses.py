@@ -25,18 +25,16 @@ from app.engine.errors import SpecError
 # ln of a probability that rounded to 0 is clamped here: a loss of ~708 per sample
 # (ln of the smallest normal double) is finite and obviously "very wrong".
 _TINY = np.finfo(np.float64).tiny
-_EPS = np.finfo(np.float64).eps
 
 
-def _log_outputs(z: Array, a: Array, activation: Activation) -> tuple[Array, Array]:
-    """ln a and ln(1 − a), from z where the activation allows it (no rounding to 0)."""
+def _log_output(z: Array, a: Array, activation: Activation) -> Array:
+    """ln a, from z where the activation allows it, so it stays exact where a rounds to 0."""
     if activation.name == "sigmoid":
-        return -np.logaddexp(0.0, -z), -np.logaddexp(0.0, z)
+        return -np.logaddexp(0.0, -z)
     if activation.name == "softmax":
         zmax = z.max(axis=-1, keepdims=True)
-        log_a = z - zmax - np.log(np.exp(z - zmax).sum(axis=-1, keepdims=True))
-        return log_a, np.log1p(-np.minimum(a, 1.0 - _EPS))
-    return np.log(np.maximum(a, _TINY)), np.log(np.maximum(1.0 - a, _TINY))
+        return z - zmax - np.log(np.exp(z - zmax).sum(axis=-1, keepdims=True))
+    return np.log(np.maximum(a, _TINY))
 
 
 @dataclass(frozen=True)
@@ -77,8 +75,9 @@ class MeanSquaredError(Loss):
 
 class BinaryCrossEntropy(Loss):
     def per_sample(self, z: Array, a: Array, y: Array, activation: Activation) -> Array:
-        log_a, log_1ma = _log_outputs(z, a, activation)
-        return -(y * log_a + (1.0 - y) * log_1ma).sum(axis=-1)
+        # With a = σ(z): ln a = −softplus(−z) and ln(1 − a) = −softplus(z), so
+        # C_b = Σ_j softplus(z_j) − y_j z_j — exact even where a rounds to 0 or 1.
+        return np.add.reduce(np.logaddexp(0.0, z) - y * z, axis=-1)
 
     def grad_output(self, a: Array, y: Array) -> Array:
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -95,7 +94,7 @@ class BinaryCrossEntropy(Loss):
 
 class CrossEntropy(Loss):
     def per_sample(self, z: Array, a: Array, y: Array, activation: Activation) -> Array:
-        log_a, _ = _log_outputs(z, a, activation)
+        log_a = _log_output(z, a, activation)
         # 0 · ln 0 counts as 0: a target of 0 puts no weight on that output.
         return -np.where(y != 0, y * log_a, 0.0).sum(axis=-1)
 

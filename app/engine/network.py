@@ -89,6 +89,11 @@ class Network:
         if self.params.shape != (self.n_params,):
             raise SpecError("network.params", f"expected {self.n_params} values")
         self.weights, self.biases = self.views(self.params)
+        # Per-layer (Wᵀ, b, σ) for the forward loop; views, so updates to params show.
+        biases: list[Array | None] = (
+            list(self.biases) if self.biases else [None] * len(self.weights)
+        )
+        self._steps = list(zip([W.T for W in self.weights], biases, self.sigmas, strict=True))
 
     # --- construction ---------------------------------------------------------------------
 
@@ -224,10 +229,8 @@ class Network:
         """z^l = W^l a^{l-1} + b^l and a^l = σ_l(z^l) for l = 1 … L."""
         a = x
         zs, acts = [], []
-        L = len(self.weights)
-        biases: list[Array | None] = list(self.biases) if self.biases else [None] * L
-        for W, b, sigma in zip(self.weights, biases, self.sigmas, strict=True):
-            z = a @ W.T
+        for WT, b, sigma in self._steps:
+            z = a @ WT
             if b is not None:
                 z += b
             a = sigma.value(z)
@@ -256,7 +259,7 @@ class Network:
             a_prev = fwd.activations[l - 1] if l > 0 else x
             np.matmul(delta.T, a_prev, out=grad_w[l])
             if grad_b is not None:
-                np.sum(delta, axis=0, out=grad_b[l])
+                np.add.reduce(delta, axis=0, out=grad_b[l])
             if l > 0:
                 delta = self.sigmas[l - 1].vjp(fwd.zs[l - 1], a_prev, delta @ self.weights[l])
         grad *= 1.0 / batch
@@ -268,7 +271,7 @@ class Network:
                 fwd.zs, fwd.activations, deltas, grad_w, grad_b_or_none, strict=True
             )
         ]
-        return Trace(x, float(sample_losses.mean()), sample_losses, layers, grad)
+        return Trace(x, float(np.add.reduce(sample_losses)) / batch, sample_losses, layers, grad)
 
     def loss_value(self, x: Array, y: Array) -> float:
         """C for a batch, forward pass only (what a numeric gradient differentiates)."""

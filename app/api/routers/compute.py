@@ -21,7 +21,7 @@ HEAVY_GRID_CELLS = 64 * 64
 async def forward(session_id: str, sel: schemas.SampleSelection, request: Request) -> Response:
     """z^l and a^l for chosen dataset rows (``indices``) or explicit raw inputs (``x``)."""
     async with editing(store(request), session_id) as session:
-        return json_response(compute.forward(session, sel, limits(request)))
+        return json_response(await run(False, compute.forward, session, sel, limits(request)))
 
 
 @router.post("/backward")
@@ -29,7 +29,7 @@ async def backward(session_id: str, sel: schemas.SampleSelection, request: Reque
     """The full trace (z, a, δ, ∂C/∂W, ∂C/∂b) for chosen samples, or the next minibatch
     when none are chosen; nothing is updated."""
     async with editing(store(request), session_id) as session:
-        return json_response(compute.backward(session, sel, limits(request)))
+        return json_response(await run(False, compute.backward, session, sel, limits(request)))
 
 
 @router.post("/step")

@@ -1,0 +1,116 @@
+"""Engine benchmark: one training step (forward, backward, SGD update) in numpy vs PyTorch.
+
+Times are medians of interleaved rounds in one process, and the table reports
+the ratio torch/numpy measured side by side, because absolute times on a shared
+machine drift between runs. PyTorch is optional (``pip install torch``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import statistics
+import time
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from app.engine.initializers import initialize
+from app.engine.network import Network
+from app.engine.optimizers import SGD
+from app.engine.training import train_step
+
+CASES = [
+    ([2, 8, 8, 1], 1),
+    ([2, 8, 8, 1], 32),
+    ([2, 8, 8, 1], 256),
+    ([2, 32, 32, 32, 32, 1], 32),
+    ([2, 32, 32, 32, 32, 1], 256),
+]
+ACTIVATIONS = ("tanh", "relu")
+
+
+def _numpy_step(layers: list[int], batch: int, hidden: str) -> Callable[[], None]:
+    net = Network(layers, [hidden] * (len(layers) - 2) + ["sigmoid"], "bce")
+    initialize(net, "xavier", 0)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(batch, layers[0]))
+    y = (rng.uniform(size=(batch, 1)) > 0.5).astype(np.float64)
+    opt, state = SGD(0.01), dict[str, np.ndarray]()
+
+    def step() -> None:
+        train_step(net, opt, state, x, y)
+
+    return step
+
+
+def _torch_step(layers: list[int], batch: int, hidden: str) -> Callable[[], None] | None:
+    try:
+        import torch
+    except ImportError:
+        return None
+    torch.set_num_threads(1)
+    act = {"tanh": torch.nn.Tanh, "relu": torch.nn.ReLU}[hidden]
+    mods: list[Any] = []
+    for n_in, n_out in itertools.pairwise(layers):
+        mods += [torch.nn.Linear(n_in, n_out, dtype=torch.float64), act()]
+    model = torch.nn.Sequential(*mods[:-1])
+    loss_fn = torch.nn.BCEWithLogitsLoss()  # sigmoid + bce, as the numpy network
+    opt = torch.optim.SGD(model.parameters(), lr=0.01)
+    gen = torch.Generator().manual_seed(0)
+    x = torch.randn(batch, layers[0], dtype=torch.float64, generator=gen)
+    y = (torch.rand(batch, 1, dtype=torch.float64, generator=gen) > 0.5).double()
+
+    def step() -> None:
+        opt.zero_grad()
+        loss_fn(model(x), y).backward()
+        opt.step()
+
+    return step
+
+
+def _time(fn: Callable[[], None], seconds: float) -> float:
+    """Median seconds per call over short rounds."""
+    for _ in range(20):
+        fn()
+    rounds = []
+    end = time.perf_counter() + seconds
+    while time.perf_counter() < end:
+        t0 = time.perf_counter()
+        for _ in range(50):
+            fn()
+        rounds.append((time.perf_counter() - t0) / 50)
+    return statistics.median(rounds)
+
+
+def run(seconds: float = 0.5) -> list[dict[str, Any]]:
+    rows = []
+    with threadpool_limits(1):
+        for hidden in ACTIVATIONS:
+            for layers, batch in CASES:
+                numpy_fn = _numpy_step(layers, batch, hidden)
+                torch_fn = _torch_step(layers, batch, hidden)
+                t_np, t_torch = [], []
+                for _ in range(3):  # interleave so both see the same machine load
+                    t_np.append(_time(numpy_fn, seconds / 3))
+                    if torch_fn:
+                        t_torch.append(_time(torch_fn, seconds / 3))
+                np_us = statistics.median(t_np) * 1e6
+                torch_us = statistics.median(t_torch) * 1e6 if t_torch else None
+                rows.append(
+                    {
+                        "network": "-".join(map(str, layers)),
+                        "hidden": hidden,
+                        "batch": batch,
+                        "numpy_us": round(np_us, 1),
+                        "torch_us": round(torch_us, 1) if torch_us else None,
+                        "speedup": round(torch_us / np_us, 2) if torch_us else None,
+                    }
+                )
+    return rows
+
+
+if __name__ == "__main__":
+    for row in run():
+        print(row)
