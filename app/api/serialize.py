@@ -32,19 +32,44 @@ def _default(obj: Any) -> Any:
     raise TypeError(f"cannot serialise {type(obj).__name__}")
 
 
-def check_finite(obj: Any, where: str = "answer") -> None:
+def _numbers(obj: Any, arrays: list[Any], floats: list[float]) -> None:
+    """Collect every float array and float in ``obj`` (one isfinite pass checks them all)."""
     if isinstance(obj, np.ndarray):
-        if obj.dtype.kind == "f" and not np.isfinite(obj).all():
-            raise NonFiniteError(where)
-    elif isinstance(obj, float | np.floating):
-        if not np.isfinite(obj):
-            raise NonFiniteError(where)
+        if obj.dtype.kind == "f":
+            arrays.append(obj.ravel())
+    elif isinstance(obj, float):
+        floats.append(obj)
     elif isinstance(obj, dict):
+        for value in obj.values():
+            _numbers(value, arrays, floats)
+    elif isinstance(obj, list | tuple):
+        for value in obj:
+            _numbers(value, arrays, floats)
+
+
+def _first_non_finite(obj: Any, where: str) -> str:
+    if isinstance(obj, dict):
         for key, value in obj.items():
-            check_finite(value, f"{where}.{key}")
+            found = _first_non_finite(value, f"{where}.{key}")
+            if found:
+                return found
     elif isinstance(obj, list | tuple):
         for i, value in enumerate(obj):
-            check_finite(value, f"{where}[{i}]")
+            found = _first_non_finite(value, f"{where}[{i}]")
+            if found:
+                return found
+    elif isinstance(obj, np.ndarray | float) and not np.isfinite(obj).all():
+        return where
+    return ""
+
+
+def check_finite(obj: Any, where: str = "answer") -> None:
+    arrays: list[Any] = []
+    floats: list[float] = []
+    _numbers(obj, arrays, floats)
+    arrays.append(np.array(floats, dtype=np.float64))
+    if not np.isfinite(np.concatenate(arrays)).all():
+        raise NonFiniteError(_first_non_finite(obj, where))
 
 
 def dumps(obj: Any) -> bytes:

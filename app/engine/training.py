@@ -141,29 +141,27 @@ def accuracy(output: Array, y: Array) -> float:
 
 
 def gradient_norms(trace: Trace) -> tuple[list[float], list[float]]:
+    """‖δ^l‖ (Frobenius over the batch / √B, a per-sample size) and ‖∂C/∂W^l‖ per layer."""
     scale = 1.0 / np.sqrt(trace.x.shape[0])
-    deltas = [float(np.linalg.norm(layer.delta) * scale) for layer in trace.layers]
-    grads = [float(np.linalg.norm(layer.grad_weights)) for layer in trace.layers]
+    deltas = [float(np.sqrt(np.vdot(t.delta, t.delta)) * scale) for t in trace.layers]
+    grads = [float(np.sqrt(np.vdot(t.grad_weights, t.grad_weights))) for t in trace.layers]
     return deltas, grads
 
 
 def evaluate(
-    net: Network,
-    step: int,
-    trace: Trace,
-    train: tuple[Array, Array],
-    test: tuple[Array, Array] | None,
-    classification: bool,
+    net: Network, step: int, trace: Trace, x: Array, y: Array, n_train: int, classification: bool
 ) -> Metrics:
-    """Losses and accuracy over the whole train and test sets, norms from ``trace``."""
-
-    def loss_and_acc(x: Array, y: Array) -> tuple[float, float | None]:
-        fwd = net.forward(x)
-        loss = float(net.loss.per_sample(fwd.zs[-1], fwd.output, y, net.sigmas[-1]).mean())
-        return loss, (accuracy(fwd.output, y) if classification else None)
-
-    with np.errstate(all="ignore"):
-        train_loss, train_acc = loss_and_acc(*train)
-        test_loss, test_acc = loss_and_acc(*test) if test and len(test[0]) else (None, None)
+    """Loss and accuracy over the train rows (the first ``n_train``) and the test rows of
+    one stacked (x, y), in a single forward pass; gradient norms from ``trace``."""
+    fwd = net.forward(x)
+    losses = net.loss.per_sample(fwd.zs[-1], fwd.output, y, net.sigmas[-1])
+    train_loss = float(np.add.reduce(losses[:n_train])) / n_train
+    test_loss = (
+        float(np.add.reduce(losses[n_train:])) / (len(x) - n_train) if len(x) > n_train else None
+    )
+    train_acc = test_acc = None
+    if classification:
+        train_acc = accuracy(fwd.output[:n_train], y[:n_train])
+        test_acc = accuracy(fwd.output[n_train:], y[n_train:]) if test_loss is not None else None
     deltas, grads = gradient_norms(trace)
     return Metrics(step, train_loss, test_loss, train_acc, test_acc, deltas, grads)

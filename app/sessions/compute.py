@@ -24,6 +24,8 @@ from app.sessions.session import Session
 from app.sessions.store import DENSE_SNAPSHOTS
 from app.settings import Limits
 
+SNAPSHOT_EVERY = 10  # after the dense start; the store thins old ones to stay bounded
+
 Json = dict[str, Any]
 
 
@@ -180,7 +182,7 @@ def run_steps(
     x_all, y_all = s.inputs("train")
     if len(x_all) == 0:
         raise SpecError("dataset.x", "the training set is empty")
-    test = s.inputs("test")
+    x_eval, y_eval, n_train = s.evaluation_set()
     net, opt, reg = s.network, s.optimizer(), s.regularization()
     classification = s.data.classification
     history: list[Metrics] = []
@@ -192,7 +194,7 @@ def run_steps(
         before = net.params.copy()
         idx = s.batcher.next_indices(len(x_all), s.training.batch_size)
         result, new_state = train_step(net, opt, s.opt_state, x_all[idx], y_all[idx], reg)
-        metrics = evaluate(net, s.step + 1, result.trace, (x_all, y_all), test, classification)
+        metrics = evaluate(net, s.step + 1, result.trace, x_eval, y_eval, n_train, classification)
         if not result.applied or not _finite_metrics(metrics):
             net.params[:] = before
             s.batcher.epoch, s.batcher.cursor = position
@@ -202,7 +204,7 @@ def run_steps(
         s.step += 1
         s.metrics = metrics
         history.append(metrics)
-        if s.step <= DENSE_SNAPSHOTS or i == n - 1:
+        if s.step <= DENSE_SNAPSHOTS or s.step % SNAPSHOT_EVERY == 0 or (n > 1 and i == n - 1):
             snapshots.append((s.step, net.params.copy()))
         if n == 1:
             dw, db = net.views(result.delta)

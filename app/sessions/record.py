@@ -8,7 +8,6 @@ when the points change; a training step rewrites ``meta``, ``params`` and
 
 from __future__ import annotations
 
-import io
 from dataclasses import asdict
 from typing import Any
 
@@ -23,14 +22,22 @@ from app.sessions.session import Data, Session
 
 
 def pack_arrays(arrays: dict[str, Array]) -> bytes:
-    buf = io.BytesIO()
-    np.savez(buf, **arrays)  # type: ignore[arg-type]  # numpy's stub misreads **kwargs
-    return buf.getvalue()
+    """A JSON header line (names and shapes) then each array's float64 bytes."""
+    header = orjson.dumps({k: list(v.shape) for k, v in arrays.items()}) + b"\n"
+    return header + b"".join(np.ascontiguousarray(v, dtype=np.float64).tobytes()
+                             for v in arrays.values())  # fmt: skip
 
 
 def unpack_arrays(blob: bytes) -> dict[str, Array]:
-    with np.load(io.BytesIO(blob)) as npz:
-        return {key: npz[key] for key in npz.files}
+    end = blob.index(b"\n")
+    shapes: dict[str, list[int]] = orjson.loads(blob[:end])
+    flat = np.frombuffer(blob, dtype=np.float64, offset=end + 1)
+    arrays, offset = {}, 0
+    for key, shape in shapes.items():
+        size = int(np.prod(shape))
+        arrays[key] = flat[offset : offset + size].reshape(shape).copy()
+        offset += size
+    return arrays
 
 
 def meta_of(s: Session) -> bytes:

@@ -165,6 +165,14 @@ class Session:
             raise SpecError("network.layers[0]", f"is {n0}, but the data gives {what}")
         return x
 
+    def evaluation_set(self) -> tuple[Array, Array, int]:
+        """Train and test rows stacked (x, y) and the train count: one forward scores both."""
+        if "all" not in self._inputs:
+            (x, y), (tx, ty) = self.inputs("train"), self.inputs("test")
+            self._inputs["all"] = (np.vstack([x, tx]), np.vstack([y, ty]))
+        x_all, y_all = self._inputs["all"]
+        return x_all, y_all, len(self.data.x)
+
     def data_changed(self) -> None:
         self._inputs.clear()
 

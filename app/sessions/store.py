@@ -271,15 +271,24 @@ class SqliteStore:
         (count,) = self._db.execute(
             "SELECT COUNT(*) FROM snapshots WHERE session_id = ?", (session_id,)
         ).fetchone()
-        if count > self.max_snapshots:
-            # Halve the later snapshots: every other one after the dense start goes, so
-            # what is kept stays evenly spread over the run however long it gets.
-            later = self._db.execute(
-                "SELECT step FROM snapshots WHERE session_id = ? AND step > ? ORDER BY step",
-                (session_id, DENSE_SNAPSHOTS),
-            ).fetchall()
-            drop = [(session_id, s) for i, (s,) in enumerate(later[:-1]) if i % 2 == 0]
-            self._db.executemany("DELETE FROM snapshots WHERE session_id = ? AND step = ?", drop)
+        if count <= self.max_snapshots:
+            return
+        # Drop, one at a time, the later snapshot whose neighbours are closest together (never
+        # the newest), so what is kept stays evenly spread over the run however long it gets.
+        # (Halving all later ones on each overflow instead kept the recent steps dense and
+        # left the early run with almost nothing when steps arrive one call at a time.)
+        later = [s for (s,) in self._db.execute(
+            "SELECT step FROM snapshots WHERE session_id = ? AND step > ? ORDER BY step",
+            (session_id, DENSE_SNAPSHOTS),
+        ).fetchall()]  # fmt: skip
+        drop = []
+        for _ in range(count - self.max_snapshots):
+            if len(later) < 2:
+                break
+            bounds = [DENSE_SNAPSHOTS, *later]
+            spans = [bounds[i + 2] - bounds[i] for i in range(len(later) - 1)]
+            drop.append((session_id, later.pop(spans.index(min(spans)))))
+        self._db.executemany("DELETE FROM snapshots WHERE session_id = ? AND step = ?", drop)
 
     def _make_room(self) -> None:
         (count,) = self._db.execute("SELECT COUNT(*) FROM sessions").fetchone()

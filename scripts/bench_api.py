@@ -1,0 +1,141 @@
+"""API benchmark: full-trace step latency against /api/health latency, same server, same run.
+
+Starts uvicorn on a free loopback port with a throw-away database, then for 1,
+8 and 32 concurrent clients alternates rounds of health calls and step calls
+(each step answers with the minibatch's full trace), and reports p50/p99 and
+their ratio. Bounded in time; stops the server at the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH_NETWORK = {
+    "network": {
+        "layers": [2, 8, 8, 1],
+        "activations": ["tanh", "tanh", "sigmoid"],
+        "loss": "bce",
+        "init": "xavier",
+        "seed": 0,
+    },
+    "dataset": {"name": "circle", "n_samples": 200, "seed": 0},
+    "training": {"optimizer": "sgd", "learning_rate": 0.03, "batch_size": 32},
+}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Server:
+    """uvicorn serving app.main:app on 127.0.0.1 with its own database."""
+
+    def __init__(self, extra_env: dict[str, str] | None = None) -> None:
+        self.port = free_port()
+        self.tmp = tempfile.TemporaryDirectory()
+        env = {**os.environ, "BACKPROP_EXPLORER_DB": f"{self.tmp.name}/bench.sqlite3",
+               **(extra_env or {})}  # fmt: skip
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(self.port),
+             "--log-level", "warning", "--no-access-log"],
+            cwd=ROOT, env=env,
+        )  # fmt: skip
+        self.url = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(self.url + "/api/health", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        self.stop()
+        raise RuntimeError("server did not start")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+        self.tmp.cleanup()
+
+
+def percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+async def _client_loop(
+    client: httpx.AsyncClient, method: str, path: str, body: Any, until: float
+) -> list[float]:
+    times = []
+    while time.perf_counter() < until:
+        t0 = time.perf_counter()
+        r = await client.request(method, path, json=body)
+        times.append(time.perf_counter() - t0)
+        r.raise_for_status()
+    return times
+
+
+async def _round(url: str, clients: int, method: str, paths: list[str], body: Any,
+                 seconds: float) -> list[float]:  # fmt: skip
+    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
+        until = time.perf_counter() + seconds
+        results = await asyncio.gather(
+            *(_client_loop(client, method, paths[i % len(paths)], body, until)
+              for i in range(clients))
+        )  # fmt: skip
+    return [t for r in results for t in r]
+
+
+def run(seconds: float = 2.0) -> list[dict[str, Any]]:
+    server = Server()
+    try:
+        rows = []
+        for clients in (1, 8, 32):
+            # One session per client: steps on one session are serialised by design.
+            ids = [httpx.post(server.url + "/api/networks", json=BENCH_NETWORK).json()["id"]
+                   for _ in range(clients)]  # fmt: skip
+            step_paths = [f"/api/networks/{i}/step" for i in ids]
+            health: list[float] = []
+            step: list[float] = []
+            for _ in range(3):  # alternate so both see the same machine load
+                health += asyncio.run(
+                    _round(server.url, clients, "GET", ["/api/health"], None, seconds / 3)
+                )
+                step += asyncio.run(
+                    _round(server.url, clients, "POST", step_paths, {"steps": 1}, seconds / 3)
+                )
+            h50, s50 = statistics.median(health), statistics.median(step)
+            rows.append(
+                {
+                    "clients": clients,
+                    "health_p50_ms": round(h50 * 1e3, 2),
+                    "health_p99_ms": round(percentile(health, 0.99) * 1e3, 2),
+                    "step_p50_ms": round(s50 * 1e3, 2),
+                    "step_p99_ms": round(percentile(step, 0.99) * 1e3, 2),
+                    "p50_ratio": round(s50 / h50, 2),
+                    "step_rps": round(len(step) / seconds, 1),
+                    "health_rps": round(len(health) / seconds, 1),
+                }
+            )
+        return rows
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    for row in run():
+        print(row)
