@@ -17,8 +17,10 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# No per-message deflate: on the play stream's frames it costs more CPU than it saves
+# (docs/api.md, Stream).
 run: $(STAMP)
-	$(BIN)/python -m uvicorn app.main:app --host $(HOST) --port $(PORT)
+	$(BIN)/python -m uvicorn app.main:app --host $(HOST) --port $(PORT) --ws-per-message-deflate false
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -30,6 +32,10 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
+
+# A class of 60 students for 20 s against a server of its own; ARGS="--clients 30 …" to vary.
+load: $(STAMP)
+	$(BIN)/python scripts/load.py $(ARGS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

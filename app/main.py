@@ -2,26 +2,47 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 from threadpoolctl import threadpool_limits
 
 from app.api import errors
 from app.api.middleware import BodySizeLimit, SecurityHeaders
-from app.api.routers import catalog, compute, health, pages, sessions, trace
-from app.sessions.store import SqliteStore
+from app.api.routers import catalog, compute, health, pages, sessions, stream, trace
+from app.sessions.base import Store, open_store
 from app.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 
 DESCRIPTION = """Define a small neural network, run its forward pass, backward pass and SGD
 steps, and see every number: z, a, δ, ∂C/∂W, ΔW. Notation: layers l = 0…L, W^l is
-n_l × n_{l-1}, δ^l = ∂C_b/∂z^l per sample. See docs/api.md for curl examples."""
+n_l × n_{l-1}, δ^l = ∂C_b/∂z^l per sample. See docs/api.md for curl examples.
+
+Play mode is a WebSocket, `/api/networks/{id}/stream` (not listed below: OpenAPI
+describes HTTP only); its messages and frame format are in docs/api.md, "Stream"."""
+
+
+log = logging.getLogger("backprop_explorer")
+
+
+async def sweep(store: Store, every: float) -> None:
+    """Remove idle sessions now and every ``every`` seconds, off the event loop."""
+    while True:
+        try:
+            removed = await run_in_threadpool(store.remove_idle)
+            if removed:
+                log.info("removed %d idle sessions", removed)
+        except Exception:  # a failed sweep is retried next time; it must not stop serving
+            log.exception("idle-session sweep failed")
+        await asyncio.sleep(every)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -31,8 +52,18 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        yield
-        app.state.store.close()
+        # A test harness may run the lifespan more than once: reopen what the last one closed.
+        if app.state.store is None:
+            app.state.store = open_store(settings)
+        sweeper = asyncio.create_task(sweep(app.state.store, settings.sweep_seconds))
+        try:
+            yield
+        finally:
+            sweeper.cancel()
+            with suppress(asyncio.CancelledError):
+                await sweeper
+            app.state.store.close()
+            app.state.store = None
 
     app = FastAPI(
         title="Backprop Explorer API",
@@ -44,12 +75,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     lim = settings.limits
-    app.state.store = SqliteStore(
-        settings.db_path, lim.max_sessions, lim.max_snapshots, settings.idle_seconds
-    )
+    app.state.store = open_store(settings)
     errors.install(app)
-    app.add_middleware(SecurityHeaders)
     app.add_middleware(BodySizeLimit, max_bytes=lim.max_body_bytes)
+    app.add_middleware(SecurityHeaders)  # outermost: on every answer, a 413 included
     if settings.cors_origins:
         app.add_middleware(
             CORSMiddleware,
@@ -57,7 +86,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["GET", "POST", "PATCH", "DELETE"],
             allow_headers=["content-type"],
         )
-    for module in (health, catalog, trace, sessions, compute, pages):
+    for module in (health, catalog, trace, sessions, compute, stream, pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
     return app

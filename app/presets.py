@@ -36,7 +36,7 @@ PRESETS: list[dict[str, Any]] = [
         ),
         "request": {
             "network": _net([1, 1], ["square"], "mse", bias=False, weights=[[[2.0]]]),
-            "dataset": {"x": [[1.0]], "y": [[0.0]], "name": "worked example"},
+            "dataset": {"x": [[1.0]], "y": [[0.0]], "name": "worked example", "kind": "regression"},
             "training": {"optimizer": "sgd", "learning_rate": 0.02, "batch_size": 1},
         },
     },

@@ -31,7 +31,11 @@ class Settings:
     db_path: Path = Path("data/backprop-explorer.sqlite3")
     store_url: str = ""  # "" → SQLite at db_path; "redis://…" → Redis
     idle_seconds: float = 7 * 24 * 3600.0  # sessions untouched this long may be removed
+    sweep_seconds: float = 600.0  # how often idle sessions are removed (and once at startup)
     cors_origins: tuple[str, ...] = ()
+    # Listing every session would enumerate ids that are meant to be private links: off
+    # unless an operator turns it on; callers can always list the ids they already hold.
+    list_sessions: bool = False
     limits: Limits = field(default_factory=Limits)
 
     @classmethod
@@ -49,6 +53,8 @@ class Settings:
             db_path=Path(env.get(PREFIX + "DB", str(cls.db_path))),
             store_url=env.get(PREFIX + "STORE", ""),
             idle_seconds=float(env.get(PREFIX + "IDLE_SECONDS", cls.idle_seconds)),
+            sweep_seconds=float(env.get(PREFIX + "SWEEP_SECONDS", cls.sweep_seconds)),
             cors_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
+            list_sessions=env.get(PREFIX + "LIST_SESSIONS", "").lower() in ("1", "true", "yes"),
             limits=limits,
         )

@@ -44,14 +44,16 @@ def free_port() -> int:
 class Server:
     """uvicorn serving app.main:app on 127.0.0.1 with its own database."""
 
-    def __init__(self, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self, extra_env: dict[str, str] | None = None, args: list[str] | None = None
+    ) -> None:
         self.port = free_port()
         self.tmp = tempfile.TemporaryDirectory()
         env = {**os.environ, "BACKPROP_EXPLORER_DB": f"{self.tmp.name}/bench.sqlite3",
                **(extra_env or {})}  # fmt: skip
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "app.main:app", "--port", str(self.port),
-             "--log-level", "warning", "--no-access-log"],
+             "--log-level", "warning", "--no-access-log", *(args or [])],
             cwd=ROOT, env=env,
         )  # fmt: skip
         self.url = f"http://127.0.0.1:{self.port}"

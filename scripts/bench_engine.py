@@ -1,5 +1,10 @@
 """Engine benchmark: one training step (forward, backward, SGD update) in numpy vs PyTorch.
 
+Two numpy columns: ``train_step``, the REST step, which also builds the full trace
+it answers with (every z, a, δ and gradient), and the lean loop play mode uses,
+which makes the same update bit for bit without the trace — the like-for-like
+comparison with a torch autograd step.
+
 Times are medians of interleaved rounds in one process, and the table reports
 the ratio torch/numpy measured side by side, because absolute times on a shared
 machine drift between runs. PyTorch is optional (``pip install torch``).
@@ -17,9 +22,10 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from app.engine.initializers import initialize
+from app.engine.lean import LeanTrainer
 from app.engine.network import Network
 from app.engine.optimizers import SGD
-from app.engine.training import train_step
+from app.engine.training import Batcher, train_step
 
 CASES = [
     ([2, 8, 8, 1], 1),
@@ -41,6 +47,23 @@ def _numpy_step(layers: list[int], batch: int, hidden: str) -> Callable[[], None
 
     def step() -> None:
         train_step(net, opt, state, x, y)
+
+    return step
+
+
+def _lean_step(layers: list[int], batch: int, hidden: str) -> Callable[[], None]:
+    """The same update by play mode's loop: no trace built, minibatches from a Batcher
+    over a dataset of exactly one batch (so every step sees the same x and y)."""
+    net = Network(layers, [hidden] * (len(layers) - 2) + ["sigmoid"], "bce")
+    initialize(net, "xavier", 0)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(batch, layers[0]))
+    y = (rng.uniform(size=(batch, 1)) > 0.5).astype(np.float64)
+    lean, batcher = LeanTrainer(net, SGD(0.01), x, y, batch), Batcher()
+    state: dict[str, np.ndarray] = {}
+
+    def step() -> None:
+        lean.step(batcher, state)
 
     return step
 
@@ -90,13 +113,16 @@ def run(seconds: float = 0.5) -> list[dict[str, Any]]:
         for hidden in ACTIVATIONS:
             for layers, batch in CASES:
                 numpy_fn = _numpy_step(layers, batch, hidden)
+                lean_fn = _lean_step(layers, batch, hidden)
                 torch_fn = _torch_step(layers, batch, hidden)
-                t_np, t_torch = [], []
-                for _ in range(3):  # interleave so both see the same machine load
+                t_np, t_lean, t_torch = [], [], []
+                for _ in range(3):  # interleave so all see the same machine load
                     t_np.append(_time(numpy_fn, seconds / 3))
+                    t_lean.append(_time(lean_fn, seconds / 3))
                     if torch_fn:
                         t_torch.append(_time(torch_fn, seconds / 3))
                 np_us = statistics.median(t_np) * 1e6
+                lean_us = statistics.median(t_lean) * 1e6
                 torch_us = statistics.median(t_torch) * 1e6 if t_torch else None
                 rows.append(
                     {
@@ -104,8 +130,10 @@ def run(seconds: float = 0.5) -> list[dict[str, Any]]:
                         "hidden": hidden,
                         "batch": batch,
                         "numpy_us": round(np_us, 1),
+                        "lean_us": round(lean_us, 1),
                         "torch_us": round(torch_us, 1) if torch_us else None,
                         "speedup": round(torch_us / np_us, 2) if torch_us else None,
+                        "lean_speedup": round(torch_us / lean_us, 2) if torch_us else None,
                     }
                 )
     return rows

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+import time
+from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from itertools import pairwise
 from typing import Any, TypeVar
 
 import numpy as np
-from fastapi import Request
+from fastapi import Request, Response
 from starlette.concurrency import run_in_threadpool
 
+from app.api.serialize import dumps
+from app.sessions.base import Store
 from app.sessions.session import Session
-from app.sessions.store import SqliteStore
 from app.settings import Limits, Settings
 
 T = TypeVar("T")
@@ -25,13 +28,23 @@ def limits(request: Request) -> Limits:
     return settings(request).limits
 
 
-def store(request: Request) -> SqliteStore:
+def store(request: Request) -> Store:
     return request.app.state.store
 
 
+# A session only looked at (forward, boundary, GET …) is saved now and then all the same, so
+# its idle clock restarts and the sweep never removes a session someone is working with.
+KEEPALIVE_FRACTION = 0.1
+
+
+def stale(st: Store, session: Session) -> bool:
+    return time.time() - session.updated_at > st.idle_seconds * KEEPALIVE_FRACTION
+
+
 @asynccontextmanager
-async def editing(st: SqliteStore, session_id: str) -> AsyncIterator[Session]:
-    """The session, with this process's lock on it held; a failure drops the cached copy."""
+async def editing(st: Store, session_id: str) -> AsyncIterator[Session]:
+    """The session with its lock held (this process's, and the store's across processes);
+    a failure drops the cached copy."""
     async with st.lock(session_id):
         session = st.get(session_id)
         try:
@@ -39,6 +52,28 @@ async def editing(st: SqliteStore, session_id: str) -> AsyncIterator[Session]:
         except BaseException:
             st.forget(session_id)
             raise
+        if stale(st, session):
+            st.save(session)
+
+
+async def keep_alive(st: Store, session: Session) -> None:
+    """Restart the idle clock of a session read without the lock (see ``KEEPALIVE_FRACTION``)."""
+    if stale(st, session):
+        async with editing(st, session.id):
+            pass
+
+
+# Work above this many multiply-adds (about a millisecond of numpy) leaves the event loop.
+HEAVY_MACS = 1_000_000
+
+
+def macs(layers: Sequence[int]) -> int:
+    """Multiply-adds of one sample's forward pass."""
+    return sum(a * b for a, b in pairwise(layers))
+
+
+def heavy(rows: int, layers: Sequence[int], passes: float = 1.0) -> bool:
+    return rows * macs(layers) * passes > HEAVY_MACS
 
 
 def _quietly(fn: Callable[..., T], *args: Any) -> T:
@@ -53,3 +88,15 @@ async def run(heavy: bool, fn: Callable[..., T], *args: Any) -> T:
     if heavy:
         return await run_in_threadpool(_quietly, fn, *args)
     return _quietly(fn, *args)
+
+
+def _answer(status: int, fn: Callable[..., Any], *args: Any) -> Response:
+    body = dumps(_quietly(fn, *args))
+    return Response(body, status_code=status, media_type="application/json")
+
+
+async def respond(heavy: bool, fn: Callable[..., Any], *args: Any, status: int = 200) -> Response:
+    """Like ``run``, but the JSON encoding of a big answer leaves the event loop too."""
+    if heavy:
+        return await run_in_threadpool(_answer, status, fn, *args)
+    return _answer(status, fn, *args)

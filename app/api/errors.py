@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from app.api.serialize import NonFiniteError, json_response
 from app.engine.errors import SpecError
-from app.sessions.store import NotFound, StoreFull
+from app.sessions.store import Conflict, NotFound, StoreFull
 
 log = logging.getLogger("backprop_explorer")
 
@@ -37,6 +37,12 @@ async def validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     errors = []
     for err in exc.errors():
+        if err.get("type") == "json_invalid":
+            # loc is ("body", character offset): name the body and say where and what broke.
+            pos, why = err["loc"][-1], err.get("ctx", {}).get("error", "invalid")
+            msg = f"not valid JSON at character {pos}: {why}"
+            errors.append({"loc": ["body"], "msg": msg, "type": "json_invalid"})
+            continue
         loc = [p for p in err.get("loc", ()) if p != "body"]
         # Union members (e.g. a built-in vs custom dataset) add their class name to loc.
         loc = [p for p in loc if not (isinstance(p, str) and p[:1].isupper())]
@@ -57,7 +63,19 @@ async def not_found(request: Request, exc: Exception) -> Response:
 
 
 async def store_full(request: Request, exc: Exception) -> Response:
-    return _error(503, str(exc))
+    """The sessions-per-server limit: a 4xx like every other limit, and when to try again."""
+    response = _error(429, str(exc))
+    response.headers["retry-after"] = "60"
+    return response
+
+
+async def conflict(request: Request, exc: Exception) -> Response:
+    """Another server process saved the session while this call ran; nothing was applied."""
+    return _error(
+        409,
+        f"session {exc}: another call changed it while this one ran, so this one was not "
+        "applied; send it again",
+    )
 
 
 async def non_finite(request: Request, exc: Exception) -> Response:
@@ -80,6 +98,7 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(SpecError, spec_error)
     app.add_exception_handler(NotFound, not_found)
     app.add_exception_handler(StoreFull, store_full)
+    app.add_exception_handler(Conflict, conflict)
     app.add_exception_handler(NonFiniteError, non_finite)
     app.add_exception_handler(StarletteHTTPException, http_error)
     app.add_exception_handler(Exception, unexpected)

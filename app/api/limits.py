@@ -41,5 +41,10 @@ def check_steps(steps: int, limits: Limits) -> None:
     _at_most(steps, limits.max_steps, "steps", "step count")
 
 
+def check_history(history: schemas.History, limits: Limits) -> None:
+    """An import carries at most what an export gives: ``max_snapshots`` weight snapshots."""
+    _at_most(len(history.snapshots), limits.max_snapshots, "history.snapshots", "snapshot count")
+
+
 def check_grid(resolution: int, limits: Limits) -> None:
     _at_most(resolution, limits.max_grid, "resolution", "grid resolution")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from app.api.serialize import dumps
@@ -37,7 +38,13 @@ class SecurityHeaders:
 
 
 class BodySizeLimit:
-    """Refuse bodies over the limit with 413 before reading them whole."""
+    """Refuse bodies over the limit with 413 before reading them whole.
+
+    A declared ``content-length`` over the limit is refused before the app runs. A body
+    without one (chunked) is counted as it arrives: the first chunk past the limit raises
+    ``_TooLarge``, an HTTPException, so FastAPI's body reader passes it on (it would turn
+    any other exception into a 400) and the app's handler answers 413.
+    """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -59,23 +66,25 @@ class BodySizeLimit:
             if message["type"] == "http.request":
                 seen += len(message.get("body", b""))
                 if seen > self.max_bytes:
-                    raise _TooLarge
+                    raise _TooLarge(self._detail())
             return message
 
         try:
             await self.app(scope, counting_receive, send)
-        except _TooLarge:
+        except _TooLarge:  # raised where no exception handler caught it first
             await self._refuse(send)
 
+    def _detail(self) -> str:
+        return f"request body is over the limit of {self.max_bytes} bytes"
+
     async def _refuse(self, send: Send) -> None:
-        body = dumps(
-            {"detail": f"request body is over the limit of {self.max_bytes} bytes", "errors": []}
-        )
+        body = dumps({"detail": self._detail(), "errors": []})
         await send({"type": "http.response.start", "status": 413,
                     "headers": [(b"content-type", b"application/json"),
                                 (b"content-length", str(len(body)).encode())]})  # fmt: skip
         await send({"type": "http.response.body", "body": body})
 
 
-class _TooLarge(Exception):
-    pass
+class _TooLarge(HTTPException):
+    def __init__(self, detail: str) -> None:
+        super().__init__(413, detail)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 ActivationName = Literal[
     "sigmoid", "tanh", "relu", "leaky_relu", "linear", "softplus", "square", "softmax"
@@ -23,8 +23,20 @@ FeatureName = Literal["x1", "x2", "x1_sq", "x2_sq", "x1_x2", "sin_x1", "sin_x2"]
 DatasetName = Literal["xor", "circle", "gauss", "spiral", "moons", "sine", "plane", "bumps"]
 Split = Literal["train", "test"]
 
-Matrix = list[list[float]]
+
+def _rectangular(rows: list[list[float]]) -> list[list[float]]:
+    """Ragged rows are refused here, naming the field; numpy would fail on them with a 500."""
+    for i, row in enumerate(rows):
+        if len(row) != len(rows[0]):
+            raise ValueError(f"row {i} has {len(row)} values but row 0 has {len(rows[0])}")
+    return rows
+
+
+Matrix = Annotated[list[list[float]], AfterValidator(_rectangular)]
 Seed = Annotated[int, Field(ge=0, le=2**32 - 1)]
+# Step numbers and positions: stored as 64-bit integers and read by JavaScript, so at most
+# 2⁵³ − 1 (larger ones were a 500 from SQLite and orjson).
+Count = Annotated[int, Field(ge=0, le=2**53 - 1)]
 
 
 class Strict(BaseModel):
@@ -107,6 +119,10 @@ class CustomDataset(Strict):
     source: BuiltinDataset | None = Field(
         None, description="The built-in these points came from, if any (display only)."
     )
+    kind: Literal["classification", "regression"] | None = Field(
+        None,
+        description="Omitted: classification when every target is 0 or 1, else regression.",
+    )
 
 
 # --- training ------------------------------------------------------------------------------
@@ -142,16 +158,16 @@ class TrainingPatch(Strict):
 class SessionState(Strict):
     """Where a run is: restores a session exactly (export → create)."""
 
-    step: Annotated[int, Field(ge=0)] = 0
+    step: Count = 0
     optimizer_state: dict[str, list[float]] = Field(default_factory=dict)
-    batch_epoch: Annotated[int, Field(ge=0)] = 0
-    batch_cursor: Annotated[int, Field(ge=0)] = 0
+    batch_epoch: Count = 0
+    batch_cursor: Count = 0
     initial_weights: list[Matrix] | None = None
     initial_biases: list[list[float]] | None = None
 
 
 class MetricsColumns(Strict):
-    step: list[int] = Field(default_factory=list)
+    step: list[Count] = Field(default_factory=list)
     train_loss: list[float] = Field(default_factory=list)
     test_loss: list[float | None] = Field(default_factory=list)
     train_accuracy: list[float | None] = Field(default_factory=list)
@@ -161,7 +177,7 @@ class MetricsColumns(Strict):
 
 
 class Snapshot(Strict):
-    step: Annotated[int, Field(ge=0)]
+    step: Count
     weights: list[Matrix]
     biases: list[list[float]] | None = None
 
@@ -242,30 +258,249 @@ class PathsRequest(Strict):
     split: Split = "train"
 
 
-# --- responses (documented shapes; bodies are serialised straight from numpy) -----------------
+# --- responses ------------------------------------------------------------------------------
+#
+# Answers are serialised straight from numpy (``app.api.serialize``), so FastAPI does not
+# validate them: these models document their shapes in the OpenAPI schema, and
+# tests/hardening/test_schemathesis.py checks that what is sent conforms.
 
 
-class LayerTraceOut(BaseModel):
-    z: Matrix
-    a: Matrix
-    delta: Matrix
-    grad_weights: Matrix
-    grad_biases: list[float] | None
+class Out(BaseModel):
+    """Response shapes: documented fields are always present; more may be added later."""
 
 
-class TraceOut(BaseModel):
-    loss: float
-    sample_losses: list[float]
-    x: Matrix
-    layers: list[LayerTraceOut]
+class LayerTraceOut(Out):
+    z: Matrix = Field(description="B × n_l pre-activations z^l.")
+    a: Matrix = Field(description="B × n_l activations a^l.")
+    delta: Matrix = Field(description="B × n_l, δ^l_b = ∂C_b/∂z^l_b per sample.")
+    grad_weights: Matrix = Field(description="n_l × n_{l-1}, ∂C/∂W^l (batch mean).")
+    grad_biases: list[float] | None = Field(description="∂C/∂b^l; null without biases.")
 
 
-class Health(BaseModel):
+class TraceOut(Out):
+    loss: float = Field(description="Batch loss C = (1/B) Σ_b C_b.")
+    sample_losses: list[float] = Field(description="C_b per sample.")
+    x: Matrix = Field(description="B × n_0 network inputs a^0.")
+    layers: list[LayerTraceOut] = Field(description="l = 1 … L in order.")
+
+
+class Health(Out):
     status: Literal["ok"]
     version: str
-    store: str
+    store: Literal["sqlite", "redis"]
 
 
-class Error(BaseModel):
-    detail: str
-    errors: list[dict[str, Any]] = Field(default_factory=list)
+class Error(Out):
+    detail: str = Field(description="One sentence naming the field and what is wrong.")
+    errors: list[dict[str, Any]] = Field(
+        default_factory=list, description="Every problem found, each with ``loc`` and ``msg``."
+    )
+
+
+class NetworkOut(Out):
+    layers: list[int]
+    activations: list[ActivationName]
+    loss: LossName
+    bias: bool
+    weights: list[Matrix] = Field(description="W^l for l = 1 … L, each n_l × n_{l-1}.")
+    biases: list[list[float]] | None = Field(description="b^l for l = 1 … L; null without.")
+
+
+class SessionNetworkOut(NetworkOut):
+    init: InitName | None
+    seed: int
+    features: list[FeatureName] | None
+
+
+class MetricsOut(Out):
+    """One step's record."""
+
+    step: int
+    train_loss: float
+    test_loss: float | None
+    train_accuracy: float | None
+    test_accuracy: float | None
+    delta_norms: list[float] = Field(description="‖δ^l‖ per layer (Frobenius over √B).")
+    grad_norms: list[float] = Field(description="‖∂C/∂W^l‖ per layer.")
+
+
+class MetricsColumnsOut(Out):
+    """Per-step metrics as columns, one entry per step."""
+
+    step: list[int]
+    train_loss: list[float]
+    test_loss: list[float | None]
+    train_accuracy: list[float | None]
+    test_accuracy: list[float | None]
+    delta_norms: list[list[float]]
+    grad_norms: list[list[float]]
+
+
+class DatasetOut(Out):
+    name: str
+    kind: Literal["classification", "regression"]
+    input_dim: int
+    n_train: int
+    n_test: int
+    source: dict[str, Any] | None = Field(description="The built-in's parameters, if any.")
+    domain: list[list[float]] = Field(description="[min, max] per raw input dimension.")
+    x: Matrix = Field(description="Raw training inputs (before features).")
+    y: Matrix = Field(description="Training targets as trained (one-hot if so).")
+    test_x: Matrix
+    test_y: Matrix
+    labels: Matrix | None = Field(description="Classification labels as given; null otherwise.")
+    test_labels: Matrix | None
+
+
+class SessionOut(Out):
+    id: str = Field(description="128 random bits, URL-safe base64.")
+    step: int = Field(description="Updates since creation or reset.")
+    created_at: float
+    updated_at: float
+    network: SessionNetworkOut
+    dataset: DatasetOut
+    training: TrainingSettings
+    metrics: MetricsOut | None = Field(description="The latest step's record; null before one.")
+
+
+class SessionSummary(Out):
+    id: str
+    step: int
+    updated_at: float
+    layers: list[int]
+    dataset: str
+
+
+class SessionList(Out):
+    sessions: list[SessionSummary]
+
+
+class ExportOut(Out):
+    """A create request (``POST /api/networks``) that reproduces the session exactly."""
+
+    network: SessionNetworkOut
+    dataset: CustomDataset
+    training: TrainingSettings
+    state: SessionState
+    history: History
+
+
+class ForwardLayerOut(Out):
+    z: Matrix
+    a: Matrix
+
+
+class ForwardOut(Out):
+    indices: list[int] | None = Field(description="Dataset rows used; null for explicit x.")
+    x_raw: Matrix
+    x: Matrix = Field(description="Network inputs a^0 (features applied).")
+    output: Matrix
+    layers: list[ForwardLayerOut]
+
+
+class UpdateOut(Out):
+    weights: list[Matrix] = Field(description="ΔW^l, l = 1 … L.")
+    biases: list[list[float]] | None
+
+
+class BackwardOut(TraceOut):
+    indices: list[int] | None
+    x_raw: Matrix
+    update: UpdateOut = Field(
+        description="ΔW, Δb the optimiser would apply for this batch from its current state "
+        "(regularisation included); nothing is applied."
+    )
+
+
+class StepOut(Out):
+    """One step adds ``indices``, ``update`` and (unless ``trace: false``) ``trace``; more
+    steps add ``history``. A diverged single step has neither ``indices`` nor ``update``."""
+
+    step: int
+    applied_steps: int
+    diverged: bool
+    message: str | None
+    metrics: MetricsOut | None
+    network: NetworkOut
+    indices: list[int] | None = None
+    update: UpdateOut | None = None
+    trace: TraceOut | None = None
+    history: MetricsColumnsOut | None = None
+
+
+class SnapshotOut(Out):
+    step: int
+    weights: list[Matrix]
+    biases: list[list[float]] | None
+
+
+class SnapshotsOut(Out):
+    snapshots: list[SnapshotOut]
+
+
+class BoundaryOut(Out):
+    dims: Literal[1, 2]
+    resolution: int
+    domain: list[list[float]]
+    output: list[float] = Field(description="The first output unit (class 1 of a softmax pair).")
+    inputs: Matrix | None = Field(None, description="With neurons: a^0, n_0 × cells.")
+    neurons: list[Matrix] | None = Field(None, description="With neurons: a^l, n_l × cells.")
+
+
+class GradcheckLayerOut(Out):
+    layer: int
+    backprop_weights: Matrix
+    numeric_weights: Matrix
+    backprop_biases: list[float] | None
+    numeric_biases: list[float] | None
+    max_relative_error: float
+
+
+class GradcheckOut(Out):
+    indices: list[int] | None
+    passed: bool
+    max_relative_error: float
+    step: float
+    threshold: float
+    drop_derivative_layer: int | None
+    layers: list[GradcheckLayerOut]
+
+
+class PathTermOut(Out):
+    neurons: list[int]
+    contribution: float
+
+
+class DepthCostOut(Out):
+    hidden_layers: int
+    paths: int
+    path_multiply_adds: int
+    dp_multiply_adds: int
+
+
+class PathsOut(Out):
+    layer: int
+    row: int
+    column: int
+    index: int
+    paths: int
+    path_gradient: float
+    dp_gradient: float
+    path_multiply_adds: int
+    dp_multiply_adds: int
+    top_paths: list[PathTermOut]
+    cost_by_depth: list[DepthCostOut]
+
+
+class CatalogOut(Out):
+    activations: list[dict[str, Any]]
+    losses: list[dict[str, Any]]
+    optimizers: list[dict[str, Any]]
+    initializers: list[dict[str, Any]]
+    regularizations: list[RegularizationName]
+    features: list[dict[str, Any]]
+    datasets: list[dict[str, Any]]
+    domain: list[float]
+    presets: list[dict[str, Any]]
+    defaults: dict[str, Any]
+    limits: dict[str, int]

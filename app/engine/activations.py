@@ -35,6 +35,8 @@ class Activation(ABC):
     name: str
     formula: str  # LaTeX of σ(z), for the page
     derivative_formula: str  # LaTeX of σ'(z)
+    # (lowest, highest) value σ can take, None where unbounded: the page centres colours on it.
+    output_range: tuple[float | None, float | None] = (None, None)
 
     elementwise = True
 
@@ -55,7 +57,10 @@ class Sigmoid(Activation):
     def value(self, z: Array) -> Array:
         # e^{-z} would overflow (with a warning) below z = −709, where σ(z) rounds to 0
         # anyway: there e^{-z} is set to inf unevaluated, so σ = 1/(1 + inf) = 0 exactly.
-        e = np.full_like(z, np.inf)
+        if z.size and z.min() > -709.0:  # nowhere near: the same values in fewer numpy calls
+            return 1.0 / (1.0 + np.exp(-z))
+        e = np.empty_like(z)
+        e.fill(np.inf)
         np.exp(-z, out=e, where=z > -709.0)
         return 1.0 / (1.0 + e)
 
@@ -140,22 +145,23 @@ class Softmax(Activation):
         return a[..., :, None] * (eye - a[..., None, :])
 
 
-SIGMOID = Sigmoid("sigmoid", r"\frac{1}{1+e^{-z}}", r"\sigma(z)\,(1-\sigma(z))")
+SIGMOID = Sigmoid("sigmoid", r"\frac{1}{1+e^{-z}}", r"\sigma(z)\,(1-\sigma(z))", (0.0, 1.0))
 
 ACTIVATIONS: dict[str, Activation] = {
     act.name: act
     for act in (
         SIGMOID,
-        Tanh("tanh", r"\tanh z", r"1-\tanh^2 z"),
-        Relu("relu", r"\max(0, z)", r"[z > 0]"),
+        Tanh("tanh", r"\tanh z", r"1-\tanh^2 z", (-1.0, 1.0)),
+        Relu("relu", r"\max(0, z)", r"[z > 0]", (0.0, None)),
         LeakyRelu("leaky_relu", r"\max(0.01z, z)", r"1 \text{ if } z>0 \text{ else } 0.01"),
         Linear("linear", r"z", r"1"),
-        Softplus("softplus", r"\ln(1+e^{z})", r"\frac{1}{1+e^{-z}}"),
-        Square("square", r"z^2", r"2z"),
+        Softplus("softplus", r"\ln(1+e^{z})", r"\frac{1}{1+e^{-z}}", (0.0, None)),
+        Square("square", r"z^2", r"2z", (0.0, None)),
         Softmax(
             "softmax",
             r"\frac{e^{z_i}}{\sum_k e^{z_k}}",
             r"\frac{\partial a_i}{\partial z_j} = a_i(\delta_{ij}-a_j)",
+            (0.0, 1.0),
         ),
     )
 }

@@ -75,6 +75,7 @@ class _WithoutDerivative(Activation):
         object.__setattr__(self, "name", inner.name)
         object.__setattr__(self, "formula", inner.formula)
         object.__setattr__(self, "derivative_formula", "1")
+        object.__setattr__(self, "output_range", inner.output_range)
         object.__setattr__(self, "_inner", inner)
 
     def value(self, z: Array) -> Array:

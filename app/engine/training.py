@@ -9,6 +9,7 @@ in training: the traces the page shows are gradients of the data loss alone.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -78,7 +79,9 @@ def train_step(
         grad = grad + reg
     delta, new_state = optimizer.propose(grad, opt_state)
     new_params = net.params + delta
-    if not (np.isfinite(trace.loss) and np.isfinite(new_params).all()):
+    # A finite sum has no NaN or inf in it; only a non-finite sum needs the element-wise test.
+    finite = math.isfinite(np.add.reduce(new_params)) or np.isfinite(new_params).all()
+    if not (math.isfinite(trace.loss) and finite):
         return StepResult(trace, delta, applied=False), opt_state
     net.params[:] = new_params
     return StepResult(trace, delta, applied=True), new_state

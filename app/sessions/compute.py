@@ -164,7 +164,38 @@ def backward(s: Session, sel: schemas.SampleSelection, limits: Limits) -> Json:
         x_raw, x, y_opt, indices = select(s, sel, need_targets=True, limits=limits)
         assert y_opt is not None
         y = y_opt
-    return {**trace_view(s.network.backward(x, y)), "indices": indices, "x_raw": x_raw}
+    trace = s.network.backward(x, y)
+    return {**trace_view(trace), "indices": indices, "x_raw": x_raw,
+            "update": proposed_update(s, trace)}  # fmt: skip
+
+
+def proposed_update(s: Session, trace: Trace) -> Json:
+    """ΔW, Δb the session's optimiser would apply for this batch, from its current state
+    and with regularisation, without applying anything (the inspector's "next update")."""
+    net = s.network
+    grad = trace.grad
+    reg = s.regularization().gradient(net.params, net.weight_mask)
+    if reg is not None:
+        grad = grad + reg
+    delta, _ = s.optimizer().propose(grad, s.opt_state)
+    dw, db = net.views(delta)
+    return {"weights": dw, "biases": db}
+
+
+def initial_metrics(s: Session) -> list[Metrics]:
+    """The step-0 record, so charts start from the untrained loss (the worked example's C = 8);
+    the norms are of the first minibatch's gradient. None if weights given by hand overflow."""
+    x_all, y_all = s.inputs("train")
+    idx = next_batch_indices(s, peek=True)
+    x_eval, y_eval, n_train = s.evaluation_set()
+    with np.errstate(all="ignore"):
+        trace = s.network.backward(x_all[idx], y_all[idx])
+        m = evaluate(s.network, s.step, trace, x_eval, y_eval, n_train, s.data.classification)
+    if not _finite_metrics(m):
+        s.metrics = None
+        return []
+    s.metrics = m
+    return [m]
 
 
 def diverged_message(s: Session, step: int) -> str:
@@ -293,6 +324,9 @@ def gradcheck(s: Session, req: schemas.GradcheckRequest, limits: Limits) -> Json
 
 
 def paths(s: Session, req: schemas.PathsRequest, limits: Limits) -> Json:
+    n = len(s.inputs(req.split)[0])
+    if req.index >= n:  # checked here so the answer names ``index``, not select's ``indices``
+        raise SpecError("index", f"{req.index} is out of range: the {req.split} set has {n} points")
     sel = schemas.SampleSelection(indices=[req.index], split=req.split, x=None, y=None)
     _, x, y, _ = select(s, sel, need_targets=True, limits=limits)
     assert y is not None
@@ -318,7 +352,7 @@ def export(s: Session, metric_rows: list[Json], snapshots: list[tuple[int, Array
         "dataset": {"x": d.x, "y": d.y,
                     "test_x": d.test_x if len(d.test_x) else None,
                     "test_y": d.test_y if len(d.test_y) else None,
-                    "name": d.name, "source": d.source},
+                    "name": d.name, "source": d.source, "kind": d.kind},
         "training": s.training.model_dump(),
         "state": {
             "step": s.step,

@@ -43,7 +43,16 @@ class Data:
             return cls._from(ds, spec.name, spec.model_dump())
         ds = custom_dataset(spec.x, spec.y, spec.test_x, spec.test_y)
         source = spec.source.model_dump() if spec.source else None
-        return cls._from(ds, spec.name or (spec.source.name if spec.source else "custom"), source)
+        data = cls._from(ds, spec.name or (spec.source.name if spec.source else "custom"), source)
+        if spec.kind == REGRESSION and data.kind != REGRESSION:
+            # Targets that happen to be 0/1 (the worked example's y = 0) are still numbers to fit.
+            data.kind = REGRESSION
+            data.y = np.asarray(spec.y, dtype=np.float64)
+            if spec.test_y is not None:
+                data.test_y = np.asarray(spec.test_y, dtype=np.float64)
+        elif spec.kind is not None and spec.kind != data.kind:
+            raise SpecError("dataset.kind", "classification needs every target to be 0 or 1")
+        return data
 
     @classmethod
     def _from(cls, ds: Dataset, name: str, source: dict[str, Any] | None) -> Data:
@@ -177,9 +186,12 @@ class Session:
         self._inputs.clear()
 
     def targets_for(self, y: Array, loc: str = "y") -> Array:
-        y = labels_to_targets(
-            np.asarray(y, dtype=np.float64), self.network.layers[-1], self.data.kind
-        )
+        try:
+            y = labels_to_targets(
+                np.asarray(y, dtype=np.float64), self.network.layers[-1], self.data.kind
+            )
+        except SpecError as err:  # it names the dataset's field; these targets are ``loc``
+            raise SpecError(loc, err.message) from None
         return self.network.check_targets(y, loc)
 
     # --- training --------------------------------------------------------------------------

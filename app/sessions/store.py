@@ -96,7 +96,9 @@ class SqliteStore:
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     def close(self) -> None:
-        self._db.close()
+        # Under the lock: closing while a thread (the idle sweep) is mid-query crashes sqlite3.
+        with self._db_lock:
+            self._db.close()
 
     def lock(self, session_id: str) -> asyncio.Lock:
         """The lock that orders calls on one session within this process."""
@@ -175,6 +177,12 @@ class SqliteStore:
             return int(self._db.execute("SELECT COUNT(*) FROM sessions").fetchone()[0])
 
     # --- writing ---------------------------------------------------------------------------
+
+    def make_room(self) -> None:
+        """At the session limit, remove the oldest idle sessions now, or raise StoreFull (called
+        before a new session is built, so a full server refuses before doing any work)."""
+        with self._db_lock, self._transaction():
+            self._make_room()
 
     def create(
         self,

@@ -32,7 +32,7 @@ def catalog(lim: Limits) -> dict[str, Any]:
     return {
         "activations": [
             {"name": a.name, "formula": a.formula, "derivative": a.derivative_formula,
-             "elementwise": a.elementwise}
+             "elementwise": a.elementwise, "range": list(a.output_range)}
             for a in ACTIVATIONS.values()
         ],
         "losses": [
@@ -66,7 +66,7 @@ def catalog(lim: Limits) -> dict[str, Any]:
     }  # fmt: skip
 
 
-@router.get("/api/catalog")
+@router.get("/api/catalog", response_model=schemas.CatalogOut)
 async def get_catalog(request: Request) -> Response:
     """Activations, losses, optimisers, initialisers, features, datasets, presets, limits."""
     return json_response(catalog(limits(request)))

@@ -6,96 +6,109 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app.api import limits as check
 from app.api import schemas
-from app.api.deps import editing, limits, run, store
-from app.api.serialize import json_response
+from app.api.deps import editing, heavy, keep_alive, limits, respond, run, store
+from app.api.responses import SESSION
+from app.api.serialize import dumps
 from app.sessions import compute
+from app.sessions.session import Session
 
-router = APIRouter(prefix="/api/networks/{session_id}", tags=["compute"])
-
-# Above these sizes a call leaves the event loop so other users are not stalled.
-HEAVY_STEPS = 20
-HEAVY_GRID_CELLS = 64 * 64
+router = APIRouter(prefix="/api/networks/{session_id}", tags=["compute"], responses=SESSION)
 
 
-@router.post("/forward")
+def _rows(session: Session, sel: schemas.SampleSelection) -> int:
+    if sel.x is not None:
+        return len(sel.x)
+    return len(sel.indices) if sel.indices is not None else session.training.batch_size
+
+
+@router.post("/forward", response_model=schemas.ForwardOut)
 async def forward(session_id: str, sel: schemas.SampleSelection, request: Request) -> Response:
     """z^l and a^l for chosen dataset rows (``indices``) or explicit raw inputs (``x``)."""
     async with editing(store(request), session_id) as session:
-        return json_response(await run(False, compute.forward, session, sel, limits(request)))
+        big = heavy(_rows(session, sel), session.network.layers)
+        return await respond(big, compute.forward, session, sel, limits(request))
 
 
-@router.post("/backward")
+@router.post("/backward", response_model=schemas.BackwardOut)
 async def backward(session_id: str, sel: schemas.SampleSelection, request: Request) -> Response:
     """The full trace (z, a, δ, ∂C/∂W, ∂C/∂b) for chosen samples, or the next minibatch
     when none are chosen; nothing is updated."""
     async with editing(store(request), session_id) as session:
-        return json_response(await run(False, compute.backward, session, sel, limits(request)))
+        big = heavy(_rows(session, sel), session.network.layers, passes=3)
+        return await respond(big, compute.backward, session, sel, limits(request))
 
 
-@router.post("/step")
+@router.post("/step", response_model=schemas.StepOut)
 async def step(session_id: str, req: schemas.StepRequest, request: Request) -> Response:
     """N minibatch updates. One step answers with its full trace and the ΔW, Δb applied;
     more answer with the per-step history. A diverging step is refused (``diverged``)."""
     check.check_steps(req.steps, limits(request))
     st = store(request)
     async with editing(st, session_id) as session:
+        # Each update: forward + backward of a minibatch, then one forward of train + test.
+        d = session.data
+        rows = 3 * session.training.batch_size + len(d.x) + len(d.test_x)
+        big = heavy(rows, session.network.layers, passes=req.steps)
         answer, metrics, snapshots = await run(
-            req.steps > HEAVY_STEPS, compute.run_steps, session, req.steps, req.trace
+            big, compute.run_steps, session, req.steps, req.trace
         )
         st.save(session, metrics, snapshots)
-        return json_response(answer)
+        body = await run(big, dumps, answer)
+        return Response(body, media_type="application/json")
 
 
-@router.get("/metrics")
-async def metrics(session_id: str, request: Request, since: int = Query(0, ge=0)) -> Response:
+@router.get("/metrics", response_model=schemas.MetricsColumnsOut)
+async def metrics(
+    session_id: str, request: Request, since: int = Query(0, ge=0, le=2**53 - 1)
+) -> Response:
     """Per-step metrics since creation (or step ``since``), as columns."""
     st = store(request)
-    st.get(session_id)
-    return json_response(compute.metrics_columns(st.metrics(session_id, since)))
+    await keep_alive(st, st.get(session_id))
+    # A long run has many rows: read and encode them off the event loop.
+    return await respond(True, lambda: compute.metrics_columns(st.metrics(session_id, since)))
 
 
-@router.get("/snapshots")
+@router.get("/snapshots", response_model=schemas.SnapshotsOut)
 async def snapshots(session_id: str, request: Request) -> Response:
     """Stored weight snapshots: every early step, then evenly thinned, bounded."""
     st = store(request)
     session = st.get(session_id)
-    return json_response(
-        {
-            "snapshots": [
-                {"step": step, **{k: v for k, v in compute.network_view(session.network, p).items()
-                                  if k in ("weights", "biases")}}
-                for step, p in st.snapshots(session_id)
-            ]
-        }
-    )  # fmt: skip
+    await keep_alive(st, session)
+    return await respond(True, lambda: {
+        "snapshots": [
+            {"step": step, **{k: v for k, v in compute.network_view(session.network, p).items()
+                              if k in ("weights", "biases")}}
+            for step, p in st.snapshots(session_id)
+        ]
+    })  # fmt: skip
 
 
-@router.get("/boundary")
+@router.get("/boundary", response_model=schemas.BoundaryOut)
 async def boundary(
     session_id: str,
     request: Request,
-    resolution: int = Query(40, ge=2),
+    resolution: int | None = Query(None, ge=2, description="Default 40, or the limit if lower."),
     neurons: bool = Query(False),
 ) -> Response:
     """The output (and with ``neurons`` every neuron) over a grid of the input plane."""
+    if resolution is None:
+        resolution = min(40, limits(request).max_grid)
     check.check_grid(resolution, limits(request))
     async with editing(store(request), session_id) as session:
-        cells = resolution * resolution * (len(session.network.layers) if neurons else 1)
-        answer = await run(cells > HEAVY_GRID_CELLS, compute.boundary, session, resolution, neurons)
-        return json_response(answer)
+        cells = resolution if session.data.input_dim == 1 else resolution * resolution
+        big = heavy(cells, session.network.layers, passes=2 if neurons else 1)
+        return await respond(big, compute.boundary, session, resolution, neurons)
 
 
-@router.post("/gradcheck")
+@router.post("/gradcheck", response_model=schemas.GradcheckOut)
 async def gradcheck(session_id: str, req: schemas.GradcheckRequest, request: Request) -> Response:
     """Backprop beside central differences for every parameter, per layer."""
     async with editing(store(request), session_id) as session:
-        answer = await run(True, compute.gradcheck, session, req, limits(request))
-        return json_response(answer)
+        return await respond(True, compute.gradcheck, session, req, limits(request))
 
 
-@router.post("/paths")
+@router.post("/paths", response_model=schemas.PathsOut)
 async def paths(session_id: str, req: schemas.PathsRequest, request: Request) -> Response:
     """∂C/∂w summed over every path to the loss, beside the δ recurrence, with both costs."""
     async with editing(store(request), session_id) as session:
-        answer = await run(True, compute.paths, session, req, limits(request))
-        return json_response(answer)
+        return await respond(True, compute.paths, session, req, limits(request))

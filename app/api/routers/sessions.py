@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
-from fastapi import APIRouter, Query, Request, Response
+from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from app.api import limits as check
 from app.api import schemas
-from app.api.deps import editing, limits, run, store
+from app.api.deps import editing, keep_alive, limits, respond, run, settings, store
+from app.api.responses import SESSION, errors
 from app.api.serialize import json_response
 from app.engine.errors import SpecError
 from app.engine.network import Network
 from app.engine.training import Metrics
 from app.sessions import compute
 from app.sessions.session import Session
-from app.sessions.store import new_id
+from app.sessions.store import NotFound, new_id
 
-router = APIRouter(prefix="/api/networks", tags=["sessions"])
+router = APIRouter(prefix="/api/networks", tags=["sessions"], responses=SESSION)
 
 
 def _history(session: Session, history: schemas.History) -> tuple[list[Metrics], list]:
@@ -46,36 +49,79 @@ def _history(session: Session, history: schemas.History) -> tuple[list[Metrics],
 def _create(req: schemas.CreateSession) -> tuple[Session, list[Metrics], list | None]:
     session = Session.create(new_id(), req)
     if req.history is None:
-        return session, [], None
+        if session.step:  # restored state without history: nothing to record
+            return session, [], None
+        return session, compute.initial_metrics(session), None
     metrics, snapshots = _history(session, req.history)
     if metrics:
         session.metrics = metrics[-1]
     return session, metrics, snapshots
 
 
-@router.post("", status_code=201)
+@router.post(
+    "",
+    status_code=201,
+    response_model=schemas.SessionOut,
+    responses=errors(429),
+)
 async def create_session(req: schemas.CreateSession, request: Request) -> Response:
     """Create a stored session (201); with ``state`` and ``history`` from export, restore one."""
     lim = limits(request)
     check.check_network(req.network, lim)
     check.check_dataset(req.dataset, lim)
     check.check_training(req.training, lim)
+    if req.history is not None:
+        check.check_history(req.history, lim)
+    st = store(request)
+    st.make_room()  # a full server refuses (429) before building anything
     heavy = isinstance(req.dataset, schemas.CustomDataset) or req.dataset.n_samples > 500
     session, metrics, snapshots = await run(heavy, _create, req)
-    store(request).create(session, metrics, snapshots)
-    return json_response(compute.session_view(session), 201)
+    if req.history is not None:  # an import: many rows to write
+        await run(True, st.create, session, metrics, snapshots)
+    else:
+        st.create(session, metrics, snapshots)
+    return await respond(heavy, compute.session_view, session, status=201)
 
 
-@router.get("")
-async def list_sessions(request: Request, limit: int = Query(20, ge=1, le=200)) -> Response:
-    """The most recently used sessions, newest first."""
-    return json_response({"sessions": store(request).recent(limit)})
+@router.get("", response_model=schemas.SessionList, responses=errors(403))
+async def list_sessions(
+    request: Request,
+    limit: int = Query(20, ge=1, le=200),
+    ids: str | None = Query(
+        None, max_length=5000, description="Comma-separated session ids to summarise."
+    ),
+) -> Response:
+    """Summaries of the given sessions (e.g. those a browser created), newest first. Listing
+    every session needs BACKPROP_EXPLORER_LIST_SESSIONS=1: ids are private links."""
+    st = store(request)
+    if ids is None:
+        if not settings(request).list_sessions:
+            raise HTTPException(
+                403,
+                "ids: listing all sessions is disabled on this server (session ids are private "
+                "links); give the ids you hold, or set BACKPROP_EXPLORER_LIST_SESSIONS=1",
+            )
+        return json_response({"sessions": st.recent(limit)})
+    found: list[dict[str, Any]] = []
+    wanted = list(dict.fromkeys(i for i in ids.split(",") if i))[:limit]  # unique, in order
+    for session_id in wanted:
+        try:
+            s = st.get(session_id)
+        except NotFound:
+            continue
+        found.append({"id": s.id, "step": s.step, "updated_at": s.updated_at,
+                      "layers": s.network.layers, "dataset": s.data.name})  # fmt: skip
+    found.sort(key=lambda row: float(row["updated_at"]), reverse=True)
+    return json_response({"sessions": found})
 
 
-@router.get("/{session_id}")
+@router.get("/{session_id}", response_model=schemas.SessionOut)
 async def get_session(session_id: str, request: Request) -> Response:
     """The session: network with current weights, dataset, training settings, latest metrics."""
-    return json_response(compute.session_view(store(request).get(session_id)))
+    st = store(request)
+    session = st.get(session_id)
+    await keep_alive(st, session)
+    return await respond(len(session.data.x) > 500, compute.session_view, session)
 
 
 @router.delete("/{session_id}", status_code=204)
@@ -84,26 +130,31 @@ async def delete_session(session_id: str, request: Request) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/{session_id}/reset")
+@router.post("/{session_id}/reset", response_model=schemas.SessionOut)
 async def reset_session(session_id: str, request: Request) -> Response:
     """Re-initialise from the session's initialiser and seed (or its initial weights); step 0."""
     st = store(request)
     async with editing(st, session_id) as session:
         session.reset()
-        st.save(session, reset_history=True)
+        big = len(session.data.x) + len(session.data.test_x) > 500  # a pass over all the data
+        first = await run(big, compute.initial_metrics, session)
+        st.save(session, first, reset_history=True)
         return json_response(compute.session_view(session))
 
 
-@router.get("/{session_id}/export")
+@router.get("/{session_id}/export", response_model=schemas.ExportOut)
 async def export_session(session_id: str, request: Request) -> Response:
     """A create request that reproduces this session exactly, history included."""
     st = store(request)
-    session = st.get(session_id)
-    doc = compute.export(session, st.metrics(session_id), st.snapshots(session_id))
-    return json_response(doc)
+    # Under the lock, so a step in progress on another call cannot be half in the export;
+    # history can be long, so it is read and encoded off the event loop.
+    async with editing(st, session_id) as session:
+        return await respond(
+            True, lambda: compute.export(session, st.metrics(session_id), st.snapshots(session_id))
+        )
 
 
-@router.patch("/{session_id}/parameter")
+@router.patch("/{session_id}/parameter", response_model=schemas.SessionOut)
 async def set_parameter(session_id: str, edit: schemas.ParameterEdit, request: Request) -> Response:
     """Set one weight W^l[row][column] or bias b^l[row]."""
     st = store(request)
@@ -129,7 +180,7 @@ async def set_parameter(session_id: str, edit: schemas.ParameterEdit, request: R
         return json_response(compute.session_view(session))
 
 
-@router.patch("/{session_id}/training")
+@router.patch("/{session_id}/training", response_model=schemas.SessionOut)
 async def update_training(
     session_id: str, patch: schemas.TrainingPatch, request: Request
 ) -> Response:
@@ -145,7 +196,7 @@ async def update_training(
         return json_response(compute.session_view(session))
 
 
-@router.post("/{session_id}/points")
+@router.post("/{session_id}/points", response_model=schemas.SessionOut)
 async def add_point(session_id: str, point: schemas.NewPoint, request: Request) -> Response:
     """Append a point (raw input and label or target) to the train or test set."""
     lim = limits(request)
@@ -172,7 +223,7 @@ async def add_point(session_id: str, point: schemas.NewPoint, request: Request) 
         return json_response(compute.session_view(session))
 
 
-@router.delete("/{session_id}/points/{split}/{index}")
+@router.delete("/{session_id}/points/{split}/{index}", response_model=schemas.SessionOut)
 async def remove_point(
     session_id: str, split: schemas.Split, index: int, request: Request
 ) -> Response:

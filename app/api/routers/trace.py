@@ -5,8 +5,8 @@ from fastapi import APIRouter, Request, Response
 
 from app.api import limits as check
 from app.api import schemas
-from app.api.deps import limits, run
-from app.api.serialize import json_response
+from app.api.deps import heavy, limits, respond
+from app.api.responses import BODY
 from app.engine.errors import SpecError
 from app.engine.network import Network
 from app.sessions.compute import trace_view
@@ -32,11 +32,11 @@ def _trace(req: schemas.TraceRequest) -> dict[str, object]:
     return trace_view(net.backward(x, y))
 
 
-@router.post("/api/trace", response_model=schemas.TraceOut)
+@router.post("/api/trace", response_model=schemas.TraceOut, responses=BODY)
 async def trace(req: schemas.TraceRequest, request: Request) -> Response:
     """One forward and backward pass on the given network and samples; nothing is stored."""
     lim = limits(request)
     check.check_network(req.network, lim)
     check.check_rows(len(req.x), lim, "x")
-    heavy = len(req.x) * sum(req.network.layers) > 20_000
-    return json_response(await run(heavy, _trace, req))
+    big = heavy(len(req.x), req.network.layers, passes=3)
+    return await respond(big, _trace, req)

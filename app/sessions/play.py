@@ -1,0 +1,172 @@
+"""Play mode's unit of work: a chunk of updates on a session, then one metrics record.
+
+A REST step (``compute.run_steps``) evaluates the whole dataset after every
+update and stores a metrics row per step; at play speed that evaluation would
+cost more than the training. A chunk instead:
+
+* trains with ``LeanTrainer`` (bit-for-bit the updates ``train_step`` makes,
+  without building traces), in slices the caller can interleave with other work;
+* evaluates the full train and test sets once, after its last update, with that
+  update's per-layer ‖δ^l‖ and ‖∂C/∂W^l‖: one ``Metrics`` record, identical to the
+  one a REST step ending at the same step stores, and a snapshot there. The first
+  ``DENSE_SNAPSHOTS`` steps of a run go through the REST path itself, so a run's
+  start has a metrics row and a snapshot at every step whichever way it was trained.
+
+Divergence is checked as the REST step checks it: every update's minibatch loss
+and new parameters (in the lean loop), and the full-data metrics at the end.
+If either fails, the chunk is undone and replayed through ``run_steps``, which
+stops at exactly the step the REST call would have refused and says why.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from app.engine.activations import Array
+from app.engine.errors import SpecError
+from app.engine.lean import LeanTrainer
+from app.engine.training import Batcher, Metrics, evaluate
+from app.sessions import compute
+from app.sessions.session import Session
+from app.sessions.store import DENSE_SNAPSHOTS
+
+
+@dataclass
+class ChunkResult:
+    applied: int  # updates applied in this chunk
+    metrics: list[Metrics]  # to store (one per chunk; one per step in the dense start)
+    snapshots: list[tuple[int, Array]]  # to store
+    diverged: bool = False
+    message: str | None = None
+    seconds: float = 0.0  # time spent training and evaluating
+
+
+@dataclass
+class Chunk:
+    """Up to ``target`` updates on one session, made in slices by ``train``, closed by
+    ``finish``. Hold the session's lock from construction until the result is saved;
+    between slices the caller may yield to other work.
+    """
+
+    session: Session
+    target: int
+    attempted: int = 0  # updates tried (the last one refused if ``diverged``)
+    diverged: bool = False
+    seconds: float = 0.0
+    _lean_applied: int = 0
+    _metrics: list[Metrics] = field(default_factory=list)
+    _snapshots: list[tuple[int, Array]] = field(default_factory=list)
+    _trainer: LeanTrainer | None = None
+
+    def __post_init__(self) -> None:
+        s = self.session
+        if len(s.inputs("train")[0]) == 0:
+            raise SpecError("dataset.x", "the training set is empty")
+        self._start = (
+            s.network.params.copy(), s.opt_state, s.batcher.epoch, s.batcher.cursor, s.step,
+            s.metrics,
+        )  # fmt: skip
+
+    @property
+    def applied(self) -> int:
+        return self.session.step - self._start[4]
+
+    @property
+    def done(self) -> bool:
+        return self.diverged or self.attempted >= self.target
+
+    def train(self, deadline: float | None = None) -> int:
+        """More updates towards ``target``, stopping early once ``perf_counter`` passes
+        ``deadline``; returns how many were applied. Nothing after a refused update."""
+        if self.done:
+            return 0
+        t0 = time.perf_counter()
+        s = self.session
+        if s.step < DENSE_SNAPSHOTS:  # the run's start: exactly the REST path, step by step
+            n = min(self.target - self.attempted, DENSE_SNAPSHOTS - s.step)
+            _, history, snapshots = compute.run_steps(s, n, False)
+            self.attempted += n
+            self._metrics += history
+            self._snapshots += snapshots
+            self.diverged = len(history) < n
+            self.seconds += time.perf_counter() - t0
+            return len(history)
+        if self._trainer is None:
+            x, y = s.inputs("train")
+            self._trainer = LeanTrainer(
+                s.network, s.optimizer(), x, y, s.training.batch_size, s.regularization()
+            )
+        run, state = self._trainer.run(
+            s.batcher, s.opt_state, self.target - self.attempted, deadline
+        )
+        s.opt_state = state
+        s.step += run.applied
+        self._lean_applied += run.applied
+        self.attempted += run.applied + (1 if run.diverged else 0)
+        self.diverged = run.diverged
+        self.seconds += time.perf_counter() - t0
+        return run.applied
+
+    def finish(self) -> ChunkResult:
+        """The metrics record and snapshot after the last update or, if an update was
+        refused, the exact REST replay of this chunk."""
+        t0 = time.perf_counter()
+        s = self.session
+        if not self.diverged and self._trainer is not None and self._lean_applied:
+            x_eval, y_eval, n_train = s.evaluation_set()
+            trace = self._trainer.last_trace()
+            metrics = evaluate(
+                s.network, s.step, trace, x_eval, y_eval, n_train, s.data.classification
+            )
+            if compute._finite_metrics(metrics):
+                s.metrics = metrics
+                self._metrics.append(metrics)
+                self._snapshots.append((s.step, s.network.params.copy()))
+            else:
+                self.diverged = True
+        if self.diverged:
+            result = self._replay()
+        else:
+            result = ChunkResult(self.applied, self._metrics, self._snapshots)
+        self.seconds += time.perf_counter() - t0
+        result.seconds = self.seconds
+        return result
+
+    def _replay(self) -> ChunkResult:
+        """Undo the chunk and make its updates again through ``run_steps``, which refuses
+        the first one a REST call would refuse (metrics and snapshots as it stores them)."""
+        s = self.session
+        params, opt_state, epoch, cursor, step, metrics = self._start
+        s.network.params[:] = params
+        s.opt_state = opt_state
+        s.batcher = Batcher(s.batcher.seed, epoch, cursor)
+        s.step, s.metrics = step, metrics
+        answer, history, snapshots = compute.run_steps(s, max(self.attempted, 1), False)
+        return ChunkResult(
+            len(history), history, snapshots, bool(answer["diverged"]), answer["message"]
+        )
+
+
+def boundary_arrays(s: Session, resolution: int, neurons: bool) -> compute.Json:
+    """The REST boundary answer (``compute.boundary``), arrays as float32 for the frame."""
+    answer = compute.boundary(s, resolution, neurons)
+    for key in ("output", "inputs"):
+        if key in answer:
+            answer[key] = _float32(answer[key])
+    if "neurons" in answer:
+        answer["neurons"] = [_float32(a) for a in answer["neurons"]]
+    return answer
+
+
+_F32_MAX = float(np.finfo(np.float32).max)
+
+
+def _float32(a: Array) -> np.ndarray:
+    """float32 for display; values beyond its range are clamped (never inf or NaN)."""
+    out = np.clip(a, -_F32_MAX, _F32_MAX).astype(np.float32)
+    if not np.isfinite(out).all():  # NaN from an overflowed forward pass
+        np.nan_to_num(out, copy=False, nan=0.0)
+    return out

@@ -1,0 +1,463 @@
+"""Sessions in Redis, so several workers or hosts behind a load balancer share them.
+
+Selected by ``BACKPROP_EXPLORER_STORE=redis://host:port/db``; the interface and the
+guarantees are the SQLite store's (``app.sessions.store``):
+
+* Every change an API call makes (the session, its new metrics, its snapshots) is one
+  Lua script, so it is applied whole or not at all.
+* Each session carries a version; a save succeeds only if nobody saved in between
+  (``Conflict`` otherwise).
+* ``lock(id)`` serialises calls on one session across every process: a Redis lock
+  (``SET key token NX PX ttl``, renewed while held, released by a compare-and-delete
+  script, so only its owner can release it and a crashed owner's lock expires). Waiting
+  for it polls with ``asyncio.sleep``, so a waiting call never blocks the event loop.
+  Within a process an ``asyncio.Lock`` queues callers first, so one caller per process
+  polls Redis.
+* At the session limit the oldest sessions idle longer than ``idle_seconds`` are removed
+  to make room, in the same script that inserts the new one; if none is idle long enough
+  the store is full (``StoreFull``).
+
+Keys (``bpe:`` prefix): ``s:{id}`` a hash (version, updated_at, meta, params, data),
+``idx`` a sorted set of ids by updated_at, ``m:{id}`` a hash of metrics records by step,
+``snap:{id}`` a hash of float64 parameter snapshots by step, ``lock:{id}`` the lock.
+The scripts build other sessions' keys from the prefix, so this is for a single Redis
+server (or a primary with replicas), not Redis Cluster.
+
+Data are written with a blocking client: each call is one round trip of well under a
+millisecond to a nearby Redis, like a SQLite call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+import weakref
+from collections import OrderedDict
+from contextlib import suppress
+from dataclasses import asdict
+from typing import Any, cast
+
+import numpy as np
+import orjson
+import redis
+
+from app.engine.activations import Array
+from app.engine.training import Metrics
+from app.sessions import record
+from app.sessions.session import Session
+from app.sessions.store import DENSE_SNAPSHOTS, Conflict, NotFound, StoreFull
+
+LOCK_TTL_MS = 10_000  # a crashed holder's lock expires after this; a live one renews it
+LOCK_WAIT_SECONDS = 60.0  # give up (409) after waiting this long for a busy session
+CACHE_SIZE = 256
+
+# Make room at the session limit: remove the oldest sessions idle since before the cutoff.
+# KEYS[1] = idx; ARGV[1] = prefix, ARGV[2] = max sessions, ARGV[3] = cutoff. Sets `room`.
+_MAKE_ROOM = """
+local room = true
+local count = redis.call('ZCARD', KEYS[1])
+local max = tonumber(ARGV[2])
+if count >= max then
+  local need = count - max + 1
+  local old = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[3], 'LIMIT', 0, need)
+  if #old < need then
+    room = false
+  else
+    for _, oid in ipairs(old) do
+      redis.call('DEL', ARGV[1] .. 's:' .. oid, ARGV[1] .. 'm:' .. oid, ARGV[1] .. 'snap:' .. oid)
+      redis.call('ZREM', KEYS[1], oid)
+    end
+  end
+end
+"""
+
+# Pairs (field, value) from ARGV starting at i, preceded by their count; HSET into key.
+_PAIRS = """
+local function put_pairs(key, i)
+  local n = tonumber(ARGV[i]); i = i + 1
+  for _ = 1, n do
+    redis.call('HSET', key, ARGV[i], ARGV[i + 1]); i = i + 2
+  end
+  return i
+end
+"""
+
+MAKE_ROOM = _MAKE_ROOM + "\nif room then return 1 else return 0 end"
+
+# KEYS: idx, s:id, m:id, snap:id. ARGV: prefix, max, cutoff, id, updated_at, meta, params,
+# data, then metrics pairs and snapshot pairs (each preceded by its count).
+CREATE = (
+    _PAIRS
+    + _MAKE_ROOM
+    + """
+if not room then return 0 end
+redis.call('HSET', KEYS[2], 'version', 1, 'updated_at', ARGV[5], 'meta', ARGV[6],
+           'params', ARGV[7], 'data', ARGV[8])
+redis.call('ZADD', KEYS[1], ARGV[5], ARGV[4])
+local i = put_pairs(KEYS[3], 9)
+put_pairs(KEYS[4], i)
+return 1
+"""
+)
+
+# KEYS: s:id, idx, m:id, snap:id. ARGV: id, old version, updated_at, meta, params,
+# data changed (0/1), data, reset history (0/1), metrics pairs, snapshot pairs, then the
+# count of snapshot steps to drop and the steps.
+SAVE = (
+    _PAIRS
+    + """
+local v = redis.call('HGET', KEYS[1], 'version')
+if (not v) or tonumber(v) ~= tonumber(ARGV[2]) then return 0 end
+redis.call('HSET', KEYS[1], 'version', tonumber(v) + 1, 'updated_at', ARGV[3],
+           'meta', ARGV[4], 'params', ARGV[5])
+if ARGV[6] == '1' then redis.call('HSET', KEYS[1], 'data', ARGV[7]) end
+redis.call('ZADD', KEYS[2], ARGV[3], ARGV[1])
+if ARGV[8] == '1' then redis.call('DEL', KEYS[3], KEYS[4]) end
+local i = put_pairs(KEYS[3], 9)
+i = put_pairs(KEYS[4], i)
+local n = tonumber(ARGV[i]); i = i + 1
+for _ = 1, n do
+  redis.call('HDEL', KEYS[4], ARGV[i]); i = i + 1
+end
+return 1
+"""
+)
+
+# KEYS: idx, s:id, m:id, snap:id. ARGV: id.
+DELETE = """
+local removed = redis.call('ZREM', KEYS[1], ARGV[1])
+local existed = redis.call('DEL', KEYS[2])
+redis.call('DEL', KEYS[3], KEYS[4])
+if removed + existed == 0 then return 0 end
+return 1
+"""
+
+# KEYS: idx. ARGV: prefix, cutoff, batch size. Returns the removed ids.
+REMOVE_IDLE = """
+local old = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[2], 'LIMIT', 0, ARGV[3])
+for _, oid in ipairs(old) do
+  redis.call('DEL', ARGV[1] .. 's:' .. oid, ARGV[1] .. 'm:' .. oid, ARGV[1] .. 'snap:' .. oid)
+  redis.call('ZREM', KEYS[1], oid)
+end
+return old
+"""
+
+# KEYS: lock. ARGV: token (, ttl). Only the owner may release or extend a lock.
+RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+"""
+
+
+def kept_snapshots(steps: list[int], max_snapshots: int) -> list[int]:
+    """The snapshot steps kept after adding ``steps`` one at a time, as the SQLite store does:
+    every step up to DENSE_SNAPSHOTS, then, whenever there are too many, the later snapshot
+    whose neighbours are closest together goes (never the newest)."""
+    kept: list[int] = []
+    for step in steps:
+        if step not in kept:
+            kept.append(step)
+            kept.sort()
+        if len(kept) <= max_snapshots:
+            continue
+        later = [s for s in kept if s > DENSE_SNAPSHOTS]
+        for _ in range(len(kept) - max_snapshots):
+            if len(later) < 2:
+                break
+            bounds = [DENSE_SNAPSHOTS, *later]
+            spans = [bounds[i + 2] - bounds[i] for i in range(len(later) - 1)]
+            kept.remove(later.pop(spans.index(min(spans))))
+    return kept
+
+
+def _float(value: float) -> bytes:
+    return repr(float(value)).encode()
+
+
+class RedisStore:
+    name = "redis"
+
+    def __init__(
+        self,
+        client: redis.Redis,
+        max_sessions: int,
+        max_snapshots: int,
+        idle_seconds: float,
+        prefix: str = "bpe:",
+    ) -> None:
+        self._r = client
+        self.max_sessions = max_sessions
+        self.max_snapshots = max_snapshots
+        self.idle_seconds = idle_seconds
+        self.prefix = prefix
+        self.lock_ttl_ms = LOCK_TTL_MS
+        self._cache: OrderedDict[str, Session] = OrderedDict()
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self._make_room_script = client.register_script(MAKE_ROOM)
+        self._create_script = client.register_script(CREATE)
+        self._save_script = client.register_script(SAVE)
+        self._delete_script = client.register_script(DELETE)
+        self._remove_idle_script = client.register_script(REMOVE_IDLE)
+        self._release_script = client.register_script(RELEASE)
+        self._renew_script = client.register_script(RENEW)
+
+    @classmethod
+    def from_url(
+        cls, url: str, max_sessions: int, max_snapshots: int, idle_seconds: float
+    ) -> RedisStore:
+        client = redis.Redis.from_url(url, socket_connect_timeout=5, health_check_interval=30)
+        client.ping()  # fail at startup, with the URL, rather than on the first request
+        return cls(client, max_sessions, max_snapshots, idle_seconds)
+
+    def close(self) -> None:
+        self._r.close()
+        self._r.connection_pool.disconnect()
+
+    # --- keys ------------------------------------------------------------------------------
+
+    def _keys(self, session_id: str) -> tuple[str, str, str]:
+        p = self.prefix
+        return f"{p}s:{session_id}", f"{p}m:{session_id}", f"{p}snap:{session_id}"
+
+    @property
+    def _idx(self) -> str:
+        return f"{self.prefix}idx"
+
+    # --- locking ---------------------------------------------------------------------------
+
+    def lock(self, session_id: str) -> _SessionLock:
+        """``async with store.lock(id):`` — held by one call at a time across all processes."""
+        local = self._locks.get(session_id)
+        if local is None:
+            local = asyncio.Lock()
+            self._locks[session_id] = local
+        return _SessionLock(self, session_id, local)
+
+    # --- reading ---------------------------------------------------------------------------
+
+    def get(self, session_id: str) -> Session:
+        key = self._keys(session_id)[0]
+        version = self._r.hget(key, "version")
+        if version is None:
+            self._cache.pop(session_id, None)
+            raise NotFound(session_id)
+        cached = self._cache.get(session_id)
+        if cached is not None and cached.version == int(version):
+            self._cache.move_to_end(session_id)
+            return cached
+        fields = cast(list[bytes | None], self._r.hmget(key, ["meta", "params", "data", "version"]))
+        meta, params, data, version = fields
+        if meta is None or params is None or data is None or version is None:
+            raise NotFound(session_id)
+        session = record.session_from(session_id, meta, params, data, int(version))
+        self._remember(session)
+        return session
+
+    def _remember(self, session: Session) -> None:
+        self._cache[session.id] = session
+        self._cache.move_to_end(session.id)
+        while len(self._cache) > CACHE_SIZE:
+            self._cache.popitem(last=False)
+
+    def recent(self, limit: int) -> list[dict[str, Any]]:
+        ids = [i.decode() for i in cast(list[bytes], self._r.zrevrange(self._idx, 0, limit - 1))]
+        pipe = self._r.pipeline(transaction=False)
+        for session_id in ids:
+            pipe.hget(self._keys(session_id)[0], "meta")
+        out = []
+        for session_id, meta_json in zip(ids, pipe.execute(), strict=True):
+            if meta_json is None:  # deleted between the two reads
+                continue
+            meta = orjson.loads(meta_json)
+            out.append(
+                {
+                    "id": session_id,
+                    "step": meta["step"],
+                    "updated_at": meta["updated_at"],
+                    "layers": meta["layers"],
+                    "dataset": meta["data"]["name"],
+                }
+            )
+        return out
+
+    def metrics(self, session_id: str, since: int = 0) -> list[dict[str, Any]]:
+        rows = cast(dict[bytes, bytes], self._r.hgetall(self._keys(session_id)[1]))
+        steps = sorted((int(step), rec) for step, rec in rows.items() if int(step) >= since)
+        return [orjson.loads(rec) for _, rec in steps]
+
+    def snapshots(self, session_id: str) -> list[tuple[int, Array]]:
+        rows = cast(dict[bytes, bytes], self._r.hgetall(self._keys(session_id)[2]))
+        return sorted(
+            (int(step), np.frombuffer(blob, dtype=np.float64).copy()) for step, blob in rows.items()
+        )
+
+    def count(self) -> int:
+        return int(self._r.zcard(self._idx))
+
+    # --- writing ---------------------------------------------------------------------------
+
+    def make_room(self) -> None:
+        """At the session limit, remove the oldest idle sessions now, or raise StoreFull."""
+        cutoff = time.time() - self.idle_seconds
+        args: list[Any] = [self.prefix, self.max_sessions, _float(cutoff)]
+        if not self._make_room_script(keys=[self._idx], args=args):
+            raise self._full()
+
+    def _full(self) -> StoreFull:
+        return StoreFull(
+            f"the server holds its maximum of {self.max_sessions} sessions and none has "
+            "been idle long enough to remove; try again later"
+        )
+
+    def create(
+        self,
+        session: Session,
+        metrics: list[Metrics] | None = None,
+        snapshots: list[tuple[int, Array]] | None = None,
+    ) -> None:
+        """Insert a new session (making room by removing idle ones if at the limit)."""
+        if snapshots is None:
+            snapshots = [(session.step, session.network.params)]
+        kept = set(kept_snapshots([step for step, _ in snapshots], self.max_snapshots))
+        snaps = [(step, params) for step, params in snapshots if step in kept]
+        skey, mkey, snapkey = self._keys(session.id)
+        cutoff = time.time() - self.idle_seconds
+        args: list[Any] = [
+            self.prefix, self.max_sessions, _float(cutoff), session.id,
+            _float(session.updated_at), record.meta_of(session), record.params_of(session),
+            record.data_of(session),
+        ]  # fmt: skip
+        args += self._metric_pairs(metrics or [])
+        args += self._snapshot_pairs(snaps)
+        session.version = 1
+        if not self._create_script(keys=[self._idx, skey, mkey, snapkey], args=args):
+            raise self._full()
+        self._remember(session)
+
+    def save(
+        self,
+        session: Session,
+        metrics: list[Metrics] | None = None,
+        snapshots: list[tuple[int, Array]] | None = None,
+        data_changed: bool = False,
+        reset_history: bool = False,
+    ) -> None:
+        """Write the session's new state, metrics and snapshots if nobody saved in between."""
+        session.touch()
+        old = session.version
+        skey, mkey, snapkey = self._keys(session.id)
+        new = list(snapshots or [])
+        existing: list[int] = []
+        if reset_history:
+            new.insert(0, (session.step, session.network.params))
+        elif new:  # only new snapshots can push old ones out
+            existing = sorted(int(s) for s in cast(list[bytes], self._r.hkeys(snapkey)))
+        kept = set(kept_snapshots(existing + [step for step, _ in new], self.max_snapshots))
+        drops = [step for step in existing if step not in kept]
+        # Of several snapshots of one step the last one counts, as with INSERT OR REPLACE.
+        writes = dict((step, params) for step, params in new if step in kept)
+        args: list[Any] = [
+            session.id, old, _float(session.updated_at), record.meta_of(session),
+            record.params_of(session), 1 if data_changed else 0,
+            record.data_of(session) if data_changed else b"", 1 if reset_history else 0,
+        ]  # fmt: skip
+        args += self._metric_pairs(metrics or [])
+        args += self._snapshot_pairs(list(writes.items()))
+        args += [len(drops), *drops]
+        if not self._save_script(keys=[skey, self._idx, mkey, snapkey], args=args):
+            self._cache.pop(session.id, None)
+            raise Conflict(session.id)
+        session.version = old + 1
+
+    @staticmethod
+    def _metric_pairs(metrics: list[Metrics]) -> list[Any]:
+        out: list[Any] = [len(metrics)]
+        for m in metrics:
+            out += [m.step, orjson.dumps(asdict(m))]
+        return out
+
+    @staticmethod
+    def _snapshot_pairs(snapshots: list[tuple[int, Array]]) -> list[Any]:
+        out: list[Any] = [len(snapshots)]
+        for step, params in snapshots:
+            out += [step, np.ascontiguousarray(params, dtype=np.float64).tobytes()]
+        return out
+
+    def forget(self, session_id: str) -> None:
+        """Drop the cached copy (after a call failed part-way through changing it)."""
+        self._cache.pop(session_id, None)
+
+    def delete(self, session_id: str) -> None:
+        keys = [self._idx, *self._keys(session_id)]
+        deleted = self._delete_script(keys=keys, args=[session_id])
+        self._cache.pop(session_id, None)
+        if not deleted:
+            raise NotFound(session_id)
+
+    def remove_idle(self) -> int:
+        """Delete sessions idle longer than the configured time; returns how many."""
+        cutoff = _float(time.time() - self.idle_seconds)
+        removed = 0
+        while True:
+            ids = self._remove_idle_script(keys=[self._idx], args=[self.prefix, cutoff, 500])
+            for raw in ids:
+                self._cache.pop(raw.decode(), None)
+            removed += len(ids)
+            if len(ids) < 500:
+                return removed
+
+
+class _SessionLock:
+    """The per-session lock: this process's queue, then the Redis lock across processes."""
+
+    def __init__(self, store: RedisStore, session_id: str, local: asyncio.Lock) -> None:
+        self._store = store
+        self._key = f"{store.prefix}lock:{session_id}"
+        self._session_id = session_id
+        self._local = local  # a strong reference keeps it in the store's weak map while used
+        self._token = b""
+        self._renewal: asyncio.TimerHandle | None = None
+
+    async def __aenter__(self) -> None:
+        await self._local.acquire()
+        try:
+            await self._acquire()
+        except BaseException:
+            self._local.release()
+            raise
+        self._schedule_renewal()
+
+    async def _acquire(self) -> None:
+        token = secrets.token_hex(16).encode()
+        r = self._store._r
+        delay, waited = 0.0005, 0.0
+        while not r.set(self._key, token, nx=True, px=self._store.lock_ttl_ms):
+            if waited > LOCK_WAIT_SECONDS:
+                raise Conflict(f"{self._session_id!r} (busy for over {LOCK_WAIT_SECONDS:g} s)")
+            await asyncio.sleep(delay)  # waiting never blocks the event loop
+            waited += delay
+            delay = min(delay * 2, 0.02)
+        self._token = token
+
+    def _schedule_renewal(self) -> None:
+        # A timer rather than a task: most calls end long before the first renewal.
+        loop = asyncio.get_running_loop()
+        self._renewal = loop.call_later(self._store.lock_ttl_ms / 3000, self._renew)
+
+    def _renew(self) -> None:
+        with suppress(redis.RedisError):  # if it lapses, the save's version check still guards
+            self._store._renew_script(keys=[self._key], args=[self._token, self._store.lock_ttl_ms])
+        self._schedule_renewal()
+
+    async def __aexit__(self, *exc: object) -> None:
+        try:
+            if self._renewal is not None:
+                self._renewal.cancel()
+            self._store._release_script(keys=[self._key], args=[self._token])
+        finally:
+            self._local.release()

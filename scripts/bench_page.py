@@ -1,0 +1,148 @@
+"""Page benchmark: frames per second of the explorer page in headless Chromium while playing.
+
+For the default network and for 6 hidden layers of 16 neurons, the page is
+opened, the session loaded, Play pressed, and requestAnimationFrame callbacks
+counted in the page for a few seconds; the update counter gives the page's
+training rate. A second measurement runs ``static/js/stream.js`` in the same
+browser without the page's drawing: the stream's frame, update and boundary
+rates as a browser client receives them.
+
+Needs /usr/bin/chromium and Python playwright; otherwise the section is skipped
+with the reason.
+"""
+
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from scripts.bench_api import Server
+from scripts.bench_stream import BOUNDARY, DEEP, PLAYGROUND_UPDATES_PER_SECOND, request_for
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
+VIEWPORT = {"width": 1280, "height": 720}
+
+COUNT_FRAMES = """async (ms) => {
+  const times = [];
+  const step = () => Number(document.querySelector('[data-metric=step]')?.textContent ?? NaN);
+  const step0 = step();
+  await new Promise((done) => {
+    const t0 = performance.now();
+    const tick = (t) => {
+      times.push(t);
+      if (t - t0 < ms) requestAnimationFrame(tick); else done();
+    };
+    requestAnimationFrame(tick);
+  });
+  const gaps = times.slice(1).map((t, i) => t - times[i]).sort((a, b) => a - b);
+  const seconds = (times[times.length - 1] - times[0]) / 1000;
+  return { fps: (times.length - 1) / seconds, p95_gap_ms: gaps[Math.floor(gaps.length * 0.95)],
+           updates_per_s: (step() - step0) / seconds };
+}"""
+
+STREAM_IN_PAGE = """async ([id, boundary, ms]) => {
+  const { TrainingStream } = await import('/static/js/stream.js');
+  let frames = 0, boundaries = 0, first = null, last = null;
+  const stream = new TrainingStream(id, {
+    onFrame: (f) => { frames++; if (f.boundary) boundaries++; first ??= f; last = f; },
+  });
+  await stream.open();
+  const t0 = performance.now();
+  stream.play({ boundary });
+  await new Promise((r) => setTimeout(r, ms));
+  const seconds = (performance.now() - t0) / 1000;
+  stream.close();
+  return { frames_per_s: frames / seconds, boundary_per_s: boundaries / seconds,
+           updates_per_s: last ? last.step / seconds : 0 };
+}"""
+
+
+def _skip(reason: str) -> dict[str, Any]:
+    return {"skipped": reason}
+
+
+def run(seconds: float = 5.0) -> dict[str, Any]:
+    if not CHROMIUM.exists():
+        return _skip("no /usr/bin/chromium (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        return _skip("Python playwright is not installed (pip install -e '.[test]')")
+    server = Server(args=["--ws-per-message-deflate", "false"])
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+            try:
+                rows: list[dict[str, Any]] = []
+                for name, network in (("default", None), ("6×16", DEEP)):
+                    rows.append(_page(browser, server.url, name, network, seconds))
+                    rows.append(_stream_js(browser, server.url, name, network, seconds))
+                return {"runs": rows}
+            finally:
+                browser.close()
+    finally:
+        server.stop()
+
+
+def _page(browser: Any, url: str, name: str, network: Any, seconds: float) -> dict[str, Any]:
+    """The page's own Play: rAF rate and update counter while it plays."""
+    from playwright.sync_api import Error as PlaywrightError
+
+    row: dict[str, Any] = {"network": name, "client": "page (Play)"}
+    session_id = httpx.post(url + "/api/networks", json=request_for(network)).json()["id"]
+    page = browser.new_page(viewport=VIEWPORT)
+    try:
+        page.goto(url + "/")
+        page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+        if not page.evaluate("() => typeof window.backprop?.actions?.loadSession"):
+            return {**row, "skipped": "the page has no window.backprop.actions.loadSession"}
+        page.evaluate("(id) => window.backprop.actions.loadSession(id)", session_id)
+        page.wait_for_function(
+            "(id) => window.backprop.store.state.session?.id === id", arg=session_id
+        )
+        idle = page.evaluate(COUNT_FRAMES, 1000)
+        page.click("[data-action=play]")
+        page.wait_for_timeout(1000)  # past the first requests
+        playing = [page.evaluate(COUNT_FRAMES, seconds * 1000 / 3) for _ in range(3)]
+        page.click("[data-action=play]")
+    except PlaywrightError as err:
+        return {**row, "skipped": f"the page could not be driven: {str(err).splitlines()[0]}"}
+    finally:
+        page.close()
+    return {
+        **row,
+        "fps": round(statistics.median(r["fps"] for r in playing), 1),
+        "p95_frame_ms": round(statistics.median(r["p95_gap_ms"] for r in playing), 1),
+        "updates_per_s": round(statistics.median(r["updates_per_s"] for r in playing)),
+        "idle_fps": round(idle["fps"], 1),
+    }
+
+
+def _stream_js(browser: Any, url: str, name: str, network: Any, seconds: float) -> dict[str, Any]:
+    """static/js/stream.js in the browser, drawing nothing: what the stream delivers."""
+    session_id = httpx.post(url + "/api/networks", json=request_for(network)).json()["id"]
+    page = browser.new_page(viewport=VIEWPORT)
+    try:
+        page.goto(url + "/api/health")  # same origin, nothing drawn
+        r = page.evaluate(STREAM_IN_PAGE, [session_id, BOUNDARY, seconds * 1000])
+    finally:
+        page.close()
+    return {
+        "network": name,
+        "client": "stream.js (no drawing)",
+        "fps": round(r["frames_per_s"], 1),
+        "boundary_per_s": round(r["boundary_per_s"], 1),
+        "updates_per_s": round(r["updates_per_s"]),
+        "x_playground": round(r["updates_per_s"] / PLAYGROUND_UPDATES_PER_SECOND, 2),
+    }
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(run(), indent=1))

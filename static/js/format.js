@@ -1,0 +1,43 @@
+// Number formatting: short and readable for display, plain ASCII where tests read it.
+
+import { t } from "./i18n.js";
+
+const sig3 = d3.format(".3~r");
+const sig4 = d3.format(".4~r");
+const expo = d3.format(".2~e");
+
+/** A value for display: 3 significant digits, exponent form for very small/large, U+2212 minus. */
+export function fmt(v, { digits = 3 } = {}) {
+  if (v === null || v === undefined || Number.isNaN(v)) return "–";
+  if (v === 0) return "0";
+  const a = Math.abs(v);
+  const s = a < 1e-3 || a >= 1e5 ? expo(v) : digits >= 4 || a >= 100 ? sig4(v) : sig3(v);
+  return s.replace("-", "−");
+}
+
+/** A plain number (ASCII minus, up to 6 significant digits) for data-metric texts and attributes. */
+export function plain(v, precision = 6) {
+  if (v === null || v === undefined || !Number.isFinite(v)) return "";
+  return String(Number(v.toPrecision(precision)));
+}
+
+/** A percentage for accuracies in [0, 1]. */
+export function pct(v) {
+  if (v === null || v === undefined || !Number.isFinite(v)) return "";
+  return `${(100 * v).toFixed(1)}%`;
+}
+
+/** "(1.25, −3.5)" for an input vector. */
+export function vec(values) {
+  return `(${values.map((v) => fmt(v)).join(", ")})`;
+}
+
+/** Text of a label/target row: "class 1" for a classification label, numbers otherwise. */
+export function target(row, kind) {
+  if (!row) return "–";
+  if (kind === "classification") {
+    const label = row.length > 1 ? row.indexOf(Math.max(...row)) : Math.round(row[0]);
+    return t("plot.class", "class {label}", { label });
+  }
+  return row.length === 1 ? fmt(row[0]) : vec(row);
+}

@@ -1,0 +1,50 @@
+// Wiring: one store, one set of actions, one module per panel.
+
+import { createStore } from "./store.js";
+import { createActions } from "./actions.js";
+import { startPlayLoop } from "./play.js";
+import { startPlayStream } from "./play-stream.js";
+import { mountToasts } from "./views/toast.js";
+import { mountPresets } from "./views/presets.js";
+import { mountRunbar } from "./views/runbar.js";
+import { mountBuilder } from "./views/builder.js";
+import { mountData } from "./views/data.js";
+import { mountTraining } from "./views/training.js";
+import { mountNetwork } from "./views/network.js";
+import { mountNetworkChrome } from "./views/network-chrome.js";
+import { mountLossChart } from "./views/loss-chart.js";
+import { mountBoundary } from "./views/boundary.js";
+import { mountSidePanel } from "./views/side-panel.js";
+import { mountTeaching } from "./views/teach/index.js";
+import { mountClassroom } from "./classroom/index.js";
+import "./i18n/zh.js";
+
+const $ = (id) => document.getElementById(id);
+
+const store = createStore();
+const actions = createActions(store);
+
+mountToasts(store, $("toasts"));
+mountPresets(store, actions, $("preset-select"));
+mountRunbar(store, actions, $("runbar"));
+mountData(store, actions, { controls: $("data-controls"), scatter: $("data-scatter"), hint: $("data-hint") });
+mountBuilder(store, actions, $("builder-controls"));
+mountTraining(store, actions, $("training-controls"));
+const network = mountNetwork(store, actions, $("network"));
+mountNetworkChrome(store, actions, { toolbar: $("network-toolbar"), footer: $("network-footer"), network });
+mountLossChart(store, $("loss-chart"));
+mountBoundary(store, actions, { container: $("boundary"), legendSlot: $("boundary-legend"), subtitle: $("output-sub") });
+mountSidePanel(store, $("side-panel"));
+mountTeaching(store, actions, $("panel-side"), { presetNote: $("preset-note") });
+const classroom = mountClassroom(store, actions, { bar: $("classroom-bar"), network: $("network") });
+const playStream = startPlayStream(store, actions);
+startPlayLoop(store, actions, { streaming: playStream.active });
+
+// for the browser tests and the curious: read-only access to the state
+window.backprop = { store, actions };
+
+// a shared setup (#setup=…) or a session to follow (?follow=<id>) starts the page (classroom/)
+classroom.start().then((options) => actions.init(options)).then(() => {
+  classroom.ready();
+  document.body.setAttribute("data-ready", "true");
+});

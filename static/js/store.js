@@ -1,0 +1,68 @@
+// The page's state and a tiny event emitter. Views subscribe to the keys they
+// draw; actions (actions.js) are the only code that talks to the API and sets
+// state. Nothing else is global.
+
+/** The initial state; every key that views may subscribe to is listed here. */
+export function initialState() {
+  return {
+    catalog: null,       // GET /api/catalog
+    spec: null,          // the create request of the current session (no weights unless a preset set them)
+    session: null,       // the session as last returned by the API
+    history: emptyHistory(), // per-step metrics of this session, columnar
+    sample: { split: "train", index: 0 }, // the sample whose values the network view shows
+    forward: null,       // {x_raw, x, layers:[{z,a}], sample, weightsStep} forward pass of the sample
+    backward: null,      // trace of the sample's backward pass (δ, ∂C/∂W), or null when stale
+    gradient: null,      // {source, step, grads:[n_l × n_{l-1}]} last gradient computed (sample or minibatch)
+    update: null,        // {step, weights:[ΔW^l], biases:[Δb^l]} the last applied update
+    boundary: null,      // GET /boundary answer for the current weights
+    edgeMode: "weight",  // what edges show: "weight" | "grad" | "update"
+    selection: null,     // {kind:"node", layer, index} | {kind:"edge", layer, row, column} | null
+    highlightPaths: null, // [{edges: ["l:j:k", …], contribution}] paths the network view emphasises (teaching panels)
+    playing: false,
+    speed: 2,            // index into SPEEDS (actions.js)
+    busy: false,         // a request is in flight
+    lastStep: null,      // {before: session before it, answer: POST /step answer with its trace} of the last Step (exports)
+    following: null,     // id of the session this page follows read-only (?follow=<id>), or null
+  };
+}
+
+export function emptyHistory() {
+  return { step: [], train_loss: [], test_loss: [], train_accuracy: [], test_accuracy: [], delta_norms: [], grad_norms: [] };
+}
+
+export function createStore(state = initialState()) {
+  const listeners = new Map(); // key → Set<fn>
+
+  function emit(key, payload) {
+    const set = listeners.get(key);
+    if (!set) return;
+    for (const fn of [...set]) fn(payload, state);
+  }
+
+  return {
+    /** The live state object (read it; change it through set()). */
+    get state() { return state; },
+
+    /** Merge `patch` into the state; notify subscribers of each changed key, then "change". */
+    set(patch) {
+      const keys = Object.keys(patch).filter((k) => state[k] !== patch[k]);
+      if (!keys.length) return;
+      Object.assign(state, patch);
+      for (const k of keys) emit(k, state[k]);
+      emit("change", keys);
+    },
+
+    /** Subscribe to one key, several keys, or a plain event name. Returns the unsubscribe function. */
+    on(keys, fn) {
+      const list = Array.isArray(keys) ? keys : [keys];
+      for (const k of list) {
+        if (!listeners.has(k)) listeners.set(k, new Set());
+        listeners.get(k).add(fn);
+      }
+      return () => list.forEach((k) => listeners.get(k)?.delete(fn));
+    },
+
+    /** Fire a non-state event, e.g. "error" or "animate". */
+    emit,
+  };
+}

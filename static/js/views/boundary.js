@@ -1,0 +1,82 @@
+// The output over the input plane (GET /boundary) with the data on top:
+// a heatmap for 2-D inputs, a curve for 1-D. Clicking a point selects it as the
+// sample the network view shows.
+
+import { legend } from "../colors.js";
+import { schedule } from "../frame.js";
+import { paintHeatmap } from "./heatmap.js";
+import { drawPoints } from "./plot.js";
+import { onLanguageChange, t } from "../i18n.js";
+
+const M = { l: 28, r: 8, t: 6, b: 22 };
+
+export function mountBoundary(store, actions, { container, legendSlot, subtitle }) {
+  const canvas = document.createElement("canvas");
+  canvas.setAttribute("data-role", "boundary-canvas");
+  container.append(canvas);
+  const svg = d3.select(container).append("svg");
+  const gAxes = svg.append("g");
+  const curve = svg.append("path").attr("fill", "none").attr("stroke", "#1f2a3a").attr("stroke-width", 2.2);
+  const frame = svg.append("rect").attr("class", "frame-rect");
+  const gPts = svg.append("g");
+  let size = { w: 0, h: 0 };
+  new ResizeObserver(() => {
+    size = { w: container.clientWidth, h: container.clientHeight };
+    request();
+  }).observe(container);
+  const request = () => schedule("boundary", render);
+
+  function range(state) {
+    return state.session?.dataset?.kind === "classification" ? { lo: 0, mid: 0.5, hi: 1 } : { lo: -1, mid: 0, hi: 1 };
+  }
+
+  function render() {
+    const state = store.state;
+    const { session, boundary } = state;
+    if (!session || size.w < 40) return;
+    const dims = boundary?.dims ?? session.dataset.input_dim;
+    const W = size.w - M.l - M.r;
+    const H = size.h - M.t - M.b;
+    const dom = boundary?.domain ?? [[-6, 6], [-6, 6]];
+    const sx = d3.scaleLinear().domain(dom[0]).range([M.l, M.l + W]);
+    const rg = range(state);
+    let sy;
+    if (dims === 2) {
+      sy = d3.scaleLinear().domain(dom[1]).range([M.t + H, M.t]);
+      canvas.hidden = !boundary;
+      d3.select(canvas).style("left", `${M.l}px`).style("top", `${M.t}px`).style("width", `${W}px`).style("height", `${H}px`);
+      if (boundary) paintHeatmap(canvas, boundary, boundary.output, (v) => v, rg, `${boundary.step}:${boundary.output.length}:${session.id}`);
+      curve.attr("d", null);
+    } else {
+      canvas.hidden = true;
+      const ys = [...session.dataset.y, ...(session.dataset.test_y ?? [])].map((r) => r[0]);
+      const out = boundary?.output ?? [];
+      const ext = d3.extent([...ys, ...out.filter(Number.isFinite), -1, 1]);
+      const pad = (ext[1] - ext[0]) * 0.08;
+      sy = d3.scaleLinear().domain([ext[0] - pad, ext[1] + pad]).range([M.t + H, M.t]);
+      const xs = d3.range(out.length).map((i) => dom[0][0] + ((dom[0][1] - dom[0][0]) * i) / Math.max(1, out.length - 1));
+      curve.attr("d", out.length ? d3.line()(out.map((v, i) => [sx(xs[i]), sy(v)])) : null);
+    }
+    frame.attr("x", M.l).attr("y", M.t).attr("width", W).attr("height", H);
+    gAxes.selectAll("g.x").data([0]).join("g").attr("class", "axis x")
+      .attr("transform", `translate(0,${M.t + H})`).call(d3.axisBottom(sx).ticks(6).tickSize(3));
+    gAxes.selectAll("g.y").data([0]).join("g").attr("class", "axis y")
+      .attr("transform", `translate(${M.l},0)`).call(d3.axisLeft(sy).ticks(6).tickSize(3));
+    drawPoints(gPts, state, {
+      sx, sy, yOf: (p) => (dims === 1 ? p.y[0] : p.x[1]), radius: size.w > 340 ? 3.8 : 3.2,
+      onClick: (event, p) => actions.selectSample({ split: p.split, index: p.index }),
+    });
+    const cls = session.dataset.kind === "classification";
+    subtitle.textContent = boundary
+      ? `${dims === 2 ? t("output.plane", "over the input plane") : t("output.line", "over x")} · ${t("chart.step", "step {step}", { step: boundary.step })}`
+      : "";
+    legend(legendSlot, {
+      title: cls ? t("output.legendClass", "P(class 1)") : t("output.legendRegression", "output ŷ"),
+      ticks: cls ? ["0", "0.5", "1"] : ["−1", "0", "+1"],
+      width: 120,
+    });
+  }
+
+  store.on(["session", "boundary", "sample"], request);
+  onLanguageChange(request);
+}

@@ -1,0 +1,80 @@
+// The controls above each column of the network view: the layer's name and
+// width, +/− neuron buttons and the activation menu (from the catalog).
+
+import { byName } from "../spec.js";
+import { t } from "../i18n.js";
+
+function limitsOf(catalog) {
+  const lim = catalog?.limits ?? {};
+  return { maxWidth: lim.max_width ?? lim.max_neurons ?? 64, maxLayers: lim.max_layers ?? 10 };
+}
+
+export function mountLayerHeads(store, actions, stage) {
+  const box = d3.select(stage).append("div").attr("class", "layer-heads");
+
+  function kindOf(l, L) {
+    return l === 0 ? "input" : l === L ? "output" : "hidden";
+  }
+
+  function build(div) {
+    div.append("div").attr("class", "lh-title");
+    div.each(function (d) {
+      const head = d3.select(this);
+      if (d.kind === "hidden") {
+        const row = head.append("div").attr("class", "lh-count");
+        row.append("button").attr("type", "button").attr("class", "btn-tiny").text("−")
+          .attr("data-builder", "remove-neuron").attr("data-layer", d.l)
+          .on("click", (event, x) => actions.editNetwork((net) => { net.layers[x.l] = Math.max(1, net.layers[x.l] - 1); }));
+        row.append("span").attr("class", "lh-n");
+        row.append("button").attr("type", "button").attr("class", "btn-tiny").text("+")
+          .attr("data-builder", "add-neuron").attr("data-layer", d.l)
+          .on("click", (event, x) => actions.editNetwork((net) => { net.layers[x.l] += 1; }));
+      }
+      if (d.kind !== "input") {
+        head.append("select").attr("data-builder", "activation").attr("data-layer", d.l)
+          .on("change", function (event, x) {
+            const value = this.value;
+            actions.editNetwork((net) => { net.activations[x.l - 1] = value; });
+          });
+      }
+    });
+  }
+
+  function render(layout, state) {
+    const { catalog, session } = state;
+    const net = session.network;
+    const L = layout.layers.length - 1;
+    const { maxWidth } = limitsOf(catalog);
+    const data = layout.layers.map((n, l) => ({ l, n, x: layout.xs[l], kind: kindOf(l, L), key: `${l}:${kindOf(l, L)}` }));
+    const heads = box.selectAll("div.layer-head").data(data, (d) => d.key)
+      .join((enter) => enter.append("div").attr("class", "layer-head").call(build));
+    const gap = layout.xs.length > 1 ? layout.xs[1] - layout.xs[0] : 200;
+    const width = Math.max(40, Math.min(118, gap - 8));
+    heads.style("left", (d) => `${d.x}px`).style("width", `${width}px`).classed("is-compact", width < 76);
+    heads.select(".lh-title").each(function (d) {
+      const title = d3.select(this);
+      const name = d.kind === "input" ? t("net.head.input", "Input") : d.kind === "output" ? t("net.head.output", "Output")
+        : t("net.head.hidden", "Hidden {l}", { l: d.l });
+      title.text(`${name} `);
+      title.append("span").attr("class", "lh-sub").text(d.kind === "hidden" ? `l=${d.l}` : `l=${d.l} · ${d.n}`);
+    });
+    // labels are set on every render, so a language switch (which redraws the view) translates them
+    heads.select('[data-builder="remove-neuron"]').attr("aria-label", (d) => t("net.removeNeuron", "Remove a neuron from layer {l}", { l: d.l }));
+    heads.select('[data-builder="add-neuron"]').attr("aria-label", (d) => t("net.addNeuron", "Add a neuron to layer {l}", { l: d.l }));
+    heads.select("select").attr("aria-label", (d) => t("net.activationOf", "Activation of layer {l}", { l: d.l }));
+    heads.select(".lh-n").text((d) => d.n);
+    heads.select('[data-builder="remove-neuron"]').property("disabled", (d) => d.n <= 1);
+    heads.select('[data-builder="add-neuron"]').property("disabled", (d) => d.n >= maxWidth);
+    heads.select("select").each(function (d) {
+      const loss = byName(catalog.losses, net.loss);
+      const allowed = d.kind === "output" && loss?.output_activations ? loss.output_activations : null;
+      const names = (catalog.activations ?? []).map((a) => a.name ?? a)
+        .filter((n) => !allowed || allowed.includes(n));
+      const sel = d3.select(this);
+      sel.selectAll("option").data(names, (n) => n).join("option").attr("value", (n) => n).text((n) => n);
+      this.value = net.activations[d.l - 1];
+    });
+  }
+
+  return { render };
+}

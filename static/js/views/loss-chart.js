@@ -1,0 +1,106 @@
+// Train and test loss over steps; hovering shows the step and its values.
+
+import { schedule } from "../frame.js";
+import { el } from "../dom.js";
+import { fmt, pct } from "../format.js";
+import { showTooltip, moveTooltip, hideTooltip } from "./tooltip.js";
+import { onLanguageChange, t } from "../i18n.js";
+
+const MAX_POINTS = 800;
+const M = { l: 44, r: 10, t: 8, b: 22 };
+
+export function mountLossChart(store, container) {
+  const svg = d3.select(container).append("svg");
+  const gx = svg.append("g").attr("class", "axis x");
+  const gy = svg.append("g").attr("class", "axis y");
+  const train = svg.append("path").attr("class", "line train");
+  const test = svg.append("path").attr("class", "line test");
+  const empty = svg.append("text").attr("class", "empty").text(t("chart.empty", "Press Step or Play to train"));
+  const endDots = svg.append("g");
+  const rule = svg.append("line").attr("class", "hover-rule").attr("visibility", "hidden");
+  const dots = svg.append("g");
+  const overlay = svg.append("rect").attr("fill", "transparent");
+  const logBox = el("input", { type: "checkbox", "data-control": "loss-log" });
+  container.after(el("div", { class: "chart-legend" },
+    el("span", {}, el("span", { class: "swatch" }), el("span", { i18n: ["split.train", "train"] })),
+    el("span", {}, el("span", { class: "swatch test" }), el("span", { i18n: ["split.test", "test"] })),
+    el("label", { class: "chip" }, logBox, el("span", { i18n: ["chart.log", "log scale"] }))));
+  logBox.addEventListener("change", () => request());
+  onLanguageChange(() => empty.text(t("chart.empty", "Press Step or Play to train")));
+
+  let size = { w: 0, h: 0 };
+  let scales = null;
+  new ResizeObserver(() => {
+    size = { w: container.clientWidth, h: container.clientHeight };
+    request();
+  }).observe(container);
+
+  const request = () => schedule("loss-chart", render);
+
+  function series(h, key) {
+    const n = h.step.length;
+    const stride = Math.max(1, Math.ceil(n / MAX_POINTS));
+    const out = [];
+    for (let i = 0; i < n; i += stride) if (h[key][i] !== null && h[key][i] !== undefined) out.push([h.step[i], h[key][i]]);
+    if (n && (n - 1) % stride && h[key][n - 1] !== null) out.push([h.step[n - 1], h[key][n - 1]]);
+    return out;
+  }
+
+  function render() {
+    const h = store.state.history;
+    if (size.w < 40) return;
+    const log = logBox.checked;
+    const tr = series(h, "train_loss");
+    const te = series(h, "test_loss");
+    const all = [...tr, ...te].map((d) => d[1]).filter((v) => Number.isFinite(v) && (!log || v > 0));
+    const maxStep = h.step.length ? h.step[h.step.length - 1] : 1;
+    const sx = d3.scaleLinear().domain([h.step[0] ?? 0, Math.max(maxStep, (h.step[0] ?? 0) + 1)]).range([M.l, size.w - M.r]);
+    const hi = d3.max(all) ?? 1;
+    const lo = d3.min(all) ?? 0;
+    // zoom to the values (a slow decline should not look flat), never below 0
+    const pad = (hi - lo) * 0.12 || Math.abs(hi) * 0.05 || 0.5;
+    const sy = log
+      ? d3.scaleLog().domain([Math.max(lo, 1e-12), Math.max(hi, lo * 10, 1e-11)]).range([size.h - M.b, M.t]).nice()
+      : d3.scaleLinear().domain([Math.max(0, lo - pad), hi + pad]).range([size.h - M.b, M.t]).nice();
+    scales = { sx, sy };
+    const xTicks = sx.ticks(5).filter(Number.isInteger);
+    gx.attr("transform", `translate(0,${size.h - M.b})`)
+      .call(d3.axisBottom(sx).tickValues(xTicks).tickSize(3).tickFormat(d3.format(maxStep >= 10000 ? "~s" : "d")));
+    gy.attr("transform", `translate(${M.l},0)`).call(d3.axisLeft(sy).ticks(4, log ? "~e" : "~g").tickSize(3));
+    const line = d3.line().defined((d) => Number.isFinite(d[1]) && (!log || d[1] > 0)).x((d) => sx(d[0])).y((d) => sy(d[1]));
+    train.attr("d", tr.length ? line(tr) : null);
+    test.attr("d", te.length ? line(te) : null);
+    // the latest values as dots, so a run of one step shows too
+    const ends = [[tr, "#1f2a3a"], [te, "#12707f"]].filter(([s]) => s.length && Number.isFinite(s[s.length - 1][1]) && (!log || s[s.length - 1][1] > 0))
+      .map(([s, c]) => ({ p: s[s.length - 1], c }));
+    endDots.selectAll("circle").data(ends).join("circle").attr("r", 3)
+      .attr("cx", (d) => sx(d.p[0])).attr("cy", (d) => sy(d.p[1])).attr("fill", (d) => d.c);
+    empty.attr("x", (M.l + size.w - M.r) / 2).attr("y", size.h / 2).attr("visibility", tr.length ? "hidden" : "visible");
+    overlay.attr("x", M.l).attr("y", M.t).attr("width", Math.max(0, size.w - M.l - M.r)).attr("height", Math.max(0, size.h - M.t - M.b));
+  }
+
+  overlay.on("mousemove", (event) => {
+    const h = store.state.history;
+    if (!scales || !h.step.length) return;
+    const [px] = d3.pointer(event, svg.node());
+    const stepAt = scales.sx.invert(px);
+    const i = Math.min(h.step.length - 1, d3.bisectCenter(h.step, stepAt));
+    const x = scales.sx(h.step[i]);
+    rule.attr("x1", x).attr("x2", x).attr("y1", M.t).attr("y2", size.h - M.b).attr("visibility", "visible");
+    const pts = [["train_loss", "#1f2a3a"], ["test_loss", "#12707f"]].filter(([k]) => Number.isFinite(h[k][i]) && (!logBox.checked || h[k][i] > 0));
+    dots.selectAll("circle").data(pts).join("circle").attr("class", "hover-dot").attr("r", 4)
+      .attr("cx", x).attr("cy", ([k]) => scales.sy(h[k][i])).attr("fill", ([, c]) => c);
+    const rows = [[t("metric.trainLoss", "train loss"), fmt(h.train_loss[i], { digits: 4 })]];
+    if (h.test_loss[i] !== null && h.test_loss[i] !== undefined) rows.push([t("metric.testLoss", "test loss"), fmt(h.test_loss[i], { digits: 4 })]);
+    if (h.train_accuracy[i] !== null && h.train_accuracy[i] !== undefined) rows.push([t("chart.trainAccuracy", "train accuracy"), pct(h.train_accuracy[i])]);
+    if (h.test_accuracy[i] !== null && h.test_accuracy[i] !== undefined) rows.push([t("chart.testAccuracy", "test accuracy"), pct(h.test_accuracy[i])]);
+    showTooltip(event, { title: t("chart.step", "step {step}", { step: h.step[i] }), rows });
+    moveTooltip(event);
+  }).on("mouseleave", () => {
+    rule.attr("visibility", "hidden");
+    dots.selectAll("circle").remove();
+    hideTooltip();
+  });
+
+  store.on("history", request);
+}

@@ -1,0 +1,66 @@
+// Where every neuron and edge of the network view goes, for a given size.
+// Pure geometry: no state, no DOM.
+
+const TOP = 78;      // room for the layer heads (HTML controls above each column)
+const BOTTOM = 34;
+const LEFT = 64;     // input labels
+const RIGHT = 118;   // target and loss right of the output layer
+const MAX_SPACING = 130;
+
+const clamp = (v, lo, hi) => Math.max(lo, Math.min(hi, v));
+
+/** Cubic point of d3.linkHorizontal's curve between (x0,y0) and (x1,y1) at t. */
+function linkPoint(x0, y0, x1, y1, t) {
+  const mx = (x0 + x1) / 2;
+  const u = 1 - t;
+  const x = u * u * u * x0 + 3 * u * u * t * mx + 3 * u * t * t * mx + t * t * t * x1;
+  const y = u * u * u * y0 + 3 * u * u * t * y0 + 3 * u * t * t * y1 + t * t * t * y1;
+  return [x, y];
+}
+
+/** `top`: room above the neurons for the layer heads (less when their controls are hidden). */
+export function layoutNetwork(layers, w, h, { top = TOP } = {}) {
+  const L = layers.length - 1;
+  const innerW = Math.max(20, w - LEFT - RIGHT);
+  const xs = layers.map((_, l) => LEFT + (L === 0 ? innerW / 2 : (innerW * l) / L));
+  const colGap = L ? innerW / L : innerW;
+  const avail = Math.max(20, h - top - BOTTOM);
+  const spacingOf = (n) => Math.min(avail / n, MAX_SPACING);
+  const minSpacing = Math.min(...layers.map(spacingOf));
+  const r = clamp(Math.min(minSpacing * 0.28, colGap * 0.15), 4, 32);
+  const cy = top + avail / 2;
+
+  const nodes = [];
+  const ys = layers.map((n, l) => {
+    const s = spacingOf(n);
+    return Array.from({ length: n }, (_, j) => {
+      const y = cy + (j - (n - 1) / 2) * s;
+      nodes.push({ id: `${l}:${j}`, l, j, x: xs[l], y });
+      return y;
+    });
+  });
+
+  const link = d3.linkHorizontal();
+  const edges = [];
+  for (let l = 1; l <= L; l++) {
+    const n = layers[l];
+    for (let j = 0; j < n; j++) {
+      for (let k = 0; k < layers[l - 1]; k++) {
+        const x0 = xs[l - 1] + r, y0 = ys[l - 1][k], x1 = xs[l] - r, y1 = ys[l][j];
+        // stagger labels along the edge by target neuron so crossing edges do not collide
+        const t = n === 1 ? 0.5 : 0.3 + (0.4 * j) / (n - 1);
+        const [lx, ly] = linkPoint(x0, y0, x1, y1, t);
+        edges.push({ id: `${l}:${j}:${k}`, l, j, k, path: link({ source: [x0, y0], target: [x1, y1] }), lx, ly });
+      }
+    }
+  }
+
+  return {
+    layers, xs, r, nodes, edges, top,
+    // a neuron's a and δ stack under it when its column has room, else δ goes to its right
+    stackLabels: layers.map((n) => spacingOf(n) >= 2 * r + 34),
+    showNodeLabels: minSpacing >= 2 * r + 20,
+    showEdgeLabels: edges.length <= 12 && colGap >= 150,
+    maxEdgeWidth: clamp(r * 0.42, 2.2, 9),
+  };
+}

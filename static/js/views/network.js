@@ -1,0 +1,407 @@
+// The network view: neurons as circles coloured by their activation a for the
+// selected sample, edges with width ∝ |value| and colour by sign, where value is
+// w, ∂C/∂w or the last Δw. Forward animates layer by layer left → right,
+// backward right → left with δ; a step animates the edges changing.
+// Updated with keyed D3 joins; hooks data-node="l:j" and data-edge="l:j:k".
+
+import { divergingScale, signed } from "../colors.js";
+import { schedule } from "../frame.js";
+import { fmt, plain } from "../format.js";
+import { layoutNetwork } from "./network-layout.js";
+import { mountLayerHeads } from "./layer-heads.js";
+import {
+  nodeValues, edgeValue, edgeMax, deltaMax, isBackwardFresh, inputLabels, neuronScale, sampleTarget,
+} from "./network-values.js";
+import { paintHeatmap } from "./heatmap.js";
+import { showTooltip, moveTooltip, hideTooltip } from "./tooltip.js";
+import { onLanguageChange, t } from "../i18n.js";
+
+const LAYER_MS = 380;       // forward/backward: time per layer
+const UPDATE_MS = 650;      // a step: edges morphing to the new weights
+const MAX_FLOW_EDGES = 600; // animate the signal along at most this many edges per layer
+const FLOW_FORWARD = "#12707f";
+const FLOW_BACKWARD = "#1f2a3a";
+
+export function mountNetwork(store, actions, stage) {
+  const root = d3.select(stage);
+  // role=group, not img: the neurons and edges inside are focusable and labelled with their values
+  const svg = root.append("svg").attr("class", "net").attr("role", "group")
+    .attr("aria-label", t("net.aria", "The network: neurons and weights"));
+  const gEdges = svg.append("g").attr("class", "edges");
+  const gHits = svg.append("g").attr("class", "edge-hits");
+  const gPaths = svg.insert("g", "g.edges").attr("class", "path-highlights"); // under the edges: a glow
+  const gFlow = svg.append("g").attr("class", "flows");
+  const gEdgeLabels = svg.append("g").attr("class", "edge-labels");
+  const gNodes = svg.append("g").attr("class", "nodes");
+  const gSide = svg.append("g").attr("class", "side-labels");
+  const heads = mountLayerHeads(store, actions, stage);
+
+  let size = { w: stage.clientWidth, h: stage.clientHeight };
+  let phase = null;          // running animation: {kind, upto|downto, timer}
+  let lastUpdateSeq = 0;
+  let lastForwardSeq = 0;
+  let lastBackwardSeq = 0;
+  let showMaps = true;
+  let morphUntil = 0;
+
+  new ResizeObserver(() => {
+    size = { w: stage.clientWidth, h: stage.clientHeight };
+    request();
+  }).observe(stage);
+
+  svg.on("click", (event) => {
+    if (event.target === svg.node()) actions.select(null);
+  });
+
+  function request(opts) {
+    schedule("network", () => render(opts));
+  }
+
+  // --- animation phases ------------------------------------------------------------------------
+
+  function stopPhase() {
+    if (phase?.timer) phase.timer.stop();
+    phase = null;
+    gFlow.selectAll("*").interrupt().remove();
+  }
+
+  function runPhase(kind, layers, L) {
+    stopPhase();
+    const order = kind === "forward" ? d3.range(0, L + 1) : d3.range(L + 1, 0, -1);
+    // forward reveals layer 0 … L; backward reveals the loss (L+1), then L … 1
+    phase = { kind, index: 0, cursor: order[0], timer: null };
+    const advance = () => {
+      if (!phase) return;
+      phase.cursor = order[phase.index];
+      flow(kind, phase.cursor, layers);
+      render();
+      phase.index += 1;
+      if (phase.index < order.length) {
+        phase.timer = d3.timeout(advance, LAYER_MS);
+      } else {
+        phase.timer = d3.timeout(() => {
+          phase = null;
+          render();
+        }, LAYER_MS);
+      }
+    };
+    advance();
+  }
+
+  /** A signal running along the edges W^l: into layer l (forward) or back out of it (backward). */
+  function flow(kind, l, layers) {
+    if (l < 1 || l > layers.length - 1) return;
+    const paths = gEdges.selectAll("path.edge").filter((d) => d.l === l).nodes().slice(0, MAX_FLOW_EDGES);
+    const data = paths.map((p) => ({ d: p.getAttribute("d"), len: p.getTotalLength() }));
+    const sel = gFlow.selectAll(null).data(data).enter().append("path")
+      .attr("d", (d) => d.d)
+      .attr("fill", "none")
+      .attr("stroke", kind === "forward" ? FLOW_FORWARD : FLOW_BACKWARD)
+      .attr("stroke-width", 2.5)
+      .attr("stroke-linecap", "round")
+      .attr("stroke-dasharray", (d) => `${d.len * 0.35} ${d.len * 2}`)
+      .attr("stroke-dashoffset", (d) => (kind === "forward" ? d.len * 0.35 : -d.len));
+    sel.transition().duration(LAYER_MS).ease(d3.easeCubicInOut)
+      .attr("stroke-dashoffset", (d) => (kind === "forward" ? -d.len : d.len * 0.35))
+      .transition().duration(120).attr("stroke-opacity", 0).remove();
+  }
+
+  // --- drawing ---------------------------------------------------------------------------------
+
+  function render({ transition = false } = {}) {
+    const state = store.state;
+    const { session, catalog } = state;
+    if (!session || !catalog || size.w < 50 || size.h < 50) return;
+    const net = session.network;
+    // the page's CSS may change the room above the neurons and the thinnest edge (presenter mode)
+    const css = getComputedStyle(stage);
+    const layout = layoutNetwork(net.layers, size.w, size.h, { top: parseFloat(css.getPropertyValue("--network-top")) || undefined });
+    layout.minEdgeWidth = parseFloat(css.getPropertyValue("--edge-min-width")) || 0.6;
+    const L = net.layers.length - 1;
+    heads.render(layout, state);
+
+    const fresh = isBackwardFresh(state);
+    // during a forward animation, layers the signal has not reached yet are blank
+    const values = nodeValues(state, {
+      forward: state.forward,
+      showA: (l) => phase?.kind !== "forward" || l <= phase.cursor,
+      showDelta: (l) => fresh && phase?.kind !== "forward" && (phase?.kind !== "backward" || l >= phase.cursor),
+    });
+    const dMax = deltaMax(state);
+    const mode = state.edgeMode;
+    const edgeModeFor = (l) => (phase?.kind === "backward" && mode === "grad" && l < phase.cursor ? "weight" : mode);
+    const eMax = { weight: edgeMax(state, "weight"), grad: edgeMax(state, "grad"), update: edgeMax(state, "update") };
+    const sel = state.selection;
+
+    // edges
+    const edgeData = layout.edges;
+    const edgeAttrs = (s) => s
+      .attr("stroke", (d) => edgeColor(edgeValue(state, edgeModeFor(d.l), d), eMax[edgeModeFor(d.l)]))
+      .attr("stroke-width", (d) => edgeWidth(edgeValue(state, edgeModeFor(d.l), d), eMax[edgeModeFor(d.l)], layout));
+    const edges = gEdges.selectAll("path.edge").data(edgeData, (d) => d.id).join(
+      (enter) => enter.append("path").attr("class", "edge").attr("data-edge", (d) => d.id),
+    );
+    edges.attr("d", (d) => d.path)
+      .classed("is-selected", (d) => sel?.kind === "edge" && sel.layer === d.l && sel.row === d.j && sel.column === d.k)
+      .attr("data-w", (d) => plain(edgeValue(state, "weight", d), 12))
+      .attr("data-grad", (d) => plain(edgeValue(state, "grad", d), 12))
+      .attr("data-dw", (d) => plain(edgeValue(state, "update", d), 12));
+    // a step's edges morph over UPDATE_MS; redraws meanwhile continue the morph, not cut it
+    const now = performance.now();
+    if (transition) morphUntil = now + UPDATE_MS;
+    if (morphUntil > now) edgeAttrs(edges.transition("morph").duration(morphUntil - now).ease(d3.easeCubicOut));
+    else edgeAttrs(edges.interrupt("morph"));
+
+    gHits.selectAll("path.edge-hit").data(layout.edges.length <= 3000 ? edgeData : [], (d) => d.id)
+      .join((enter) => enter.append("path").attr("class", "edge-hit")
+        .on("mouseenter", (event, d) => showTooltip(event, edgeTip(store.state, d)))
+        .on("mousemove", moveTooltip)
+        .on("mouseleave", hideTooltip)
+        .on("click", (event, d) => {
+          event.stopPropagation();
+          const s = store.state.selection;
+          const same = s?.kind === "edge" && s.layer === d.l && s.row === d.j && s.column === d.k;
+          actions.select(same ? null : { kind: "edge", layer: d.l, row: d.j, column: d.k });
+        }))
+      .attr("d", (d) => d.path);
+
+    // value labels on the edges of small networks
+    const labelled = layout.showEdgeLabels ? edgeData : [];
+    gEdgeLabels.selectAll("text.edge-label").data(labelled, (d) => d.id)
+      .join("text").attr("class", "edge-label").attr("text-anchor", "middle")
+      .attr("x", (d) => d.lx).attr("y", (d) => d.ly - layout.maxEdgeWidth / 2 - 6)
+      .text((d) => {
+        const m = edgeModeFor(d.l);
+        const prefix = m === "weight" ? "w" : m === "grad" ? "∂C/∂w" : "Δw";
+        return `${prefix} = ${fmt(edgeValue(state, m, d), { digits: 4 })}`;
+      });
+
+    // nodes
+    const r = layout.r;
+    const scaleCache = new Map();
+    const scaleOf = (d) => {
+      if (!scaleCache.has(d.id)) scaleCache.set(d.id, neuronScale(state, d.l, d.j));
+      return scaleCache.get(d.id);
+    };
+    const nodes = gNodes.selectAll("g.node").data(layout.nodes, (d) => d.id).join((enter) => {
+      const g = enter.append("g").attr("class", "node").attr("data-node", (d) => d.id)
+        .attr("transform", (d) => `translate(${d.x},${d.y})`);
+      g.append("circle").attr("class", "halo");
+      g.append("circle").attr("class", "body");
+      g.append("text").attr("class", "node-label");
+      g.append("text").attr("class", "node-label node-label-side");
+      g.on("mouseenter", (event, d) => showTooltip(event, nodeTip(store.state, d)))
+        .on("mousemove", moveTooltip)
+        .on("mouseleave", hideTooltip)
+        .on("click", (event, d) => {
+          event.stopPropagation();
+          const s = store.state.selection;
+          const same = s?.kind === "node" && s.layer === d.l && s.index === d.j;
+          actions.select(same ? null : { kind: "node", layer: d.l, index: d.j });
+        });
+      return g;
+    });
+    nodes.attr("transform", (d) => `translate(${d.x},${d.y})`)
+      .classed("is-selected", (d) => sel?.kind === "node" && sel.layer === d.l && sel.index === d.j)
+      .attr("data-a", (d) => plain(values.a(d.l, d.j), 12))
+      .attr("data-delta", (d) => plain(values.delta(d.l, d.j), 12));
+    nodes.select("circle.body").attr("r", r)
+      .attr("fill", (d) => {
+        const a = values.a(d.l, d.j);
+        if (a === null) return "#ffffff";
+        const s = scaleOf(d);
+        return divergingScale(s.lo, s.mid, s.hi)(a);
+      });
+    nodes.select("circle.halo").attr("r", r + 4)
+      .attr("stroke", (d) => {
+        const v = values.delta(d.l, d.j);
+        return v === null ? "none" : signed(v, dMax);
+      });
+
+    // small heatmaps inside hidden/output neurons (TensorFlow Playground style)
+    const boundary = state.boundary;
+    const mapsOn = showMaps && !!boundary?.neurons;
+    nodes.each(function (d) {
+      const g = d3.select(this);
+      const values = d.l === 0 ? boundary?.inputs?.[d.j] : boundary?.neurons?.[d.l - 1]?.[d.j];
+      const want = mapsOn && r >= 8 && values;
+      let fo = g.select("foreignObject.nmap-fo");
+      if (!want) {
+        fo.remove();
+        return;
+      }
+      const inner = r >= 14 ? r - 3.5 : r - 2;
+      if (fo.empty()) {
+        fo = g.insert("foreignObject", "text").attr("class", "nmap-fo");
+        fo.append("xhtml:canvas").attr("class", "nmap");
+      }
+      fo.attr("x", -inner).attr("y", -inner).attr("width", 2 * inner).attr("height", 2 * inner);
+      const canvas = fo.select("canvas").node();
+      const s = scaleOf(d);
+      paintHeatmap(canvas, boundary, values, (v) => v, s, `${boundary.step}:${d.id}:${s.lo}:${s.hi}:${session.id}`);
+    });
+
+    // value labels under the neurons (δ to the right where a column is too dense for two lines)
+    const lines = (d, side) => {
+      if (!layout.showNodeLabels) return [];
+      const out = [];
+      const a = values.a(d.l, d.j);
+      const stacked = layout.stackLabels[d.l];
+      if (a !== null && !side) out.push({ k: "a", v: fmt(a), cls: "a" });
+      const dv = values.delta(d.l, d.j);
+      if (dv !== null && d.l > 0 && stacked !== side) out.push({ k: "δ", v: fmt(dv), cls: "d" });
+      return out;
+    };
+    nodes.select("text.node-label-side")
+      .attr("x", r + 6).attr("y", 4).attr("text-anchor", "start")
+      .selectAll("tspan.line").data((d) => lines(d, true), (t) => t.k).join((enter) => {
+        const t = enter.append("tspan").attr("class", "line");
+        t.append("tspan").attr("class", "k");
+        t.append("tspan").attr("class", "v");
+        return t;
+      })
+      .call((t) => t.select("tspan.k").text((x) => `${x.k} `))
+      .call((t) => t.select("tspan.v").attr("class", (x) => `v ${x.cls}`).text((x) => x.v));
+    nodes.select("text.node-label:not(.node-label-side)")
+      .attr("y", r + 14)
+      .selectAll("tspan.line").data((d) => lines(d, false), (t) => t.k).join((enter) => {
+        const t = enter.append("tspan").attr("class", "line").attr("text-anchor", "middle");
+        t.append("tspan").attr("class", "k");
+        t.append("tspan").attr("class", "v");
+        return t;
+      })
+      .attr("x", 0).attr("dy", (t, i) => (i === 0 ? 0 : 14))
+      .call((t) => t.select("tspan.k").text((x) => `${x.k} `))
+      .call((t) => t.select("tspan.v").attr("class", (x) => `v ${x.cls}`).text((x) => x.v));
+
+    renderSideLabels(layout, state, L, values, fresh);
+    renderPathHighlights(layout, state);
+  }
+
+  /** state.highlightPaths (teaching panels): a glow under each path's edges, strongest first. */
+  function renderPathHighlights(layout, state) {
+    const byId = new Map(layout.edges.map((e) => [e.id, e]));
+    const items = (state.highlightPaths ?? []).flatMap((p, rank) => p.edges
+      .filter((id) => byId.has(id)).map((id) => ({ key: `${rank}:${id}`, id, rank, path: byId.get(id).path })));
+    gPaths.selectAll("path.path-highlight").data(items, (d) => d.key).join("path")
+      .attr("class", (d) => `path-highlight rank-${Math.min(d.rank, 3)}`)
+      .attr("data-path-edge", (d) => d.id).attr("data-path-rank", (d) => d.rank)
+      .attr("d", (d) => d.path).attr("stroke-width", layout.maxEdgeWidth + 8);
+  }
+
+  function renderSideLabels(layout, state, L, values, fresh) {
+    const labels = inputLabels(state);
+    const inputs = layout.nodes.filter((d) => d.l === 0);
+    gSide.selectAll("text.input-label").data(inputs, (d) => d.id).join("text")
+      .attr("class", "input-label")
+      .attr("x", (d) => d.x - layout.r - 8).attr("y", (d) => d.y)
+      .text((d) => labels[d.j] ?? `x${d.j + 1}`);
+
+    // the loss box right of the output layer: target y and, after backward, C
+    const outs = layout.nodes.filter((d) => d.l === L);
+    const cx = layout.xs[L] + layout.r + 12;
+    const y = outs.length ? d3.mean(outs, (d) => d.y) : 0;
+    const target = sampleTarget(state);
+    const lossShown = fresh && (phase?.kind !== "backward" || phase.cursor <= L + 1);
+    const items = [];
+    if (target) items.push(`y = ${target}`);
+    if (lossShown && state.backward?.loss !== undefined) items.push(`C = ${fmt(state.backward.loss, { digits: 4 })}`);
+    gSide.selectAll("text.output-label").data(items).join("text")
+      .attr("class", "output-label")
+      .attr("x", cx).attr("y", (_, i) => y + (i - (items.length - 1) / 2) * 18)
+      .text((t) => t);
+  }
+
+  // --- subscriptions ---------------------------------------------------------------------------
+
+  store.on(["session", "boundary", "selection", "edgeMode", "gradient", "catalog", "sample", "highlightPaths"], () => request());
+  store.on("spec", hideTooltip); // a new network: the hovered element may be gone
+  onLanguageChange(() => {
+    svg.attr("aria-label", t("net.aria", "The network: neurons and weights"));
+    request();
+  });
+  store.on("forward", (f) => {
+    if (f?.animate && f.seq !== lastForwardSeq && !store.state.playing) {
+      lastForwardSeq = f.seq;
+      runPhase("forward", store.state.session.network.layers, store.state.session.network.layers.length - 1);
+    } else {
+      if (phase?.kind === "forward") stopPhase();
+      request();
+    }
+  });
+  store.on("backward", (b) => {
+    if (b?.animate && b.seq !== lastBackwardSeq && !store.state.playing) {
+      lastBackwardSeq = b.seq;
+      runPhase("backward", store.state.session.network.layers, store.state.session.network.layers.length - 1);
+    } else {
+      request();
+    }
+  });
+  store.on("update", (u) => {
+    if (u?.animate && u.seq !== lastUpdateSeq && !store.state.playing) {
+      lastUpdateSeq = u.seq;
+      stopPhase();
+      schedule("network", () => render({ transition: true }));
+    } else {
+      request();
+    }
+  });
+
+  return {
+    setMaps(on) {
+      showMaps = on;
+      request();
+    },
+  };
+}
+
+function edgeColor(v, max) {
+  return v === null || !Number.isFinite(v) ? "#dfe3ea" : signed(v, max);
+}
+
+function edgeWidth(v, max, layout) {
+  const min = layout.minEdgeWidth ?? 0.6;
+  if (!Number.isFinite(v) || !(max > 0)) return min;
+  return min + (Math.max(layout.maxEdgeWidth, min) - min) * Math.min(1, Math.abs(v) / max);
+}
+
+// --- tooltips ----------------------------------------------------------------------------------
+
+function nodeTip(state, d) {
+  const net = state.session.network;
+  const v = nodeValues(state, { forward: state.forward, showA: () => true, showDelta: () => isBackwardFresh(state) });
+  const rows = [];
+  if (d.l === 0) {
+    const label = inputLabels(state)[d.j] ?? `x${d.j + 1}`;
+    rows.push(["a⁰ = x", fmt(v.a(0, d.j), { digits: 4 })]);
+    return { title: t("tip.input", "Input {label} (layer 0, neuron {j})", { label, j: d.j }), rows, note: t("tip.clickToSelect", "click to select") };
+  }
+  rows.push(["z", fmt(v.z(d.l, d.j), { digits: 4 })]);
+  rows.push(["a = σ(z)", fmt(v.a(d.l, d.j), { digits: 4 })]);
+  if (v.delta(d.l, d.j) !== null) rows.push(["δ = ∂C/∂z", fmt(v.delta(d.l, d.j), { digits: 4 })]);
+  if (net.biases) rows.push(["b", fmt(net.biases[d.l - 1][d.j], { digits: 4 })]);
+  const g = state.gradient?.biases?.[d.l - 1]?.[d.j];
+  if (g !== undefined && g !== null) rows.push(["∂C/∂b", fmt(g, { digits: 4 })]);
+  const L = net.layers.length - 1;
+  const params = { j: d.j, l: d.l, act: net.activations[d.l - 1] };
+  return {
+    title: d.l === L ? t("tip.outputNeuron", "Output neuron {j} of layer {l} (σ = {act})", params)
+      : t("tip.hiddenNeuron", "Hidden neuron {j} of layer {l} (σ = {act})", params),
+    rows,
+    note: state.forward ? t("tip.sample", "sample: {split} #{index}", { split: t(`split.${state.forward.sample.split}`, state.forward.sample.split), index: state.forward.sample.index }) : undefined,
+  };
+}
+
+function edgeTip(state, d) {
+  const rows = [["w", fmt(edgeValue(state, "weight", d), { digits: 4 })]];
+  const g = edgeValue(state, "grad", d);
+  if (g !== null) rows.push(["∂C/∂w", fmt(g, { digits: 4 })]);
+  const u = edgeValue(state, "update", d);
+  if (u !== null) rows.push([state.update?.steps > 1 ? t("tip.dwSteps", "Δw (last {n} steps)", { n: state.update.steps }) : t("tip.dwStep", "Δw (last step)"), fmt(u, { digits: 4 })]);
+  const src = state.gradient;
+  const note = src ? (src.source === "sample"
+    ? t("tip.gradSample", "∂C/∂w of {split} sample #{index}", { split: t(`split.${src.sample.split}`, src.sample.split), index: src.sample.index })
+    : t("tip.gradBatch", "∂C/∂w of the minibatch of step {step}", { step: src.step + 1 })) : undefined;
+  const title = `W^${d.l}[${d.j}][${d.k}]: ${t("tip.edge", "neuron {k} of layer {from} → neuron {j} of layer {l}", { k: d.k, from: d.l - 1, j: d.j, l: d.l })}`;
+  return { title, rows, note };
+}

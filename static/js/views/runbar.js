@@ -1,0 +1,64 @@
+// The run bar above the network: Forward, Backward, Step, Play/Pause, Reset,
+// the speed control, and the step counter with the current losses and accuracies.
+
+import { SPEEDS } from "../actions.js";
+import { plain, pct } from "../format.js";
+import { onLanguageChange, t } from "../i18n.js";
+
+export function mountRunbar(store, actions, root) {
+  const $ = (sel) => root.querySelector(sel);
+  $("[data-action=forward]").addEventListener("click", () => actions.forward());
+  $("[data-action=backward]").addEventListener("click", () => actions.backward());
+  $("[data-action=step]").addEventListener("click", () => actions.step());
+  $("[data-action=play]").addEventListener("click", () => actions.togglePlay());
+  $("[data-action=reset]").addEventListener("click", () => actions.reset());
+
+  const speed = $("[data-control=speed]");
+  const speedLabel = root.querySelector("#speed-label");
+  speed.max = String(SPEEDS.length - 1);
+  speed.addEventListener("input", () => actions.setSpeed(Number(speed.value)));
+  let measured = null;
+  store.on("rate", (r) => {
+    measured = r;
+    renderSpeed();
+  });
+
+  function renderSpeed() {
+    const s = SPEEDS[store.state.speed];
+    speed.value = String(store.state.speed);
+    const label = t(`speed.${s.label}`, s.label);
+    speedLabel.textContent = measured ? t("run.rate", "{speed} · {rate} steps/s", { speed: label, rate: Math.round(measured) }) : label;
+  }
+
+  function renderPlay() {
+    const playing = store.state.playing;
+    const btn = $("[data-action=play]");
+    btn.setAttribute("aria-pressed", String(playing));
+    btn.querySelector("[data-role=play-label]").textContent = playing ? t("run.pause", "Pause") : t("run.play", "Play");
+    btn.querySelector("[data-role=play-icon]").textContent = playing ? "❚❚" : "▶";
+  }
+
+  function renderMetrics() {
+    const { session, history } = store.state;
+    const n = history.step.length;
+    const last = (key) => (n ? history[key][n - 1] : null);
+    const m = session?.metrics;
+    const val = (key) => (m && m[key] !== undefined ? m[key] : last(key));
+    $("[data-metric=step]").textContent = String(session?.step ?? 0);
+    $("[data-metric=loss]").textContent = plain(val("train_loss"), 4);
+    $("[data-metric=test-loss]").textContent = plain(val("test_loss"), 4);
+    $("[data-metric=train-accuracy]").textContent = pct(val("train_accuracy"));
+    $("[data-metric=test-accuracy]").textContent = pct(val("test_accuracy"));
+  }
+
+  store.on("playing", renderPlay);
+  store.on("speed", renderSpeed);
+  store.on(["session", "history"], renderMetrics);
+  store.on("busy", (busy) => document.body.classList.toggle("is-busy", busy && !store.state.playing));
+  renderPlay();
+  renderSpeed();
+  onLanguageChange(() => {
+    renderPlay();
+    renderSpeed();
+  });
+}
