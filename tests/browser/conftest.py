@@ -1,0 +1,160 @@
+"""Fixtures of the browser tests: the real server on a free port, Debian's Chromium
+driven by Python playwright, and a page that records console errors and requests.
+
+Without /usr/bin/chromium every browser test is skipped with a message naming what
+to install; the rest of the suite still runs.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
+
+CHROMIUM = Path("/usr/bin/chromium")
+SKIP_REASON = "install Debian's chromium (apt-get install chromium) to run browser tests"
+ROOT = Path(__file__).resolve().parents[2]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
+SMALL: ViewportSize = {"width": 1280, "height": 720}
+LARGE: ViewportSize = {"width": 1920, "height": 1080}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if CHROMIUM.exists():
+        return
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(str(item.fspath)).parents:
+            item.add_marker(pytest.mark.skip(reason=SKIP_REASON))
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/api/health", timeout=1) as res:
+            return bool(res.status == 200)
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The app under uvicorn on a free port, with its own database; its URL."""
+    if not CHROMIUM.exists():
+        pytest.skip(SKIP_REASON)
+    tmp = tmp_path_factory.mktemp("browser-server")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    env = {**os.environ, "BACKPROP_EXPLORER_DB": str(tmp / "sessions.sqlite3")}
+    with (tmp / "server.log").open("wb") as log:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
+             "--port", str(port)],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            deadline = time.monotonic() + 30
+            while not _healthy(url):
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"the server did not start:\n{(tmp / 'server.log').read_text()}"
+                    )
+                time.sleep(0.1)
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@pytest.fixture(scope="session")
+def browser(server: str) -> Iterator[Browser]:
+    with sync_playwright() as pw:
+        b = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+@dataclass
+class UI:
+    """A page of the explorer with what it logged and requested."""
+
+    page: Page
+    base: str
+    console_errors: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+    allowed_errors: list[re.Pattern[str]] = field(default_factory=list)
+
+    def shot(self, name: str) -> Path:
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        path = SCREENSHOTS / f"{name}.png"
+        self.page.screenshot(path=str(path))
+        return path
+
+    def allow_console_error(self, pattern: str) -> None:
+        self.allowed_errors.append(re.compile(pattern))
+
+    def unexpected_errors(self) -> list[str]:
+        return [e for e in self.console_errors if not any(p.search(e) for p in self.allowed_errors)]
+
+    def off_host(self) -> list[str]:
+        host = urlparse(self.base).hostname
+        return [u for u in self.requests if urlparse(u).hostname != host]
+
+    def state(self, expr: str) -> Any:
+        """A value of the page's store, e.g. state("s.session.step")."""
+        return self.page.evaluate(
+            f"() => {{ const s = window.backprop.store.state; return {expr}; }}"
+        )
+
+
+@pytest.fixture
+def ui(browser: Browser, server: str) -> Iterator[UI]:
+    """The explorer loaded at 1280×720 with the default session; checks it stayed clean."""
+    context = browser.new_context(viewport=SMALL)
+    page = context.new_page()
+    ui = UI(page=page, base=server)
+    page.on("console", lambda m: ui.console_errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: ui.console_errors.append(f"page error: {e}"))
+    page.on("request", lambda r: ui.requests.append(r.url))
+    page.set_default_timeout(15000)
+    try:
+        page.goto(server + "/")
+        page.wait_for_selector("body[data-ready=true]")
+        yield ui
+        assert ui.unexpected_errors() == [], "the page logged console errors"
+        assert ui.off_host() == [], "the page made requests that leave the host"
+    finally:
+        context.close()

@@ -1,0 +1,73 @@
+"""Play over the WebSocket (static/js/play-stream.js) and its fallback to REST stepping."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, WebSocket, expect
+
+from tests.browser.conftest import SMALL, UI
+from tests.browser.test_explorer_page import api, wait_idle
+
+
+def play_then_pause(ui: UI, at_least: int, shot: str) -> int:
+    page = ui.page
+    page.click("[data-action=play]")
+    expect(page.locator("[data-action=play]")).to_have_attribute("aria-pressed", "true")
+    page.wait_for_function(
+        f"() => Number(document.querySelector('[data-metric=step]').textContent) >= {at_least}"
+    )
+    ui.shot(shot)
+    page.click("[data-action=play]")
+    expect(page.locator("[data-action=play]")).to_have_attribute("aria-pressed", "false")
+    wait_idle(ui)
+    return int(page.locator("[data-metric=step]").inner_text())
+
+
+def test_play_streams_over_a_websocket(ui: UI) -> None:
+    sockets: list[WebSocket] = []
+    ui.page.on("websocket", lambda ws: sockets.append(ws))
+    sid = ui.state("s.session.id")
+    stopped = play_then_pause(ui, 60, "play-stream-playing")
+    assert any(ws.url.endswith(f"/api/networks/{sid}/stream") for ws in sockets)
+    assert not any(f"/api/networks/{sid}/step" in u for u in ui.requests)
+    assert stopped >= 60
+    assert api(ui.base, "GET", f"/api/networks/{sid}")["step"] == stopped
+    assert ui.state("s.session.step") == stopped
+    # after the pause the page's history is the stored one, frame rows included
+    stored = api(ui.base, "GET", f"/api/networks/{sid}/metrics")
+    assert ui.state("s.history.step") == stored["step"]
+    assert ui.state("s.history.train_loss") == stored["train_loss"]
+    assert ui.state("s.boundary.output.length") == 40 * 40
+
+
+@pytest.fixture
+def ui_without_websocket(browser: Browser, server: str) -> Iterator[UI]:
+    context = browser.new_context(viewport=SMALL)
+    page = context.new_page()
+    ui = UI(page=page, base=server)
+    page.on("console", lambda m: ui.console_errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: ui.console_errors.append(f"page error: {e}"))
+    page.on("request", lambda r: ui.requests.append(r.url))
+    page.set_default_timeout(15000)
+    page.add_init_script("window.WebSocket = undefined;")
+    try:
+        page.goto(server + "/")
+        page.wait_for_selector("body[data-ready=true]")
+        yield ui
+        assert ui.unexpected_errors() == [], "the page logged console errors"
+    finally:
+        context.close()
+
+
+def test_play_falls_back_to_rest_without_websocket(ui_without_websocket: UI) -> None:
+    ui = ui_without_websocket
+    sockets: list[WebSocket] = []
+    ui.page.on("websocket", lambda ws: sockets.append(ws))
+    sid = ui.state("s.session.id")
+    stopped = play_then_pause(ui, 12, "play-rest-fallback-playing")
+    assert sockets == []
+    assert any(f"/api/networks/{sid}/step" in u for u in ui.requests)
+    assert api(ui.base, "GET", f"/api/networks/{sid}")["step"] == stopped
+    assert ui.state("s.history.step") == list(range(stopped + 1))
