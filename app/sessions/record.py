@@ -63,6 +63,13 @@ def meta_of(s: Session) -> bytes:
     )
 
 
+def summary(session_id: str, meta_json: bytes | str) -> dict[str, Any]:
+    """One line of a session list, read from the stored metadata alone."""
+    meta = orjson.loads(meta_json)
+    return {"id": session_id, "step": meta["step"], "updated_at": meta["updated_at"],
+            "layers": meta["layers"], "dataset": meta["data"]["name"]}  # fmt: skip
+
+
 def params_of(s: Session) -> bytes:
     arrays = {"params": s.network.params}
     if s.initial_params is not None:

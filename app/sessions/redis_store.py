@@ -273,16 +273,7 @@ class RedisStore:
         for session_id, meta_json in zip(ids, pipe.execute(), strict=True):
             if meta_json is None:  # deleted between the two reads
                 continue
-            meta = orjson.loads(meta_json)
-            out.append(
-                {
-                    "id": session_id,
-                    "step": meta["step"],
-                    "updated_at": meta["updated_at"],
-                    "layers": meta["layers"],
-                    "dataset": meta["data"]["name"],
-                }
-            )
+            out.append(record.summary(session_id, meta_json))
         return out
 
     def metrics(self, session_id: str, since: int = 0) -> list[dict[str, Any]]:

@@ -142,19 +142,7 @@ class SqliteStore:
             rows = self._db.execute(
                 "SELECT id, meta FROM sessions ORDER BY updated_at DESC LIMIT ?", (limit,)
             ).fetchall()
-        out = []
-        for session_id, meta_json in rows:
-            meta = orjson.loads(meta_json)
-            out.append(
-                {
-                    "id": session_id,
-                    "step": meta["step"],
-                    "updated_at": meta["updated_at"],
-                    "layers": meta["layers"],
-                    "dataset": meta["data"]["name"],
-                }
-            )
-        return out
+        return [record.summary(session_id, meta_json) for session_id, meta_json in rows]
 
     def metrics(self, session_id: str, since: int = 0) -> list[dict[str, Any]]:
         with self._db_lock:
