@@ -143,8 +143,16 @@ class UI:
 @pytest.fixture
 def ui(browser: Browser, server: str) -> Iterator[UI]:
     """The explorer loaded at 1280×720 with the default session; checks it stayed clean."""
+    yield from open_ui(browser, server)
+
+
+def open_ui(browser: Browser, server: str, init_script: str | None = None) -> Iterator[UI]:
+    """Load the page (running ``init_script`` first, if given), yield it, then check it
+    logged no console errors and made no off-host request."""
     context = browser.new_context(viewport=SMALL)
     page = context.new_page()
+    if init_script:
+        page.add_init_script(init_script)
     ui = UI(page=page, base=server)
     page.on("console", lambda m: ui.console_errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: ui.console_errors.append(f"page error: {e}"))

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, WebSocket, expect
 
-from tests.browser.conftest import SMALL, UI
+from tests.browser.conftest import UI, open_ui
 from tests.browser.test_explorer_page import api, wait_idle
 
 
@@ -44,21 +44,7 @@ def test_play_streams_over_a_websocket(ui: UI) -> None:
 
 @pytest.fixture
 def ui_without_websocket(browser: Browser, server: str) -> Iterator[UI]:
-    context = browser.new_context(viewport=SMALL)
-    page = context.new_page()
-    ui = UI(page=page, base=server)
-    page.on("console", lambda m: ui.console_errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: ui.console_errors.append(f"page error: {e}"))
-    page.on("request", lambda r: ui.requests.append(r.url))
-    page.set_default_timeout(15000)
-    page.add_init_script("window.WebSocket = undefined;")
-    try:
-        page.goto(server + "/")
-        page.wait_for_selector("body[data-ready=true]")
-        yield ui
-        assert ui.unexpected_errors() == [], "the page logged console errors"
-    finally:
-        context.close()
+    yield from open_ui(browser, server, init_script="window.WebSocket = undefined;")
 
 
 def test_play_falls_back_to_rest_without_websocket(ui_without_websocket: UI) -> None:
