@@ -7,13 +7,7 @@ to install; the rest of the suite still runs.
 
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +16,8 @@ from urllib.parse import urlparse
 
 import pytest
 from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
+
+from tests.servers import running_server
 
 CHROMIUM = Path("/usr/bin/chromium")
 SKIP_REASON = "install Debian's chromium (apt-get install chromium) to run browser tests"
@@ -50,51 +46,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(pytest.mark.skip(reason=SKIP_REASON))
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/api/health", timeout=1) as res:
-            return bool(res.status == 200)
-    except OSError:
-        return False
-
-
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The app under uvicorn on a free port, with its own database; its URL."""
     if not CHROMIUM.exists():
         pytest.skip(SKIP_REASON)
     tmp = tmp_path_factory.mktemp("browser-server")
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "BACKPROP_EXPLORER_DB": str(tmp / "sessions.sqlite3")}
-    with (tmp / "server.log").open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
-             "--port", str(port)],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        )  # fmt: skip
-        try:
-            deadline = time.monotonic() + 30
-            while not _healthy(url):
-                if proc.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(
-                        f"the server did not start:\n{(tmp / 'server.log').read_text()}"
-                    )
-                time.sleep(0.1)
-            yield url
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+    with running_server(tmp, {"BACKPROP_EXPLORER_DB": str(tmp / "sessions.sqlite3")}) as srv:
+        yield srv.url
 
 
 @pytest.fixture(scope="session")

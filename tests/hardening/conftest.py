@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from tests.hardening.servers import REDIS_SERVER, RedisServer, have_redis, running_redis
+from tests.servers import REDIS_SERVER, RedisServer, have_redis, running_redis
 
 NO_REDIS = (
     f"{REDIS_SERVER} not found: install Debian's redis-server (apt-get install redis-server) "

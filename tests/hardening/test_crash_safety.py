@@ -22,7 +22,7 @@ from fastapi.testclient import TestClient
 from app.main import create_app
 from app.presets import DEFAULT_REQUEST
 from app.settings import Settings
-from tests.hardening.servers import running_server, start_server
+from tests.servers import running_server, start_server
 
 Json = dict[str, Any]
 

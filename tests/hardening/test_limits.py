@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from app.main import create_app
 from app.presets import DEFAULT_REQUEST, PRESETS
 from app.settings import PREFIX, Limits, Settings
-from tests.hardening.servers import ROOT, running_server
+from tests.servers import ROOT, running_server
 
 Json = dict[str, Any]
 DOC = ROOT / "docs" / "limits.md"

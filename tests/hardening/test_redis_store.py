@@ -32,7 +32,7 @@ from app.sessions.redis_store import LOCK_TTL_MS, RedisStore, kept_snapshots
 from app.sessions.session import Session
 from app.sessions.store import Conflict, NotFound, SqliteStore, StoreFull, new_id
 from app.settings import Settings
-from tests.hardening.servers import ROOT, run_async, running_server
+from tests.servers import ROOT, run_async, running_server
 
 BACKENDS = ["sqlite", "redis"]
 OpenStore = Callable[..., Store]

@@ -18,7 +18,7 @@ from fastapi.testclient import TestClient
 from app.main import create_app
 from app.sessions.store import new_id
 from app.settings import Limits, Settings
-from tests.hardening.servers import ROOT, running_server
+from tests.servers import ROOT, running_server
 
 SMALL_BODY = 10_000
 TRACE = {
