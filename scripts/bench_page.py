@@ -1,7 +1,8 @@
 """Page benchmark: frames per second of the explorer page in headless Chromium while playing.
 
 For the default network and for 6 hidden layers of 16 neurons, the page is
-opened, the session loaded, Play pressed, and requestAnimationFrame callbacks
+opened, the session loaded, Play pressed (at the page's default speed, ×3, and at
+full speed, the top of the speed slider), and requestAnimationFrame callbacks
 counted in the page for a few seconds; the update counter gives the page's
 training rate. A second measurement runs ``static/js/stream.js`` in the same
 browser without the page's drawing: the stream's frame, update and boundary
@@ -45,6 +46,9 @@ COUNT_FRAMES = """async (ms) => {
            updates_per_s: (step() - step0) / seconds };
 }"""
 
+TOP_SPEED = """() => window.backprop.actions.setSpeed(
+  Number(document.querySelector('[data-control=speed]').max))"""
+
 STREAM_IN_PAGE = """async ([id, boundary, ms]) => {
   const { TrainingStream } = await import('/static/js/stream.js');
   let frames = 0, boundaries = 0, first = null, last = null;
@@ -81,6 +85,7 @@ def run(seconds: float = 5.0) -> dict[str, Any]:
                 rows: list[dict[str, Any]] = []
                 for name, network in (("default", None), ("6×16", DEEP)):
                     rows.append(_page(browser, server.url, name, network, seconds))
+                    rows.append(_page(browser, server.url, name, network, seconds, full_speed=True))
                     rows.append(_stream_js(browser, server.url, name, network, seconds))
                 return {"runs": rows}
             finally:
@@ -89,11 +94,14 @@ def run(seconds: float = 5.0) -> dict[str, Any]:
         server.stop()
 
 
-def _page(browser: Any, url: str, name: str, network: Any, seconds: float) -> dict[str, Any]:
+def _page(
+    browser: Any, url: str, name: str, network: Any, seconds: float, full_speed: bool = False
+) -> dict[str, Any]:
     """The page's own Play: rAF rate and update counter while it plays."""
     from playwright.sync_api import Error as PlaywrightError
 
-    row: dict[str, Any] = {"network": name, "client": "page (Play)"}
+    client = "page (Play, full speed)" if full_speed else "page (Play, ×3)"
+    row: dict[str, Any] = {"network": name, "client": client}
     session_id = httpx.post(url + "/api/networks", json=request_for(network)).json()["id"]
     page = browser.new_page(viewport=VIEWPORT)
     try:
@@ -106,6 +114,8 @@ def _page(browser: Any, url: str, name: str, network: Any, seconds: float) -> di
             "(id) => window.backprop.store.state.session?.id === id", arg=session_id
         )
         idle = page.evaluate(COUNT_FRAMES, 1000)
+        if full_speed:  # the top of the slider: the stream trains as fast as it can
+            page.evaluate(TOP_SPEED)
         page.click("[data-action=play]")
         page.wait_for_timeout(1000)  # past the first requests
         playing = [page.evaluate(COUNT_FRAMES, seconds * 1000 / 3) for _ in range(3)]

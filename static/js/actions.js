@@ -25,6 +25,20 @@ export const SPEEDS = [
 const BOUNDARY_RESOLUTION = 40;
 const BOUNDARY_INTERVAL_MS = 120; // while playing, refresh the heatmaps at most this often
 
+/** A typed array (a stream frame's row) as a plain array, which the rest of the page expects. */
+function plain(values) {
+  const out = new Array(values.length);
+  for (let i = 0; i < values.length; i++) out[i] = values[i];
+  return out;
+}
+
+/** after − before, element by element (ΔW of a row of weights). */
+function difference(after, before) {
+  const out = new Array(after.length);
+  for (let i = 0; i < after.length; i++) out[i] = after[i] - before[i];
+  return out;
+}
+
 export function createActions(store) {
   let queue = Promise.resolve();
   let pendingCount = 0;
@@ -259,7 +273,8 @@ export function createActions(store) {
         try {
           s = await api.patchTraining(sessionId(), patch);
         } catch (err) {
-          store.set({ session: { ...st().session } }); // the controls show the values in force again
+          // the controls show the values in force again (they redraw when `training` is a new object)
+          store.set({ session: { ...st().session, training: { ...st().session.training } } });
           throw err;
         }
         const spec = clone(st().spec);
@@ -381,14 +396,13 @@ export function createActions(store) {
     applyFrame(frame, sessionIdOfStream) {
       const s = st().session;
       if (!s || s.id !== sessionIdOfStream || !st().playing) return;
-      const plain = (a) => Array.from(a);
+      const before = s.network.weights;
       const weights = frame.weights.map((W) => W.map(plain));
       const network = { ...s.network, weights, ...(frame.biases ? { biases: frame.biases.map(plain) } : {}) };
-      const before = s.network.weights;
       const session = { ...s, step: frame.step, network, metrics: frame.metrics ?? s.metrics };
       const patch = {
         session, backward: null,
-        update: { step: frame.step, weights: weights.map((W, l) => W.map((row, j) => row.map((w, k) => w - before[l][j][k]))), biases: null, steps: frame.steps, animate: false },
+        update: { step: frame.step, weights: weights.map((W, l) => W.map((row, j) => difference(row, before[l][j]))), biases: null, steps: frame.steps, animate: false },
         history: withRecords(st().history, [frame.metrics]),
       };
       const b = frame.boundary;

@@ -8,9 +8,15 @@ const STOPS = [
 ];
 const ramp = d3.interpolateRgbBasis(STOPS);
 
+// The ramp at 1024 steps, as CSS colour strings: finer than a colour channel's 256 levels, and
+// a lookup instead of an interpolation for each of the thousand edges redrawn per frame of Play.
+const RAMP_STEPS = 1023;
+const RAMP_TABLE = Array.from({ length: RAMP_STEPS + 1 }, (_, i) => ramp(i / RAMP_STEPS));
+
 /** Colour of t in [0, 1] along the ramp (0 orange, 0.5 neutral, 1 purple). */
 export function rampColor(t) {
-  return ramp(Math.max(0, Math.min(1, t)));
+  const clamped = Number.isNaN(t) ? 0.5 : Math.max(0, Math.min(1, t));
+  return RAMP_TABLE[Math.round(clamped * RAMP_STEPS)];
 }
 
 /** Colour of a signed value v on the domain [−max, +max] (clamped). */

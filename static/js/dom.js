@@ -91,3 +91,13 @@ export function tex(node, latex, fallback = "") {
     node.textContent = latex;
   }
 }
+
+/** Set a node's text only when it differs: assigning even the same text replaces the text node and invalidates layout. */
+export function setText(node, text) {
+  if (node.textContent !== text) node.textContent = text;
+}
+
+/** Enable or disable a control, touching the DOM only on a change (this runs on every frame of Play). */
+export function setDisabled(control, disabled) {
+  if (control.disabled !== disabled) control.disabled = disabled;
+}

@@ -52,8 +52,10 @@ export function mountNetworkAccess(store, actions, stage) {
       node.setAttribute("tabindex", "0");
       node.setAttribute("role", "button");
     }
-    node.setAttribute("aria-label", node.dataset.node ? nodeLabel(node) : edgeLabel(node));
-    node.setAttribute("aria-pressed", String(selected(node)));
+    const text = node.dataset.node ? nodeLabel(node) : edgeLabel(node);
+    if (node.getAttribute("aria-label") !== text) node.setAttribute("aria-label", text);
+    const pressed = String(selected(node));
+    if (node.getAttribute("aria-pressed") !== pressed) node.setAttribute("aria-pressed", pressed);
   }
 
   function labelAll() {
@@ -68,16 +70,26 @@ export function mountNetworkAccess(store, actions, stage) {
     }
   }
 
-  // the view sets data-a, data-delta, data-w, data-grad on each redraw, and adds and removes elements
-  let pending = false;
-  new MutationObserver(() => {
-    if (pending) return;
-    pending = true;
-    queueMicrotask(() => {
-      pending = false;
-      labelAll();
-    });
+  // The view sets data-a, data-delta, data-w, data-grad when they change (every frame for
+  // the weights during Play), and adds and removes elements: relabel only what changed.
+  const isItem = (n) => n instanceof Element && (n.hasAttribute("data-node") || n.hasAttribute("data-edge"));
+  new MutationObserver((records) => {
+    const changed = new Set();
+    for (const r of records) {
+      if (r.type === "childList") {
+        if ([...r.addedNodes].some(isItem) || [...r.removedNodes].some(isItem)) {
+          labelAll();
+          return;
+        }
+      } else if (isItem(r.target)) {
+        changed.add(r.target);
+      }
+    }
+    if (!changed.size) return;
+    const edgesFocusable = stage.querySelectorAll("[data-edge]").length <= MAX_FOCUSABLE_EDGES;
+    for (const node of changed) if (node.hasAttribute("data-node") || edgesFocusable) label(node);
   }).observe(stage, { subtree: true, childList: true, attributes: true, attributeFilter: ["data-a", "data-delta", "data-w", "data-grad", "class"] });
+
   store.on("selection", labelAll);
   onLanguageChange(labelAll);
 

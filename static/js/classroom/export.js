@@ -2,7 +2,7 @@
 // drawn on a canvas); the last Backward or Step trace as JSON and CSV for homework; the
 // session as JSON (GET /export), which the Import button sends back (POST /api/networks).
 
-import { el } from "../dom.js";
+import { el, setDisabled, setText } from "../dom.js";
 import { onLanguageChange, t } from "../i18n.js";
 import { download, popover } from "./util.js";
 
@@ -36,13 +36,20 @@ function svgEl(tag, attrs = {}, text) {
 
 /** The network view as a self-contained SVG document: {text, width, height}. */
 export function networkSvg() {
-  const src = document.querySelector("#network svg.net");
+  const src = document.querySelector("#network svg.net:not(.net-edges)");
+  const edgeSrc = document.querySelector("#network svg.net-edges");
   const stage = src.parentElement;
   const width = stage.clientWidth;
   const height = stage.clientHeight;
   const zoom = stage.getBoundingClientRect().width / width || 1; // presenter mode zooms the page
   const out = src.cloneNode(true);
   inlineStyles(src, out);
+  // the edges are drawn in an SVG of their own under the rest (views/network.js): put them first
+  if (edgeSrc) {
+    const edges = edgeSrc.cloneNode(true);
+    inlineStyles(edgeSrc, edges);
+    out.prepend(...edges.childNodes);
+  }
   // the neuron heatmaps are canvases in foreignObjects: embed them as images, clipped round
   const fos = [...src.querySelectorAll("foreignObject")];
   [...out.querySelectorAll("foreignObject")].forEach((fo, i) => {
@@ -277,14 +284,15 @@ export function mountExport(store, actions, container) {
 
   function render() {
     const doc = traceDocument(store.state, latest);
-    traceJson.disabled = traceCsvBtn.disabled = !doc;
-    traceHint.textContent = doc
+    setDisabled(traceJson, !doc);
+    setDisabled(traceCsvBtn, !doc);
+    setText(traceHint, doc
       ? (doc.kind === "step"
         ? t("export.traceStep", "From Step {step}: the minibatch of samples {indices}.", { step: doc.step + 1, indices: doc.indices.join(", ") })
         : t("export.traceBackward", "From Backward: {split} sample #{index} at step {step}.", { split: t(`split.${doc.split}`, doc.split), index: doc.indices[0], step: doc.step }))
-      : t("export.noTrace", "Press Backward or Step first.");
-    importBtn.disabled = !!store.state.following;
-    sessionBtn.disabled = !store.state.session;
+      : t("export.noTrace", "Press Backward or Step first."));
+    setDisabled(importBtn, !!store.state.following);
+    setDisabled(sessionBtn, !store.state.session);
   }
   store.on(["session", "following"], render);
   onLanguageChange(render);

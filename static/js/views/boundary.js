@@ -3,10 +3,10 @@
 // sample the network view shows.
 
 import { legend } from "../colors.js";
-import { schedule } from "../frame.js";
+import { changes, schedule } from "../frame.js";
 import { paintHeatmap } from "./heatmap.js";
 import { drawPoints } from "./plot.js";
-import { onLanguageChange, t } from "../i18n.js";
+import { getLanguage, onLanguageChange, t } from "../i18n.js";
 
 const M = { l: 28, r: 8, t: 6, b: 22 };
 
@@ -22,6 +22,7 @@ export function mountBoundary(store, actions, { container, legendSlot, subtitle 
   let size = { w: 0, h: 0 };
   new ResizeObserver(() => {
     size = { w: container.clientWidth, h: container.clientHeight };
+    svg.attr("width", size.w).attr("height", size.h);
     request();
   }).observe(container);
   const request = () => schedule("boundary", render);
@@ -29,6 +30,10 @@ export function mountBoundary(store, actions, { container, legendSlot, subtitle 
   function range(state) {
     return state.session?.dataset?.kind === "classification" ? { lo: 0, mid: 0.5, hi: 1 } : { lo: -1, mid: 0, hi: 1 };
   }
+
+  // During Play a new grid arrives ~10 times a second and the session every frame; the
+  // axes, points and legend depend only on the data, the sample and the plot's size.
+  const plotChanged = changes();
 
   function render() {
     const state = store.state;
@@ -44,9 +49,7 @@ export function mountBoundary(store, actions, { container, legendSlot, subtitle 
     if (dims === 2) {
       sy = d3.scaleLinear().domain(dom[1]).range([M.t + H, M.t]);
       canvas.hidden = !boundary;
-      d3.select(canvas).style("left", `${M.l}px`).style("top", `${M.t}px`).style("width", `${W}px`).style("height", `${H}px`);
       if (boundary) paintHeatmap(canvas, boundary, boundary.output, (v) => v, rg, `${boundary.step}:${boundary.output.length}:${session.id}`);
-      curve.attr("d", null);
     } else {
       canvas.hidden = true;
       const ys = [...session.dataset.y, ...(session.dataset.test_y ?? [])].map((r) => r[0]);
@@ -56,6 +59,16 @@ export function mountBoundary(store, actions, { container, legendSlot, subtitle 
       sy = d3.scaleLinear().domain([ext[0] - pad, ext[1] + pad]).range([M.t + H, M.t]);
       const xs = d3.range(out.length).map((i) => dom[0][0] + ((dom[0][1] - dom[0][0]) * i) / Math.max(1, out.length - 1));
       curve.attr("d", out.length ? d3.line()(out.map((v, i) => [sx(xs[i]), sy(v)])) : null);
+    }
+    const subtitleText = boundary
+      ? `${dims === 2 ? t("output.plane", "over the input plane") : t("output.line", "over x")} · ${t("chart.step", "step {step}", { step: boundary.step })}`
+      : "";
+    if (subtitle.textContent !== subtitleText) subtitle.textContent = subtitleText;
+    const yDomain = String(sy.domain());
+    if (!plotChanged(session.dataset, state.sample, size.w, size.h, dims, String(dom), yDomain, getLanguage())) return;
+    if (dims === 2) {
+      d3.select(canvas).style("left", `${M.l}px`).style("top", `${M.t}px`).style("width", `${W}px`).style("height", `${H}px`);
+      curve.attr("d", null);
     }
     frame.attr("x", M.l).attr("y", M.t).attr("width", W).attr("height", H);
     gAxes.selectAll("g.x").data([0]).join("g").attr("class", "axis x")
@@ -67,9 +80,6 @@ export function mountBoundary(store, actions, { container, legendSlot, subtitle 
       onClick: (event, p) => actions.selectSample({ split: p.split, index: p.index }),
     });
     const cls = session.dataset.kind === "classification";
-    subtitle.textContent = boundary
-      ? `${dims === 2 ? t("output.plane", "over the input plane") : t("output.line", "over x")} · ${t("chart.step", "step {step}", { step: boundary.step })}`
-      : "";
     legend(legendSlot, {
       title: cls ? t("output.legendClass", "P(class 1)") : t("output.legendRegression", "output ŷ"),
       ticks: cls ? ["0", "0.5", "1"] : ["−1", "0", "+1"],

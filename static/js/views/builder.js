@@ -4,7 +4,8 @@
 
 import { el, field, setOptions, syncValue, tex } from "../dom.js";
 import { byName, featureFits, inputDim } from "../spec.js";
-import { onLanguageChange, t } from "../i18n.js";
+import { getLanguage, onLanguageChange, t } from "../i18n.js";
+import { changes } from "../frame.js";
 
 const names = (list) => (list ?? []).map((e) => (typeof e === "string" ? e : e.name));
 
@@ -125,6 +126,11 @@ export function mountBuilder(store, actions, root) {
     }
   }
 
-  store.on(["catalog", "spec", "session"], render);
+  // during Play the session changes every frame; the builder shows the spec and the data's dimension
+  const inputsChanged = changes();
+  store.on(["catalog", "spec", "session"], () => {
+    const { catalog, spec, session } = store.state;
+    if (inputsChanged(catalog, spec, session?.dataset, getLanguage())) render();
+  });
   onLanguageChange(render);
 }

@@ -5,7 +5,8 @@
 import { el, field, setOptions, syncValue } from "../dom.js";
 import { datasetEntry, isBuiltinDataset } from "../spec.js";
 import { domainOf, drawPoints, pointLegend } from "./plot.js";
-import { onLanguageChange, t } from "../i18n.js";
+import { getLanguage, onLanguageChange, t } from "../i18n.js";
+import { changes } from "../frame.js";
 
 /** A built-in dataset's description in the current language (the catalog has the English). */
 export const datasetDescription = (entry) => t(`dataset.${entry.name}.description`, entry.description ?? "");
@@ -52,6 +53,7 @@ export function mountData(store, actions, { controls, scatter, hint }) {
   let size = { w: 0, h: 0 };
   new ResizeObserver(() => {
     size = { w: scatter.clientWidth, h: scatter.clientHeight };
+    svg.attr("width", size.w).attr("height", size.h);
     renderScatter();
   }).observe(scatter);
 
@@ -153,8 +155,11 @@ export function mountData(store, actions, { controls, scatter, hint }) {
       : t("data.hintRegression", "Click: add a point with target +1 · Shift-click: −1.");
   }
 
+  // during Play the session changes every frame; the controls show its data and the spec
+  const controlsChanged = changes();
   store.on(["catalog", "spec", "session"], () => {
-    renderControls();
+    const { catalog, spec, session } = store.state;
+    if (controlsChanged(catalog, spec, session?.dataset, getLanguage())) renderControls();
     renderScatter();
   });
   store.on(["sample", "boundary"], renderScatter);

@@ -2,7 +2,8 @@
 // width, +/− neuron buttons and the activation menu (from the catalog).
 
 import { byName } from "../spec.js";
-import { t } from "../i18n.js";
+import { getLanguage, t } from "../i18n.js";
+import { changes } from "../frame.js";
 
 function limitsOf(catalog) {
   const lim = catalog?.limits ?? {};
@@ -40,9 +41,13 @@ export function mountLayerHeads(store, actions, stage) {
     });
   }
 
+  const headsChanged = changes();
+
+  /** Draw the heads for `layout` (redrawn only when the layout, layers' settings or language change). */
   function render(layout, state) {
     const { catalog, session } = state;
     const net = session.network;
+    if (!headsChanged(layout, net.activations, net.loss, catalog, getLanguage())) return;
     const L = layout.layers.length - 1;
     const { maxWidth } = limitsOf(catalog);
     const data = layout.layers.map((n, l) => ({ l, n, x: layout.xs[l], kind: kindOf(l, L), key: `${l}:${kindOf(l, L)}` }));

@@ -1,12 +1,24 @@
 // Train and test loss over steps; hovering shows the step and its values.
 
-import { schedule } from "../frame.js";
+import { changes, schedule } from "../frame.js";
 import { el } from "../dom.js";
 import { fmt, pct } from "../format.js";
 import { showTooltip, moveTooltip, hideTooltip } from "./tooltip.js";
 import { onLanguageChange, t } from "../i18n.js";
 
 const MAX_POINTS = 800;
+const NICE_STEPS = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10];
+
+/**
+ * The step axis ends at the next "nice" number past the last step (…, 400, 500, 600, 800, 1000, …):
+ * while training, the axis and its labels then stay put for many frames instead of
+ * being redrawn on every one, and the line grows into the room left (at most a third).
+ */
+function niceEnd(step) {
+  if (step <= 10) return Math.max(1, Math.ceil(step));
+  const scale = 10 ** Math.floor(Math.log10(step));
+  return Math.round(scale * NICE_STEPS.find((m) => m * scale >= step));
+}
 const M = { l: 44, r: 10, t: 8, b: 22 };
 
 export function mountLossChart(store, container) {
@@ -32,6 +44,7 @@ export function mountLossChart(store, container) {
   let scales = null;
   new ResizeObserver(() => {
     size = { w: container.clientWidth, h: container.clientHeight };
+    svg.attr("width", size.w).attr("height", size.h);
     request();
   }).observe(container);
 
@@ -46,6 +59,10 @@ export function mountLossChart(store, container) {
     return out;
   }
 
+  const xAxisChanged = changes();
+  const yAxisChanged = changes();
+  const frameChanged = changes();
+
   function render() {
     const h = store.state.history;
     if (size.w < 40) return;
@@ -54,7 +71,8 @@ export function mountLossChart(store, container) {
     const te = series(h, "test_loss");
     const all = [...tr, ...te].map((d) => d[1]).filter((v) => Number.isFinite(v) && (!log || v > 0));
     const maxStep = h.step.length ? h.step[h.step.length - 1] : 1;
-    const sx = d3.scaleLinear().domain([h.step[0] ?? 0, Math.max(maxStep, (h.step[0] ?? 0) + 1)]).range([M.l, size.w - M.r]);
+    const first = h.step[0] ?? 0;
+    const sx = d3.scaleLinear().domain([first, Math.max(niceEnd(maxStep), first + 1)]).range([M.l, size.w - M.r]);
     const hi = d3.max(all) ?? 1;
     const lo = d3.min(all) ?? 0;
     // zoom to the values (a slow decline should not look flat), never below 0
@@ -63,10 +81,14 @@ export function mountLossChart(store, container) {
       ? d3.scaleLog().domain([Math.max(lo, 1e-12), Math.max(hi, lo * 10, 1e-11)]).range([size.h - M.b, M.t]).nice()
       : d3.scaleLinear().domain([Math.max(0, lo - pad), hi + pad]).range([size.h - M.b, M.t]).nice();
     scales = { sx, sy };
-    const xTicks = sx.ticks(5).filter(Number.isInteger);
-    gx.attr("transform", `translate(0,${size.h - M.b})`)
-      .call(d3.axisBottom(sx).tickValues(xTicks).tickSize(3).tickFormat(d3.format(maxStep >= 10000 ? "~s" : "d")));
-    gy.attr("transform", `translate(${M.l},0)`).call(d3.axisLeft(sy).ticks(4, log ? "~e" : "~g").tickSize(3));
+    if (xAxisChanged(String(sx.domain()), String(sx.range()), size.h)) {
+      const xTicks = sx.ticks(5).filter(Number.isInteger);
+      gx.attr("transform", `translate(0,${size.h - M.b})`)
+        .call(d3.axisBottom(sx).tickValues(xTicks).tickSize(3).tickFormat(d3.format(sx.domain()[1] >= 10000 ? "~s" : "d")));
+    }
+    if (yAxisChanged(String(sy.domain()), String(sy.range()), log)) {
+      gy.attr("transform", `translate(${M.l},0)`).call(d3.axisLeft(sy).ticks(4, log ? "~e" : "~g").tickSize(3));
+    }
     const line = d3.line().defined((d) => Number.isFinite(d[1]) && (!log || d[1] > 0)).x((d) => sx(d[0])).y((d) => sy(d[1]));
     train.attr("d", tr.length ? line(tr) : null);
     test.attr("d", te.length ? line(te) : null);
@@ -75,8 +97,10 @@ export function mountLossChart(store, container) {
       .map(([s, c]) => ({ p: s[s.length - 1], c }));
     endDots.selectAll("circle").data(ends).join("circle").attr("r", 3)
       .attr("cx", (d) => sx(d.p[0])).attr("cy", (d) => sy(d.p[1])).attr("fill", (d) => d.c);
-    empty.attr("x", (M.l + size.w - M.r) / 2).attr("y", size.h / 2).attr("visibility", tr.length ? "hidden" : "visible");
-    overlay.attr("x", M.l).attr("y", M.t).attr("width", Math.max(0, size.w - M.l - M.r)).attr("height", Math.max(0, size.h - M.t - M.b));
+    if (frameChanged(size.w, size.h, tr.length > 0)) {
+      empty.attr("x", (M.l + size.w - M.r) / 2).attr("y", size.h / 2).attr("visibility", tr.length ? "hidden" : "visible");
+      overlay.attr("x", M.l).attr("y", M.t).attr("width", Math.max(0, size.w - M.l - M.r)).attr("height", Math.max(0, size.h - M.t - M.b));
+    }
   }
 
   overlay.on("mousemove", (event) => {

@@ -4,7 +4,8 @@
 import { el } from "../dom.js";
 import { legend } from "../colors.js";
 import { fmt, target, vec } from "../format.js";
-import { onLanguageChange, t } from "../i18n.js";
+import { getLanguage, onLanguageChange, t } from "../i18n.js";
+import { changes, schedule } from "../frame.js";
 
 const short = (v) => fmt(Number(v.toPrecision(2)));
 import { edgeMax, deltaMax, isBackwardFresh, neuronLegend } from "./network-values.js";
@@ -69,36 +70,49 @@ export function mountNetworkChrome(store, actions, { toolbar, footer, network })
   const gradNote = el("span", { class: "hint", "data-role": "gradient-source" });
   footer.append(el("span", { class: "field-row" }, legendA, legendNote), legendE, legendD, el("label", { class: "chip" }, mapsToggle, el("span", { i18n: ["net.neuronMaps", "neuron maps"] })), gradNote);
 
+  // Drawn once per display frame, and each part only when what it shows has changed:
+  // during Play the session changes every frame, the toolbar and sample caption rarely.
+  const toolbarChanged = changes();
+  const sampleChanged = changes();
+  const legendsChanged = changes();
+
   function render() {
     const state = store.state;
     const { session, sample, edgeMode } = state;
     if (!session) return;
+    const lang = getLanguage();
     const L = session.network.layers.length - 1;
     const maxLayers = state.catalog?.limits?.max_layers ?? 10;
-    layerCount.textContent = String(L - 1);
-    removeLayer.disabled = L <= 1;
-    addLayer.disabled = L >= maxLayers;
-    for (const b of modeButtons) b.setAttribute("aria-pressed", String(b.dataset.edgeMode === edgeMode));
+    if (toolbarChanged(L, maxLayers, edgeMode)) {
+      layerCount.textContent = String(L - 1);
+      removeLayer.disabled = L <= 1;
+      addLayer.disabled = L >= maxLayers;
+      for (const b of modeButtons) b.setAttribute("aria-pressed", String(b.dataset.edgeMode === edgeMode));
+    }
 
     const d = session.dataset;
-    const rows = sample.split === "test" ? d.test_x : d.x;
-    const ys = sample.split === "test" ? d.test_y : d.y;
-    sampleText.replaceChildren(
-      el("strong", { text: `${splitName(sample.split)} #${sample.index}` }),
-      document.createTextNode(rows?.[sample.index] ? ` x = ${vec(rows[sample.index])}, y: ${target(ys[sample.index], d.kind)}` : ""),
-    );
+    if (sampleChanged(d, sample, lang)) {
+      const rows = sample.split === "test" ? d.test_x : d.x;
+      const ys = sample.split === "test" ? d.test_y : d.y;
+      sampleText.replaceChildren(
+        el("strong", { text: `${splitName(sample.split)} #${sample.index}` }),
+        document.createTextNode(rows?.[sample.index] ? ` x = ${vec(rows[sample.index])}, y: ${target(ys[sample.index], d.kind)}` : ""),
+      );
+    }
 
     const nl = neuronLegend(state);
-    legend(legendA, { ...nl, title: t("net.legend.neuron", nl.title), width: 110 });
-    legendA.title = nl.note ? t("net.legendNote", "Colour spans σ's range; {note}", { note: nl.note }) : "";
-    legendNote.textContent = nl.note ? `(${nl.note})` : "";
     const mode = EDGE_MODES.find((m) => m.mode === edgeMode);
     const eMax = edgeMax(state, edgeMode);
-    legend(legendE, { title: modeLegend(mode), ticks: eMax ? [`−${short(eMax)}`, "0", `+${short(eMax)}`] : ["–", "0", "–"], width: 110 });
-    legendD.hidden = !isBackwardFresh(state);
-    if (!legendD.hidden) {
-      const dm = deltaMax(state);
-      legend(legendD, { title: t("net.legend.delta", "ring δ"), ticks: [`−${short(dm)}`, "0", `+${short(dm)}`], width: 110 });
+    const edgeTicks = eMax ? [`−${short(eMax)}`, "0", `+${short(eMax)}`] : ["–", "0", "–"];
+    const fresh = isBackwardFresh(state);
+    const dm = fresh ? deltaMax(state) : null;
+    if (legendsChanged(String(nl.ticks), nl.note, edgeMode, String(edgeTicks), dm, lang)) {
+      legend(legendA, { ...nl, title: t("net.legend.neuron", nl.title), width: 110 });
+      legendA.title = nl.note ? t("net.legendNote", "Colour spans σ's range; {note}", { note: nl.note }) : "";
+      legendNote.textContent = nl.note ? `(${nl.note})` : "";
+      legend(legendE, { title: modeLegend(mode), ticks: edgeTicks, width: 110 });
+      legendD.hidden = !fresh;
+      if (fresh) legend(legendD, { title: t("net.legend.delta", "ring δ"), ticks: [`−${short(dm)}`, "0", `+${short(dm)}`], width: 110 });
     }
     const g = state.gradient;
     let note = "";
@@ -112,9 +126,10 @@ export function mountNetworkChrome(store, actions, { toolbar, footer, network })
         : u.steps > 1 ? t("net.note.updates", "ΔW over the last {n} steps (to step {step})", { n: u.steps, step: u.step })
         : t("net.note.update", "ΔW of step {step}", { step: u.step });
     }
-    gradNote.textContent = note;
+    if (gradNote.textContent !== note) gradNote.textContent = note;
   }
 
-  store.on(["session", "sample", "edgeMode", "gradient", "update", "backward", "catalog", "boundary"], render);
-  onLanguageChange(render);
+  const request = () => schedule("network-chrome", render);
+  store.on(["session", "sample", "edgeMode", "gradient", "update", "backward", "catalog", "boundary"], request);
+  onLanguageChange(request);
 }

@@ -5,7 +5,8 @@
 // Updated with keyed D3 joins; hooks data-node="l:j" and data-edge="l:j:k".
 
 import { divergingScale, signed } from "../colors.js";
-import { schedule } from "../frame.js";
+import { changes, schedule } from "../frame.js";
+import { setText } from "../dom.js";
 import { fmt, plain } from "../format.js";
 import { layoutNetwork } from "./network-layout.js";
 import { mountLayerHeads } from "./layer-heads.js";
@@ -14,22 +15,27 @@ import {
 } from "./network-values.js";
 import { paintHeatmap } from "./heatmap.js";
 import { showTooltip, moveTooltip, hideTooltip } from "./tooltip.js";
-import { onLanguageChange, t } from "../i18n.js";
+import { getLanguage, onLanguageChange, t } from "../i18n.js";
 
 const LAYER_MS = 380;       // forward/backward: time per layer
 const UPDATE_MS = 650;      // a step: edges morphing to the new weights
 const MAX_FLOW_EDGES = 600; // animate the signal along at most this many edges per layer
+const HOOKS_MS = 500;       // while playing, refresh the edges' data-w / data-dw at most this often
+const EDGES_PER_SECOND = 12000; // while playing, restyle at most about this many edges a second
 const FLOW_FORWARD = "#12707f";
 const FLOW_BACKWARD = "#1f2a3a";
 
 export function mountNetwork(store, actions, stage) {
   const root = d3.select(stage);
+  // The edges get an SVG (and so a compositing layer) of their own under the rest: redrawing
+  // the neurons and their maps then does not re-rasterise every edge, and the other way round.
+  const edgeSvg = root.append("svg").attr("class", "net net-edges");
+  const gPaths = edgeSvg.append("g").attr("class", "path-highlights"); // under the edges: a glow
+  const gEdges = edgeSvg.append("g").attr("class", "edges");
   // role=group, not img: the neurons and edges inside are focusable and labelled with their values
   const svg = root.append("svg").attr("class", "net").attr("role", "group")
     .attr("aria-label", t("net.aria", "The network: neurons and weights"));
-  const gEdges = svg.append("g").attr("class", "edges");
   const gHits = svg.append("g").attr("class", "edge-hits");
-  const gPaths = svg.insert("g", "g.edges").attr("class", "path-highlights"); // under the edges: a glow
   const gFlow = svg.append("g").attr("class", "flows");
   const gEdgeLabels = svg.append("g").attr("class", "edge-labels");
   const gNodes = svg.append("g").attr("class", "nodes");
@@ -46,8 +52,27 @@ export function mountNetwork(store, actions, stage) {
 
   new ResizeObserver(() => {
     size = { w: stage.clientWidth, h: stage.clientHeight };
+    for (const s of [edgeSvg, svg]) s.attr("width", size.w).attr("height", size.h);
     request();
   }).observe(stage);
+
+  // The page's CSS may change the room above the neurons and the thinnest edge (presenter
+  // mode sets them through the body's class and data-presenter-hide). Read once per change
+  // of those, not per redraw: getComputedStyle in a redraw forces a style recalculation.
+  let cssVars = readCssVars();
+  function readCssVars() {
+    const css = getComputedStyle(stage);
+    return {
+      top: parseFloat(css.getPropertyValue("--network-top")) || undefined,
+      minEdgeWidth: parseFloat(css.getPropertyValue("--edge-min-width")) || 0.6,
+    };
+  }
+  new MutationObserver(() => {
+    const next = readCssVars();
+    if (next.top === cssVars.top && next.minEdgeWidth === cssVars.minEdgeWidth) return;
+    cssVars = next;
+    request();
+  }).observe(document.body, { attributes: true, attributeFilter: ["class", "data-presenter-hide"] });
 
   svg.on("click", (event) => {
     if (event.target === svg.node()) actions.select(null);
@@ -108,73 +133,109 @@ export function mountNetwork(store, actions, stage) {
 
   // --- drawing ---------------------------------------------------------------------------------
 
+  // Each part of the drawing is redrawn only when what it depends on has changed. During
+  // Play the weights change every frame (edges), the sample's forward pass a few times a
+  // second (neurons) and the boundary grids about ten times (neuron maps); the geometry,
+  // the hit areas and the labels' positions change only with the layout.
+  let layout = null;
+  let hooksWrittenAt = 0;
+  let edgeLayers = [];           // the edges of W^1 … W^L, one selection per layer
+  let edgeStyle = null;          // {strokeOf, widthOf} for the latest values
+  const staleLayers = new Set(); // layers l whose edges still show older values
+  let edgesStyledAt = 0;
+  const layoutChanged = changes();
+  const selectionChanged = changes();
+  const weightHooksChanged = changes();
+  const gradHooksChanged = changes();
+  const updateHooksChanged = changes();
+  const edgesChanged = changes();
+  const nodesChanged = changes();
+  const mapsChanged = changes();
+  const sideChanged = changes();
+  const pathsChanged = changes();
+
   function render({ transition = false } = {}) {
     const state = store.state;
     const { session, catalog } = state;
     if (!session || !catalog || size.w < 50 || size.h < 50) return;
     const net = session.network;
-    // the page's CSS may change the room above the neurons and the thinnest edge (presenter mode)
-    const css = getComputedStyle(stage);
-    const layout = layoutNetwork(net.layers, size.w, size.h, { top: parseFloat(css.getPropertyValue("--network-top")) || undefined });
-    layout.minEdgeWidth = parseFloat(css.getPropertyValue("--edge-min-width")) || 0.6;
+    const newLayout = layoutChanged(String(net.layers), size.w, size.h, cssVars.top, cssVars.minEdgeWidth);
+    if (newLayout) {
+      layout = layoutNetwork(net.layers, size.w, size.h, { top: cssVars.top });
+      layout.minEdgeWidth = cssVars.minEdgeWidth;
+    }
     const L = net.layers.length - 1;
     heads.render(layout, state);
 
     const fresh = isBackwardFresh(state);
-    // during a forward animation, layers the signal has not reached yet are blank
-    const values = nodeValues(state, {
-      forward: state.forward,
-      showA: (l) => phase?.kind !== "forward" || l <= phase.cursor,
-      showDelta: (l) => fresh && phase?.kind !== "forward" && (phase?.kind !== "backward" || l >= phase.cursor),
-    });
-    const dMax = deltaMax(state);
+    const phaseKey = phase ? `${phase.kind}:${phase.cursor}` : "";
     const mode = state.edgeMode;
-    const edgeModeFor = (l) => (phase?.kind === "backward" && mode === "grad" && l < phase.cursor ? "weight" : mode);
-    const eMax = { weight: edgeMax(state, "weight"), grad: edgeMax(state, "grad"), update: edgeMax(state, "update") };
     const sel = state.selection;
 
-    // edges
-    const edgeData = layout.edges;
-    const edgeAttrs = (s) => s
-      .attr("stroke", (d) => edgeColor(edgeValue(state, edgeModeFor(d.l), d), eMax[edgeModeFor(d.l)]))
-      .attr("stroke-width", (d) => edgeWidth(edgeValue(state, edgeModeFor(d.l), d), eMax[edgeModeFor(d.l)], layout));
-    const edges = gEdges.selectAll("path.edge").data(edgeData, (d) => d.id).join(
-      (enter) => enter.append("path").attr("class", "edge").attr("data-edge", (d) => d.id),
-    );
-    edges.attr("d", (d) => d.path)
-      .classed("is-selected", (d) => sel?.kind === "edge" && sel.layer === d.l && sel.row === d.j && sel.column === d.k)
-      .attr("data-w", (d) => plain(edgeValue(state, "weight", d), 12))
-      .attr("data-grad", (d) => plain(edgeValue(state, "grad", d), 12))
-      .attr("data-dw", (d) => plain(edgeValue(state, "update", d), 12));
-    // a step's edges morph over UPDATE_MS; redraws meanwhile continue the morph, not cut it
+    // edges: geometry and hit areas with the layout; hooks (data-w, data-grad, data-dw) with their values
+    let edges = gEdges.selectAll("path.edge");
+    if (newLayout) {
+      edges = edges.data(layout.edges, (d) => d.id).join(
+        (enter) => enter.append("path").attr("class", "edge").attr("data-edge", (d) => d.id),
+      ).attr("d", (d) => d.path);
+      gHits.selectAll("path.edge-hit").data(layout.edges.length <= 3000 ? layout.edges : [], (d) => d.id)
+        .join((enter) => enter.append("path").attr("class", "edge-hit")
+          .on("mouseenter", (event, d) => showTooltip(event, edgeTip(store.state, d)))
+          .on("mousemove", moveTooltip)
+          .on("mouseleave", hideTooltip)
+          .on("click", (event, d) => {
+            event.stopPropagation();
+            const s = store.state.selection;
+            const same = s?.kind === "edge" && s.layer === d.l && s.row === d.j && s.column === d.k;
+            actions.select(same ? null : { kind: "edge", layer: d.l, row: d.j, column: d.k });
+          }))
+        .attr("d", (d) => d.path);
+    }
+    const newSelection = selectionChanged(layout, sel);
+    if (newSelection) {
+      edges.classed("is-selected", (d) => sel?.kind === "edge" && sel.layer === d.l && sel.row === d.j && sel.column === d.k);
+    }
+    // The exact values as data-* (read by tests, scripts and the accessibility labels): on
+    // every redraw when paused; while playing at most every HOOKS_MS, since for a large
+    // network writing thousands of attributes per frame would cost more than drawing it.
     const now = performance.now();
-    if (transition) morphUntil = now + UPDATE_MS;
-    if (morphUntil > now) edgeAttrs(edges.transition("morph").duration(morphUntil - now).ease(d3.easeCubicOut));
-    else edgeAttrs(edges.interrupt("morph"));
+    if (!state.playing || now - hooksWrittenAt >= HOOKS_MS) {
+      hooksWrittenAt = now;
+      if (weightHooksChanged(layout, net.weights)) edges.attr("data-w", (d) => plain(edgeValue(state, "weight", d), 12));
+      if (gradHooksChanged(layout, state.gradient)) edges.attr("data-grad", (d) => plain(edgeValue(state, "grad", d), 12));
+      if (updateHooksChanged(layout, state.update)) edges.attr("data-dw", (d) => plain(edgeValue(state, "update", d), 12));
+    }
 
-    gHits.selectAll("path.edge-hit").data(layout.edges.length <= 3000 ? edgeData : [], (d) => d.id)
-      .join((enter) => enter.append("path").attr("class", "edge-hit")
-        .on("mouseenter", (event, d) => showTooltip(event, edgeTip(store.state, d)))
-        .on("mousemove", moveTooltip)
-        .on("mouseleave", hideTooltip)
-        .on("click", (event, d) => {
-          event.stopPropagation();
-          const s = store.state.selection;
-          const same = s?.kind === "edge" && s.layer === d.l && s.row === d.j && s.column === d.k;
-          actions.select(same ? null : { kind: "edge", layer: d.l, row: d.j, column: d.k });
-        }))
-      .attr("d", (d) => d.path);
+    const edgeSource = mode === "weight" ? net.weights : mode === "grad" ? state.gradient : state.update;
+    if (newLayout) edgeLayers = d3.range(1, L + 1).map((l) => edges.filter((d) => d.l === l));
+    if (edgesChanged(layout, mode, edgeSource, net.weights, phaseKey) || transition) {
+      for (let l = 1; l <= L; l++) staleLayers.add(l);
+      const edgeModeFor = (l) => (phase?.kind === "backward" && mode === "grad" && l < phase.cursor ? "weight" : mode);
+      const eMax = { weight: edgeMax(state, "weight"), grad: edgeMax(state, "grad"), update: edgeMax(state, "update") };
+      edgeStyle = {
+        strokeOf: (d) => edgeColor(edgeValue(state, edgeModeFor(d.l), d), eMax[edgeModeFor(d.l)]),
+        widthOf: (d) => edgeWidth(edgeValue(state, edgeModeFor(d.l), d), eMax[edgeModeFor(d.l)], layout),
+      };
+      // a step's edges morph over UPDATE_MS; redraws meanwhile continue the morph, not cut it
+      if (transition) morphUntil = now + UPDATE_MS;
+      if (morphUntil > now) {
+        edges.transition("morph").duration(morphUntil - now).ease(d3.easeCubicOut)
+          .attr("stroke", edgeStyle.strokeOf).attr("stroke-width", edgeStyle.widthOf);
+        staleLayers.clear();
+      }
 
-    // value labels on the edges of small networks
-    const labelled = layout.showEdgeLabels ? edgeData : [];
-    gEdgeLabels.selectAll("text.edge-label").data(labelled, (d) => d.id)
-      .join("text").attr("class", "edge-label").attr("text-anchor", "middle")
-      .attr("x", (d) => d.lx).attr("y", (d) => d.ly - layout.maxEdgeWidth / 2 - 6)
-      .text((d) => {
-        const m = edgeModeFor(d.l);
-        const prefix = m === "weight" ? "w" : m === "grad" ? "∂C/∂w" : "Δw";
-        return `${prefix} = ${fmt(edgeValue(state, m, d), { digits: 4 })}`;
-      });
+      // value labels on the edges of small networks
+      const labelled = layout.showEdgeLabels ? layout.edges : [];
+      gEdgeLabels.selectAll("text.edge-label").data(labelled, (d) => d.id)
+        .join("text").attr("class", "edge-label").attr("text-anchor", "middle")
+        .attr("x", (d) => d.lx).attr("y", (d) => d.ly - layout.maxEdgeWidth / 2 - 6)
+        .each(function (d) {
+          const m = edgeModeFor(d.l);
+          const prefix = m === "weight" ? "w" : m === "grad" ? "∂C/∂w" : "Δw";
+          setText(this, `${prefix} = ${fmt(edgeValue(state, m, d), { digits: 4 })}`);
+        });
+    }
+    restyleEdges(state.playing);
 
     // nodes
     const r = layout.r;
@@ -183,65 +244,111 @@ export function mountNetwork(store, actions, stage) {
       if (!scaleCache.has(d.id)) scaleCache.set(d.id, neuronScale(state, d.l, d.j));
       return scaleCache.get(d.id);
     };
-    const nodes = gNodes.selectAll("g.node").data(layout.nodes, (d) => d.id).join((enter) => {
-      const g = enter.append("g").attr("class", "node").attr("data-node", (d) => d.id)
-        .attr("transform", (d) => `translate(${d.x},${d.y})`);
-      g.append("circle").attr("class", "halo");
-      g.append("circle").attr("class", "body");
-      g.append("text").attr("class", "node-label");
-      g.append("text").attr("class", "node-label node-label-side");
-      g.on("mouseenter", (event, d) => showTooltip(event, nodeTip(store.state, d)))
-        .on("mousemove", moveTooltip)
-        .on("mouseleave", hideTooltip)
-        .on("click", (event, d) => {
-          event.stopPropagation();
-          const s = store.state.selection;
-          const same = s?.kind === "node" && s.layer === d.l && s.index === d.j;
-          actions.select(same ? null : { kind: "node", layer: d.l, index: d.j });
-        });
-      return g;
-    });
-    nodes.attr("transform", (d) => `translate(${d.x},${d.y})`)
-      .classed("is-selected", (d) => sel?.kind === "node" && sel.layer === d.l && sel.index === d.j)
-      .attr("data-a", (d) => plain(values.a(d.l, d.j), 12))
-      .attr("data-delta", (d) => plain(values.delta(d.l, d.j), 12));
-    nodes.select("circle.body").attr("r", r)
-      .attr("fill", (d) => {
+    let nodes = gNodes.selectAll("g.node");
+    if (newLayout) {
+      nodes = nodes.data(layout.nodes, (d) => d.id).join((enter) => {
+        const g = enter.append("g").attr("class", "node").attr("data-node", (d) => d.id);
+        g.append("circle").attr("class", "halo");
+        g.append("circle").attr("class", "body");
+        g.append("text").attr("class", "node-label");
+        g.append("text").attr("class", "node-label node-label-side");
+        g.on("mouseenter", (event, d) => showTooltip(event, nodeTip(store.state, d)))
+          .on("mousemove", moveTooltip)
+          .on("mouseleave", hideTooltip)
+          .on("click", (event, d) => {
+            event.stopPropagation();
+            const s = store.state.selection;
+            const same = s?.kind === "node" && s.layer === d.l && s.index === d.j;
+            actions.select(same ? null : { kind: "node", layer: d.l, index: d.j });
+          });
+        return g;
+      }).attr("transform", (d) => `translate(${d.x},${d.y})`);
+      nodes.select("circle.body").attr("r", r);
+      nodes.select("circle.halo").attr("r", r + 4);
+    }
+    if (newSelection) nodes.classed("is-selected", (d) => sel?.kind === "node" && sel.layer === d.l && sel.index === d.j);
+    if (nodesChanged(layout, state.forward, state.backward, fresh, phaseKey, net.activations, catalog, state.boundary)) {
+      // during a forward animation, layers the signal has not reached yet are blank
+      const values = nodeValues(state, {
+        forward: state.forward,
+        showA: (l) => phase?.kind !== "forward" || l <= phase.cursor,
+        showDelta: (l) => fresh && phase?.kind !== "forward" && (phase?.kind !== "backward" || l >= phase.cursor),
+      });
+      const dMax = deltaMax(state);
+      nodes.each(function (d) {
         const a = values.a(d.l, d.j);
-        if (a === null) return "#ffffff";
+        const delta = values.delta(d.l, d.j);
+        setAttr(this, "data-a", plain(a, 12));
+        setAttr(this, "data-delta", plain(delta, 12));
         const s = scaleOf(d);
-        return divergingScale(s.lo, s.mid, s.hi)(a);
+        setAttr(this.querySelector("circle.body"), "fill", a === null ? "#ffffff" : divergingScale(s.lo, s.mid, s.hi)(a));
+        setAttr(this.querySelector("circle.halo"), "stroke", delta === null ? "none" : signed(delta, dMax));
       });
-    nodes.select("circle.halo").attr("r", r + 4)
-      .attr("stroke", (d) => {
-        const v = values.delta(d.l, d.j);
-        return v === null ? "none" : signed(v, dMax);
-      });
+      renderNodeLabels(nodes, layout, values);
+    }
 
     // small heatmaps inside hidden/output neurons (TensorFlow Playground style)
     const boundary = state.boundary;
-    const mapsOn = showMaps && !!boundary?.neurons;
-    nodes.each(function (d) {
-      const g = d3.select(this);
-      const values = d.l === 0 ? boundary?.inputs?.[d.j] : boundary?.neurons?.[d.l - 1]?.[d.j];
-      const want = mapsOn && r >= 8 && values;
-      let fo = g.select("foreignObject.nmap-fo");
-      if (!want) {
-        fo.remove();
-        return;
-      }
-      const inner = r >= 14 ? r - 3.5 : r - 2;
-      if (fo.empty()) {
-        fo = g.insert("foreignObject", "text").attr("class", "nmap-fo");
-        fo.append("xhtml:canvas").attr("class", "nmap");
-      }
-      fo.attr("x", -inner).attr("y", -inner).attr("width", 2 * inner).attr("height", 2 * inner);
-      const canvas = fo.select("canvas").node();
-      const s = scaleOf(d);
-      paintHeatmap(canvas, boundary, values, (v) => v, s, `${boundary.step}:${d.id}:${s.lo}:${s.hi}:${session.id}`);
-    });
+    if (mapsChanged(layout, boundary, showMaps, net.activations, catalog, session.id)) {
+      const mapsOn = showMaps && !!boundary?.neurons;
+      nodes.each(function (d) {
+        const g = d3.select(this);
+        const values = d.l === 0 ? boundary?.inputs?.[d.j] : boundary?.neurons?.[d.l - 1]?.[d.j];
+        const want = mapsOn && r >= 8 && values;
+        let fo = g.select("foreignObject.nmap-fo");
+        if (!want) {
+          fo.remove();
+          return;
+        }
+        const inner = r >= 14 ? r - 3.5 : r - 2;
+        if (fo.empty()) {
+          fo = g.insert("foreignObject", "text").attr("class", "nmap-fo");
+          fo.append("xhtml:canvas").attr("class", "nmap");
+        }
+        if (Number(fo.attr("width")) !== 2 * inner) {
+          fo.attr("x", -inner).attr("y", -inner).attr("width", 2 * inner).attr("height", 2 * inner);
+        }
+        const canvas = fo.select("canvas").node();
+        const s = scaleOf(d);
+        paintHeatmap(canvas, boundary, values, (v) => v, s, `${boundary.step}:${d.id}:${s.lo}:${s.hi}:${session.id}`);
+      });
+    }
 
-    // value labels under the neurons (δ to the right where a column is too dense for two lines)
+    if (sideChanged(layout, catalog, net.features, session.dataset, state.sample, fresh, state.backward, phaseKey, getLanguage())) {
+      renderSideLabels(layout, state, L, fresh);
+    }
+    if (pathsChanged(layout, state.highlightPaths)) renderPathHighlights(layout, state);
+  }
+
+  /**
+   * Restyle the edges whose values changed. While playing, the page restyles at most about
+   * EDGES_PER_SECOND edges a second: a small network's edges follow every frame, a large
+   * one's a few times a second (6 hidden layers of 16: about nine), because re-rasterising
+   * a thousand curves on every frame would make every frame miss its deadline.
+   */
+  function restyleEdges(playing) {
+    if (!staleLayers.size || !edgeStyle) return;
+    const now = performance.now();
+    const count = d3.sum(edgeLayers, (layer) => layer.size());
+    if (playing && now - edgesStyledAt < (1000 * count) / EDGES_PER_SECOND) {
+      schedule("network-edges", () => restyleEdges(store.state.playing));
+      return;
+    }
+    edgesStyledAt = now;
+    const { strokeOf, widthOf } = edgeStyle;
+    for (const l of staleLayers) {
+      // most edges look the same as a frame ago: leave those untouched
+      edgeLayers[l - 1]?.interrupt("morph").each(function (d) {
+        setAttr(this, "stroke", strokeOf(d));
+        setAttr(this, "stroke-width", widthOf(d));
+      });
+    }
+    staleLayers.clear();
+  }
+
+  /** Value labels under the neurons (δ to the right where a column is too dense for two lines). */
+  function renderNodeLabels(nodes, layout, values) {
+    const r = layout.r;
     const lines = (d, side) => {
       if (!layout.showNodeLabels) return [];
       const out = [];
@@ -252,30 +359,39 @@ export function mountNetwork(store, actions, stage) {
       if (dv !== null && d.l > 0 && stacked !== side) out.push({ k: "δ", v: fmt(dv), cls: "d" });
       return out;
     };
+    const lineText = (t) => t
+      .each(function (x) { setText(this.querySelector("tspan.k"), `${x.k} `); })
+      .each(function (x) {
+        const v = this.querySelector("tspan.v");
+        setAttr(v, "class", `v ${x.cls}`);
+        setText(v, x.v);
+      });
     nodes.select("text.node-label-side")
-      .attr("x", r + 6).attr("y", 4).attr("text-anchor", "start")
+      .each(function () {
+        setAttr(this, "x", String(r + 6));
+        setAttr(this, "y", "4");
+        setAttr(this, "text-anchor", "start");
+      })
       .selectAll("tspan.line").data((d) => lines(d, true), (t) => t.k).join((enter) => {
         const t = enter.append("tspan").attr("class", "line");
         t.append("tspan").attr("class", "k");
         t.append("tspan").attr("class", "v");
         return t;
       })
-      .call((t) => t.select("tspan.k").text((x) => `${x.k} `))
-      .call((t) => t.select("tspan.v").attr("class", (x) => `v ${x.cls}`).text((x) => x.v));
+      .call(lineText);
     nodes.select("text.node-label:not(.node-label-side)")
-      .attr("y", r + 14)
+      .each(function () { setAttr(this, "y", String(r + 14)); })
       .selectAll("tspan.line").data((d) => lines(d, false), (t) => t.k).join((enter) => {
         const t = enter.append("tspan").attr("class", "line").attr("text-anchor", "middle");
         t.append("tspan").attr("class", "k");
         t.append("tspan").attr("class", "v");
         return t;
       })
-      .attr("x", 0).attr("dy", (t, i) => (i === 0 ? 0 : 14))
-      .call((t) => t.select("tspan.k").text((x) => `${x.k} `))
-      .call((t) => t.select("tspan.v").attr("class", (x) => `v ${x.cls}`).text((x) => x.v));
-
-    renderSideLabels(layout, state, L, values, fresh);
-    renderPathHighlights(layout, state);
+      .each(function (t, i) {
+        setAttr(this, "x", "0");
+        setAttr(this, "dy", i === 0 ? "0" : "14");
+      })
+      .call(lineText);
   }
 
   /** state.highlightPaths (teaching panels): a glow under each path's edges, strongest first. */
@@ -289,7 +405,7 @@ export function mountNetwork(store, actions, stage) {
       .attr("d", (d) => d.path).attr("stroke-width", layout.maxEdgeWidth + 8);
   }
 
-  function renderSideLabels(layout, state, L, values, fresh) {
+  function renderSideLabels(layout, state, L, fresh) {
     const labels = inputLabels(state);
     const inputs = layout.nodes.filter((d) => d.l === 0);
     gSide.selectAll("text.input-label").data(inputs, (d) => d.id).join("text")
@@ -314,7 +430,7 @@ export function mountNetwork(store, actions, stage) {
 
   // --- subscriptions ---------------------------------------------------------------------------
 
-  store.on(["session", "boundary", "selection", "edgeMode", "gradient", "catalog", "sample", "highlightPaths"], () => request());
+  store.on(["session", "boundary", "selection", "edgeMode", "gradient", "catalog", "sample", "highlightPaths", "playing"], () => request());
   store.on("spec", hideTooltip); // a new network: the hovered element may be gone
   onLanguageChange(() => {
     svg.attr("aria-label", t("net.aria", "The network: neurons and weights"));
@@ -359,11 +475,19 @@ function edgeColor(v, max) {
   return v === null || !Number.isFinite(v) ? "#dfe3ea" : signed(v, max);
 }
 
+/** Stroke width in px, to 1/20 px (finer is invisible, and equal widths need no redraw). */
 function edgeWidth(v, max, layout) {
   const min = layout.minEdgeWidth ?? 0.6;
-  if (!Number.isFinite(v) || !(max > 0)) return min;
-  return min + (Math.max(layout.maxEdgeWidth, min) - min) * Math.min(1, Math.abs(v) / max);
+  if (!Number.isFinite(v) || !(max > 0)) return String(min);
+  const w = min + (Math.max(layout.maxEdgeWidth, min) - min) * Math.min(1, Math.abs(v) / max);
+  return String(Math.round(w * 20) / 20);
 }
+
+/** Set an attribute only when it differs: even an equal value makes Blink lay the SVG out again. */
+function setAttr(node, name, value) {
+  if (node.getAttribute(name) !== value) node.setAttribute(name, value);
+}
+
 
 // --- tooltips ----------------------------------------------------------------------------------
 

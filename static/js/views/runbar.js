@@ -4,6 +4,7 @@
 import { SPEEDS } from "../actions.js";
 import { plain, pct } from "../format.js";
 import { onLanguageChange, t } from "../i18n.js";
+import { setText } from "../dom.js";
 
 export function mountRunbar(store, actions, root) {
   const $ = (sel) => root.querySelector(sel);
@@ -44,11 +45,11 @@ export function mountRunbar(store, actions, root) {
     const last = (key) => (n ? history[key][n - 1] : null);
     const m = session?.metrics;
     const val = (key) => (m && m[key] !== undefined ? m[key] : last(key));
-    $("[data-metric=step]").textContent = String(session?.step ?? 0);
-    $("[data-metric=loss]").textContent = plain(val("train_loss"), 4);
-    $("[data-metric=test-loss]").textContent = plain(val("test_loss"), 4);
-    $("[data-metric=train-accuracy]").textContent = pct(val("train_accuracy"));
-    $("[data-metric=test-accuracy]").textContent = pct(val("test_accuracy"));
+    setText($("[data-metric=step]"), String(session?.step ?? 0));
+    setText($("[data-metric=loss]"), plain(val("train_loss"), 4));
+    setText($("[data-metric=test-loss]"), plain(val("test_loss"), 4));
+    setText($("[data-metric=train-accuracy]"), pct(val("train_accuracy")));
+    setText($("[data-metric=test-accuracy]"), pct(val("test_accuracy")));
   }
 
   store.on("playing", renderPlay);

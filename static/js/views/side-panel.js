@@ -4,16 +4,22 @@
 import { el } from "../dom.js";
 import { fmt } from "../format.js";
 import { edgeValue, isBackwardFresh, nodeValues } from "./network-values.js";
-import { onLanguageChange, t } from "../i18n.js";
+import { getLanguage, onLanguageChange, t } from "../i18n.js";
+import { changes } from "../frame.js";
 
 export function mountSidePanel(store, root) {
   function kv(rows) {
     return el("dl", { class: "kv" }, ...rows.flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: v })]));
   }
 
+  // nothing selected: the hint is drawn once, not on every frame of Play
+  const inputsChanged = changes();
+
   function render() {
     const state = store.state;
     const { selection: s, session } = state;
+    const deps = s && session ? [s, session, state.forward, state.backward, state.gradient, state.update] : [];
+    if (!inputsChanged(!!(s && session), ...deps, getLanguage())) return;
     root.dataset.selection = s ? JSON.stringify(s) : "";
     if (!s || !session) {
       root.replaceChildren(el("p", { class: "side-empty", text: t("side.empty", "Click a neuron or an edge in the network to see its numbers.") }));

@@ -3,7 +3,8 @@
 
 import { el, field, setOptions, syncValue, tex } from "../dom.js";
 import { byName, optionDefaults } from "../spec.js";
-import { onLanguageChange, t as tr } from "../i18n.js"; // `t` is the training settings below
+import { getLanguage, onLanguageChange, t as tr } from "../i18n.js";
+import { changes } from "../frame.js"; // `t` is the training settings below
 
 const names = (list) => (list ?? []).map((e) => (typeof e === "string" ? e : e.name));
 
@@ -81,6 +82,11 @@ export function mountTraining(store, actions, root) {
     regRate.disabled = (t.regularization ?? "none") === "none";
   }
 
-  store.on(["catalog", "session"], render);
+  // during Play the session changes every frame; its training settings and data do not
+  const inputsChanged = changes();
+  store.on(["catalog", "session"], () => {
+    const { catalog, session } = store.state;
+    if (inputsChanged(catalog, session?.training, session?.dataset, getLanguage())) render();
+  });
   onLanguageChange(render);
 }
