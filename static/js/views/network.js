@@ -21,7 +21,8 @@ const LAYER_MS = 380;       // forward/backward: time per layer
 const UPDATE_MS = 650;      // a step: edges morphing to the new weights
 const MAX_FLOW_EDGES = 600; // animate the signal along at most this many edges per layer
 const HOOKS_MS = 500;       // while playing, refresh the edges' data-w / data-dw at most this often
-const EDGES_PER_SECOND = 12000; // while playing, restyle at most about this many edges a second
+const EDGES_PER_SECOND = 8000; // while playing, restyle at most about this many edges a second
+const MAPS_PER_SECOND = 600;   // … and repaint at most about this many neuron maps a second
 const FLOW_FORWARD = "#12707f";
 const FLOW_BACKWARD = "#1f2a3a";
 
@@ -143,6 +144,7 @@ export function mountNetwork(store, actions, stage) {
   let edgeStyle = null;          // {strokeOf, widthOf} for the latest values
   const staleLayers = new Set(); // layers l whose edges still show older values
   let edgesStyledAt = 0;
+  let mapsDrawnAt = 0;
   const layoutChanged = changes();
   const selectionChanged = changes();
   const weightHooksChanged = changes();
@@ -289,7 +291,10 @@ export function mountNetwork(store, actions, stage) {
 
     // small heatmaps inside hidden/output neurons (TensorFlow Playground style)
     const boundary = state.boundary;
-    if (mapsChanged(layout, boundary, showMaps, net.activations, catalog, session.id)) {
+    const mapsDue = !state.playing || now - mapsDrawnAt >= (1000 * layout.nodes.length) / MAPS_PER_SECOND;
+    if (!mapsDue) request(); // the newest grids are drawn when the rate allows
+    else if (mapsChanged(layout, boundary, showMaps, net.activations, catalog, session.id)) {
+      mapsDrawnAt = now;
       const mapsOn = showMaps && !!boundary?.neurons;
       nodes.each(function (d) {
         const g = d3.select(this);
@@ -323,8 +328,9 @@ export function mountNetwork(store, actions, stage) {
   /**
    * Restyle the edges whose values changed. While playing, the page restyles at most about
    * EDGES_PER_SECOND edges a second: a small network's edges follow every frame, a large
-   * one's a few times a second (6 hidden layers of 16: about nine), because re-rasterising
-   * a thousand curves on every frame would make every frame miss its deadline.
+   * one's a few times a second (6 hidden layers of 16: about six), because re-rasterising
+   * a thousand curves on every frame would make every frame miss its deadline. (Restyling
+   * a few layers per frame instead was measured slower: each re-rasterises most tiles.)
    */
   function restyleEdges(playing) {
     if (!staleLayers.size || !edgeStyle) return;
