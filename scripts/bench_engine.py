@@ -5,9 +5,10 @@ it answers with (every z, a, δ and gradient), and the lean loop play mode uses,
 which makes the same update bit for bit without the trace — the like-for-like
 comparison with a torch autograd step.
 
-Times are medians of interleaved rounds in one process, and the table reports
-the ratio torch/numpy measured side by side, because absolute times on a shared
-machine drift between runs. PyTorch is optional (``pip install torch``).
+Times are medians of short rounds (a few ms each) in which the three steps take
+turns, so all see the same drift in machine load, and the table reports the ratio
+torch/numpy measured side by side, because absolute times on a shared machine
+drift between runs. PyTorch is optional (``pip install torch``).
 """
 
 from __future__ import annotations
@@ -93,18 +94,34 @@ def _torch_step(layers: list[int], batch: int, hidden: str) -> Callable[[], None
     return step
 
 
-def _time(fn: Callable[[], None], seconds: float) -> float:
-    """Median seconds per call over short rounds."""
+def _calls_per_round(fn: Callable[[], None], seconds: float = 0.004) -> int:
+    """How many calls of ``fn`` take about ``seconds`` (after a warm-up)."""
     for _ in range(20):
         fn()
-    rounds = []
+    t0 = time.perf_counter()
+    for _ in range(10):
+        fn()
+    return max(1, round(seconds / ((time.perf_counter() - t0) / 10)))
+
+
+def _interleaved(fns: list[Callable[[], None]], seconds: float) -> list[float]:
+    """Median seconds per call of each function, timed in short rounds (a few ms each)
+    that take turns, in a rotating order, for ``seconds`` in all: every function sees
+    the same drift in machine load, so their ratios stay fair on a shared machine."""
+    counts = [_calls_per_round(fn) for fn in fns]
+    rounds: list[list[float]] = [[] for _ in fns]
     end = time.perf_counter() + seconds
-    while time.perf_counter() < end:
-        t0 = time.perf_counter()
-        for _ in range(50):
-            fn()
-        rounds.append((time.perf_counter() - t0) / 50)
-    return statistics.median(rounds)
+    turn = 0
+    while time.perf_counter() < end or turn < 3 * len(fns):
+        for k in range(len(fns)):
+            i = (turn + k) % len(fns)
+            fn, n = fns[i], counts[i]
+            t0 = time.perf_counter()
+            for _ in range(n):
+                fn()
+            rounds[i].append((time.perf_counter() - t0) / n)
+        turn += 1
+    return [statistics.median(r) for r in rounds]
 
 
 def run(seconds: float = 0.5) -> list[dict[str, Any]]:
@@ -115,15 +132,10 @@ def run(seconds: float = 0.5) -> list[dict[str, Any]]:
                 numpy_fn = _numpy_step(layers, batch, hidden)
                 lean_fn = _lean_step(layers, batch, hidden)
                 torch_fn = _torch_step(layers, batch, hidden)
-                t_np, t_lean, t_torch = [], [], []
-                for _ in range(3):  # interleave so all see the same machine load
-                    t_np.append(_time(numpy_fn, seconds / 3))
-                    t_lean.append(_time(lean_fn, seconds / 3))
-                    if torch_fn:
-                        t_torch.append(_time(torch_fn, seconds / 3))
-                np_us = statistics.median(t_np) * 1e6
-                lean_us = statistics.median(t_lean) * 1e6
-                torch_us = statistics.median(t_torch) * 1e6 if t_torch else None
+                fns = [numpy_fn, lean_fn] + ([torch_fn] if torch_fn else [])
+                times = _interleaved(fns, 3 * seconds)
+                np_us, lean_us = times[0] * 1e6, times[1] * 1e6
+                torch_us = times[2] * 1e6 if torch_fn else None
                 rows.append(
                     {
                         "network": "-".join(map(str, layers)),

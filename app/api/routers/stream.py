@@ -75,6 +75,7 @@ class _Stream:
         self.sent = 0  # seq of the last frame sent (or being trained)
         self.acked = 0  # highest seq acknowledged
         self.frames_since_play = 0
+        self.grid_at: float | None = None  # when the next grid is due (boundary.per_second)
         self.pause_reply = False
         self.wake = asyncio.Event()
         self.send_lock = asyncio.Lock()
@@ -188,6 +189,7 @@ class _Stream:
             if isinstance(msg, frames.Play) and not self.playing:
                 self.playing = True
                 self.frames_since_play = 0
+                self.grid_at = None
             self.wake.set()
         elif isinstance(msg, frames.Pause):
             self.playing = False
@@ -292,14 +294,36 @@ class _Stream:
         enough that the event loop keeps serving (measured: lower /api/health latency
         while streaming than slicing the work on the loop itself)."""
         cfg = self.settings
-        due = cfg.boundary is not None and self.frames_since_play % cfg.boundary.every == 0
+        now = time.perf_counter()
+        grid = (
+            cfg.boundary if cfg.boundary is not None and self.grid_due(cfg.boundary, now) else None
+        )
         async with editing(self.store, self.id) as s:
-            message, result = await run_in_threadpool(
-                self.work, s, seq, target, limit, cfg.boundary if due else None
-            )
+            message, result = await run_in_threadpool(self.work, s, seq, target, limit, grid)
         if message is not None:
             self.frames_since_play += 1
+            if grid is not None and grid.per_second is not None:
+                self.schedule_grid(grid.per_second, now)
         return message, result
+
+    def grid_due(self, b: frames.BoundaryRequest, now: float) -> bool:
+        """Whether the next frame carries the boundary grid: every ``every``-th frame
+        since play, or with ``per_second`` whenever one is due by the clock. The first
+        frame after play has it either way."""
+        if b.per_second is None:
+            return self.frames_since_play % b.every == 0
+        return self.grid_at is None or now >= self.grid_at
+
+    def schedule_grid(self, per_second: float, now: float) -> None:
+        """After a frame with the grid (planned at ``now``): the next is due one interval
+        after this one was due, so the average rate holds although frames fall between
+        the due times; but not before now, so that after a long gap (a stall, a slow
+        frame) one grid catches up, not a burst of them."""
+        interval = 1.0 / per_second
+        if self.grid_at is None:
+            self.grid_at = now + interval
+        else:
+            self.grid_at = max(self.grid_at + interval, now)
 
     def work(
         self,
@@ -355,9 +379,10 @@ class _Stream:
             "train_ms": round(result.seconds * 1e3, 3),
             "diverged": result.diverged,
             "message": result.message,
-            "metrics": asdict(s.metrics) if s.metrics else None,
+            "metrics": s.metrics,  # orjson writes a dataclass as asdict would, 30× faster
         }
         if self.settings.format == "json":
+            header["metrics"] = asdict(s.metrics) if s.metrics else None  # (dumps checks it)
             view = compute.network_view(s.network)
             header["weights"], header["biases"] = view["weights"], view["biases"]
             header["boundary"] = boundary
