@@ -12,7 +12,8 @@ import { t } from "./i18n.js";
 
 const SESSION_GONE = 4404;
 const PAUSE_WAIT_MS = 1500;
-const BOUNDARY = { every: 6, resolution: 40, neurons: true };
+// grids by the clock: every-6th-frame falls below 10 a second whenever the display does below 60 Hz
+const BOUNDARY = { per_second: 12, resolution: 40, neurons: true };
 
 /** The speed control in the protocol's terms: the top speed is full speed. */
 function streamSpeed(index) {

@@ -14,7 +14,7 @@
 //                                          // (code 4404: the session itself is gone)
 //   });
 //   await stream.open();                  // rejects (and calls onFailure) if it cannot connect
-//   stream.play({ boundary: { every: 6, resolution: 40, neurons: true } });  // full speed
+//   stream.play({ boundary: { per_second: 12, resolution: 40, neurons: true } });  // full speed
 //   stream.speed({ stepsPerFrame: 10 });  // or { stepsPerSecond: 300 }, or {} for full speed
 //   stream.pause();
 //   stream.close();
