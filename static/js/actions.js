@@ -24,6 +24,7 @@ export const SPEEDS = [
 
 const BOUNDARY_RESOLUTION = 40;
 const BOUNDARY_INTERVAL_MS = 120; // while playing, refresh the heatmaps at most this often
+const FORWARD_INTERVAL_MS = 250;  // while streaming, refresh the sample's forward pass (a REST call) at most this often
 
 /** A typed array (a stream frame's row) as a plain array, which the rest of the page expects. */
 function plain(values) {
@@ -391,7 +392,7 @@ export function createActions(store) {
     /**
      * Apply one stream frame (stream.js) to the store, synchronously (the stream acks it after):
      * step, metrics row, weights, ΔW since the last frame and, when the frame has it, the grid.
-     * The sample's forward pass is refreshed through the queue at most every BOUNDARY_INTERVAL_MS.
+     * The sample's forward pass is refreshed through the queue at most every FORWARD_INTERVAL_MS.
      */
     applyFrame(frame, sessionIdOfStream) {
       const s = st().session;
@@ -412,12 +413,16 @@ export function createActions(store) {
         if (b.neurons) {
           patch.boundary.inputs = b.inputs.map(plain);
           patch.boundary.neurons = b.neurons.map((layer) => layer.map(plain));
+        } else if (st().boundary?.inputs) {
+          // a grid without the neurons' (their maps are not drawn): the inputs' grids depend
+          // on the features only, so the last ones still hold (they set the inputs' colours)
+          patch.boundary.inputs = st().boundary.inputs;
         }
         lastBoundaryAt = performance.now();
       }
       store.set(patch);
       if (frame.diverged) reportDivergence(frame);
-      if (pendingCount === 0 && performance.now() - lastForwardAt >= BOUNDARY_INTERVAL_MS) {
+      if (pendingCount === 0 && performance.now() - lastForwardAt >= FORWARD_INTERVAL_MS) {
         lastForwardAt = performance.now();
         run(() => fetchForward(false));
       }

@@ -8,9 +8,10 @@ const STOPS = [
 ];
 const ramp = d3.interpolateRgbBasis(STOPS);
 
-// The ramp at 1024 steps, as CSS colour strings: finer than a colour channel's 256 levels, and
-// a lookup instead of an interpolation for each of the thousand edges redrawn per frame of Play.
-const RAMP_STEPS = 1023;
+// The ramp at 256 steps, as CSS colour strings: a lookup instead of an interpolation for each of
+// the thousand edges restyled during Play, and an edge whose weight moved less than a step keeps
+// its colour string, so the browser has nothing to restyle.
+const RAMP_STEPS = 255;
 const RAMP_TABLE = Array.from({ length: RAMP_STEPS + 1 }, (_, i) => ramp(i / RAMP_STEPS));
 
 /** Colour of t in [0, 1] along the ramp (0 orange, 0.5 neutral, 1 purple). */

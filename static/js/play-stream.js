@@ -13,7 +13,7 @@ import { t } from "./i18n.js";
 const SESSION_GONE = 4404;
 const PAUSE_WAIT_MS = 1500;
 // grids by the clock: every-6th-frame falls below 10 a second whenever the display does below 60 Hz
-const BOUNDARY = { per_second: 12, resolution: 40, neurons: true };
+const BOUNDARY = { per_second: 12, resolution: 40 };
 
 /** The speed control in the protocol's terms: the top speed is full speed. */
 function streamSpeed(index) {
@@ -32,7 +32,9 @@ export function startPlayStream(store, actions) {
 
   function playOptions() {
     const dims = st().session?.dataset?.input_dim;
-    return { ...streamSpeed(st().speed), boundary: dims === 1 || dims === 2 ? BOUNDARY : null };
+    // every neuron's grid only while the network view draws their maps (a frame of 6×16's is 650 kB)
+    const boundary = dims === 1 || dims === 2 ? { ...BOUNDARY, neurons: st().neuronMaps } : null;
+    return { ...streamSpeed(st().speed), boundary };
   }
 
   function fallBack(current) {
@@ -113,7 +115,7 @@ export function startPlayStream(store, actions) {
   store.on("session", (s) => {
     if (stream && s?.id !== streamSession) stop();
   });
-  store.on("speed", () => {
+  store.on(["speed", "neuronMaps"], () => {
     if (stream?.connected && stream.playing) stream.play(playOptions());
   });
   window.addEventListener("pagehide", () => {

@@ -16,6 +16,7 @@ export function initialState() {
     update: null,        // {step, weights:[ΔW^l], biases:[Δb^l]} the last applied update
     boundary: null,      // GET /boundary answer for the current weights
     edgeMode: "weight",  // what edges show: "weight" | "grad" | "update"
+    neuronMaps: true,    // the network view draws neuron maps (too small in a large network): Play streams their grids only then
     selection: null,     // {kind:"node", layer, index} | {kind:"edge", layer, row, column} | null
     highlightPaths: null, // [{edges: ["l:j:k", …], contribution}] paths the network view emphasises (teaching panels)
     playing: false,

@@ -7,6 +7,7 @@ import { showTooltip, moveTooltip, hideTooltip } from "./tooltip.js";
 import { onLanguageChange, t } from "../i18n.js";
 
 const MAX_POINTS = 800;
+const PLAY_REDRAW_MS = 50; // while playing, redraw at most 20 times a second (a frame adds one point)
 const NICE_STEPS = [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10];
 
 /**
@@ -48,7 +49,18 @@ export function mountLossChart(store, container) {
     request();
   }).observe(container);
 
-  const request = () => schedule("loss-chart", render);
+  let drawnAt = 0;
+  const request = () => schedule("loss-chart", () => {
+    const wait = PLAY_REDRAW_MS - (performance.now() - drawnAt);
+    if (store.state.playing && wait > 0) {
+      clearTimeout(pending);
+      pending = setTimeout(request, wait); // the newest history is drawn when the time comes
+      return;
+    }
+    drawnAt = performance.now();
+    render();
+  });
+  let pending = null;
 
   function series(h, key) {
     const n = h.step.length;

@@ -20,8 +20,9 @@ import { getLanguage, onLanguageChange, t } from "../i18n.js";
 const LAYER_MS = 380;       // forward/backward: time per layer
 const UPDATE_MS = 650;      // a step: edges morphing to the new weights
 const MAX_FLOW_EDGES = 600; // animate the signal along at most this many edges per layer
+const MIN_MAP_RADIUS = 8;   // neurons smaller than this show no map
 const HOOKS_MS = 500;       // while playing, refresh the edges' data-w / data-dw at most this often
-const EDGES_PER_SECOND = 8000; // while playing, restyle at most about this many edges a second
+const EDGES_PER_SECOND = 6000; // while playing, restyle at most about this many edges a second
 const MAPS_PER_SECOND = 600;   // … and repaint at most about this many neuron maps a second
 const FLOW_FORWARD = "#12707f";
 const FLOW_BACKWARD = "#1f2a3a";
@@ -269,7 +270,8 @@ export function mountNetwork(store, actions, stage) {
       nodes.select("circle.halo").attr("r", r + 4);
     }
     if (newSelection) nodes.classed("is-selected", (d) => sel?.kind === "node" && sel.layer === d.l && sel.index === d.j);
-    if (nodesChanged(layout, state.forward, state.backward, fresh, phaseKey, net.activations, catalog, state.boundary)) {
+    // (the input neurons' colour scale spans their feature's grid)
+    if (nodesChanged(layout, state.forward, state.backward, fresh, phaseKey, net.activations, catalog, state.boundary?.inputs)) {
       // during a forward animation, layers the signal has not reached yet are blank
       const values = nodeValues(state, {
         forward: state.forward,
@@ -291,6 +293,8 @@ export function mountNetwork(store, actions, stage) {
 
     // small heatmaps inside hidden/output neurons (TensorFlow Playground style)
     const boundary = state.boundary;
+    const drawsMaps = showMaps && r >= MIN_MAP_RADIUS;
+    if (state.neuronMaps !== drawsMaps) store.set({ neuronMaps: drawsMaps });
     const mapsDue = !state.playing || now - mapsDrawnAt >= (1000 * layout.nodes.length) / MAPS_PER_SECOND;
     if (!mapsDue) request(); // the newest grids are drawn when the rate allows
     else if (mapsChanged(layout, boundary, showMaps, net.activations, catalog, session.id)) {
@@ -299,7 +303,7 @@ export function mountNetwork(store, actions, stage) {
       nodes.each(function (d) {
         const g = d3.select(this);
         const values = d.l === 0 ? boundary?.inputs?.[d.j] : boundary?.neurons?.[d.l - 1]?.[d.j];
-        const want = mapsOn && r >= 8 && values;
+        const want = mapsOn && r >= MIN_MAP_RADIUS && values;
         let fo = g.select("foreignObject.nmap-fo");
         if (!want) {
           fo.remove();
@@ -328,7 +332,7 @@ export function mountNetwork(store, actions, stage) {
   /**
    * Restyle the edges whose values changed. While playing, the page restyles at most about
    * EDGES_PER_SECOND edges a second: a small network's edges follow every frame, a large
-   * one's a few times a second (6 hidden layers of 16: about six), because re-rasterising
+   * one's a few times a second (6 hidden layers of 16: about four), because re-rasterising
    * a thousand curves on every frame would make every frame miss its deadline. (Restyling
    * a few layers per frame instead was measured slower: each re-rasterises most tiles.)
    */
@@ -481,12 +485,12 @@ function edgeColor(v, max) {
   return v === null || !Number.isFinite(v) ? "#dfe3ea" : signed(v, max);
 }
 
-/** Stroke width in px, to 1/20 px (finer is invisible, and equal widths need no redraw). */
+/** Stroke width in px, to 1/4 px (finer is hardly visible, and an unchanged width needs no restyle). */
 function edgeWidth(v, max, layout) {
   const min = layout.minEdgeWidth ?? 0.6;
   if (!Number.isFinite(v) || !(max > 0)) return String(min);
   const w = min + (Math.max(layout.maxEdgeWidth, min) - min) * Math.min(1, Math.abs(v) / max);
-  return String(Math.round(w * 20) / 20);
+  return String(Math.round(w * 4) / 4);
 }
 
 /** Set an attribute only when it differs: even an equal value makes Blink lay the SVG out again. */
