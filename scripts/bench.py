@@ -113,7 +113,8 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
     page = results.get("page") or {}
     for row in page.get("runs", []):
         if row["client"].startswith("page") and "fps" in row:
-            add(f"page: ≥ 55 fps while playing ({row['network']})", f"{row['fps']} fps",
+            speed = row["client"].removeprefix("page (Play, ").removesuffix(")")
+            add(f"page: ≥ 55 fps while playing ({row['network']}, {speed})", f"{row['fps']} fps",
                 row["fps"] >= 55)  # fmt: skip
     return out
 

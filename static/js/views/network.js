@@ -4,7 +4,7 @@
 // backward right → left with δ; a step animates the edges changing.
 // Updated with keyed D3 joins; hooks data-node="l:j" and data-edge="l:j:k".
 
-import { divergingScale, signed } from "../colors.js";
+import { divergingScale, signed, signedEdge } from "../colors.js";
 import { changes, schedule } from "../frame.js";
 import { setText } from "../dom.js";
 import { fmt, plain } from "../format.js";
@@ -21,8 +21,8 @@ const LAYER_MS = 380;       // forward/backward: time per layer
 const UPDATE_MS = 650;      // a step: edges morphing to the new weights
 const MAX_FLOW_EDGES = 600; // animate the signal along at most this many edges per layer
 const MIN_MAP_RADIUS = 8;   // neurons smaller than this show no map
-const HOOKS_MS = 500;       // while playing, refresh the edges' data-w / data-dw at most this often
-const EDGES_PER_SECOND = 6000; // while playing, restyle at most about this many edges a second
+const HOOKS_MS = 1000;      // while playing, refresh the edges' data-w / data-dw at most this often
+const EDGES_PER_SECOND = 4000; // while playing, restyle at most about this many edges a second
 const MAPS_PER_SECOND = 600;   // … and repaint at most about this many neuron maps a second
 const FLOW_FORWARD = "#12707f";
 const FLOW_BACKWARD = "#1f2a3a";
@@ -332,7 +332,7 @@ export function mountNetwork(store, actions, stage) {
   /**
    * Restyle the edges whose values changed. While playing, the page restyles at most about
    * EDGES_PER_SECOND edges a second: a small network's edges follow every frame, a large
-   * one's a few times a second (6 hidden layers of 16: about four), because re-rasterising
+   * one's a few times a second (6 hidden layers of 16: about three), because re-rasterising
    * a thousand curves on every frame would make every frame miss its deadline. (Restyling
    * a few layers per frame instead was measured slower: each re-rasterises most tiles.)
    */
@@ -482,7 +482,7 @@ export function mountNetwork(store, actions, stage) {
 }
 
 function edgeColor(v, max) {
-  return v === null || !Number.isFinite(v) ? "#dfe3ea" : signed(v, max);
+  return v === null || !Number.isFinite(v) ? "#dfe3ea" : signedEdge(v, max);
 }
 
 /** Stroke width in px, to 1/4 px (finer is hardly visible, and an unchanged width needs no restyle). */
