@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 
 import pytest
@@ -57,3 +58,46 @@ def test_play_falls_back_to_rest_without_websocket(ui_without_websocket: UI) -> 
     assert any(f"/api/networks/{sid}/step" in u for u in ui.requests)
     assert api(ui.base, "GET", f"/api/networks/{sid}")["step"] == stopped
     assert ui.state("s.history.step") == list(range(stopped + 1))
+
+
+def played_boundary_requests(ui: UI) -> list[dict[str, object]]:
+    """Play for a moment; the `boundary` setting of each play/speed message the page sent."""
+    sent: list[dict[str, object]] = []
+
+    def watch(ws: WebSocket) -> None:
+        def on_frame(payload: str | bytes) -> None:
+            msg = json.loads(payload) if isinstance(payload, str) else {}
+            if msg.get("type") in ("play", "speed") and "boundary" in msg:
+                sent.append(msg["boundary"])
+
+        ws.on("framesent", on_frame)
+
+    ui.page.on("websocket", watch)
+    play_then_pause(ui, 5, "play-stream-boundary")
+    return sent
+
+
+@pytest.mark.parametrize(
+    ("layers", "maps"),
+    [([2, 4, 2, 1], True), ([2, 16, 16, 16, 16, 16, 16, 1], False)],
+    ids=["default-size", "6x16"],
+)
+def test_neuron_grids_are_streamed_only_while_their_maps_are_drawn(
+    ui: UI, layers: list[int], maps: bool
+) -> None:
+    spec = ui.state("s.spec")
+    spec["network"] |= {"layers": layers, "activations": ["tanh"] * (len(layers) - 2) + ["sigmoid"]}
+    spec["network"].pop("weights", None)
+    spec["network"].pop("biases", None)
+    sid = api(ui.base, "POST", "/api/networks", spec)["id"]
+    ui.page.evaluate("(id) => window.backprop.actions.loadSession(id)", sid)
+    ui.page.wait_for_function("(id) => window.backprop.store.state.session?.id === id", arg=sid)
+    wait_idle(ui)
+    assert ui.state("s.neuronMaps") is maps
+    sent = played_boundary_requests(ui)
+    assert sent and all(b["neurons"] is maps and b["per_second"] == 12 for b in sent)
+    # paused: the edges' data-w hooks are the stored weights again, exactly
+    weights = api(ui.base, "GET", f"/api/networks/{sid}")["network"]["weights"]
+    last = len(layers) - 1
+    shown = ui.page.locator(f'[data-edge="{last}:0:0"]').get_attribute("data-w")
+    assert float(shown or "nan") == pytest.approx(weights[last - 1][0][0], rel=1e-9)
