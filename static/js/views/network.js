@@ -204,9 +204,9 @@ export function mountNetwork(store, actions, stage) {
     const now = performance.now();
     if (!state.playing || now - hooksWrittenAt >= HOOKS_MS) {
       hooksWrittenAt = now;
-      if (weightHooksChanged(layout, net.weights)) edges.attr("data-w", (d) => plain(edgeValue(state, "weight", d), 12));
-      if (gradHooksChanged(layout, state.gradient)) edges.attr("data-grad", (d) => plain(edgeValue(state, "grad", d), 12));
-      if (updateHooksChanged(layout, state.update)) edges.attr("data-dw", (d) => plain(edgeValue(state, "update", d), 12));
+      if (weightHooksChanged(layout, net.weights)) writeHooks(edges, "data-w", state, "weight");
+      if (gradHooksChanged(layout, state.gradient)) writeHooks(edges, "data-grad", state, "grad");
+      if (updateHooksChanged(layout, state.update)) writeHooks(edges, "data-dw", state, "update");
     }
 
     const edgeSource = mode === "weight" ? net.weights : mode === "grad" ? state.gradient : state.update;
@@ -491,6 +491,18 @@ function edgeWidth(v, max, layout) {
   if (!Number.isFinite(v) || !(max > 0)) return String(min);
   const w = min + (Math.max(layout.maxEdgeWidth, min) - min) * Math.min(1, Math.abs(v) / max);
   return String(Math.round(w * 4) / 4);
+}
+
+/**
+ * The edges' exact values as `attr` (data-w, data-grad, data-dw): the shortest decimal that
+ * reads back as the same double ("" when unknown). A plain loop: a large network has
+ * thousands of edges, and this runs while playing.
+ */
+function writeHooks(edges, attr, state, mode) {
+  for (const node of edges.nodes()) {
+    const v = edgeValue(state, mode, node.__data__);
+    node.setAttribute(attr, v === null || !Number.isFinite(v) ? "" : String(v));
+  }
 }
 
 /** Set an attribute only when it differs: even an equal value makes Blink lay the SVG out again. */
