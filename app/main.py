@@ -76,7 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     lim = settings.limits
     app.state.store = open_store(settings)
-    errors.install(app)
+    errors.install(app, app.state.store.unavailable)
     app.add_middleware(BodySizeLimit, max_bytes=lim.max_body_bytes)
     app.add_middleware(SecurityHeaders)  # outermost: on every answer, a 413 included
     if settings.cors_origins:

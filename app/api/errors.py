@@ -78,6 +78,14 @@ async def conflict(request: Request, exc: Exception) -> Response:
     )
 
 
+async def store_unavailable(request: Request, exc: Exception) -> Response:
+    """The session store's server (Redis) did not answer: nothing was saved; try again."""
+    log.warning("session store unavailable on %s %s: %s", request.method, request.url.path, exc)
+    response = _error(503, f"the session store is not answering ({exc}); try again shortly")
+    response.headers["retry-after"] = "5"
+    return response
+
+
 async def non_finite(request: Request, exc: Exception) -> Response:
     return _error(422, str(exc))
 
@@ -93,7 +101,9 @@ async def unexpected(request: Request, exc: Exception) -> Response:
     return _error(500, "internal error; the server log has the details")
 
 
-def install(app: FastAPI) -> None:
+def install(app: FastAPI, store_unavailable_errors: Sequence[type[Exception]] = ()) -> None:
+    for kind in store_unavailable_errors:
+        app.add_exception_handler(kind, store_unavailable)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(SpecError, spec_error)
     app.add_exception_handler(NotFound, not_found)

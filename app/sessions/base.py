@@ -20,6 +20,8 @@ class Store(Protocol):
     max_sessions: int
     max_snapshots: int
     idle_seconds: float
+    # What the store raises when its server cannot be reached: the API answers 503, try again.
+    unavailable: tuple[type[Exception], ...]
 
     def close(self) -> None: ...
 

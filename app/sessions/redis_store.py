@@ -180,6 +180,7 @@ def _float(value: float) -> bytes:
 
 class RedisStore:
     name = "redis"
+    unavailable: tuple[type[Exception], ...] = (redis.ConnectionError, redis.TimeoutError)
 
     def __init__(
         self,

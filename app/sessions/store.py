@@ -76,6 +76,7 @@ def new_id() -> str:
 
 class SqliteStore:
     name = "sqlite"
+    unavailable: tuple[type[Exception], ...] = ()  # embedded: no server to lose
 
     def __init__(
         self, path: Path, max_sessions: int, max_snapshots: int, idle_seconds: float

@@ -436,3 +436,28 @@ def test_redis_is_not_imported_unless_configured() -> None:
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True,
                          env={**os.environ, "BACKPROP_EXPLORER_STORE": ""}, check=True)  # fmt: skip
     assert out.stdout.strip() == "False"
+
+
+def test_a_redis_outage_answers_503_and_says_to_try_again(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+    from tests.servers import have_redis, running_redis
+
+    if not have_redis():
+        pytest.skip("no redis-server")
+    with running_redis(tmp_path) as server:
+        settings = Settings(db_path=tmp_path / "unused.sqlite3", store_url=server.url)
+        with TestClient(create_app(settings), raise_server_exceptions=False) as client:
+            sid = client.post("/api/networks", json=DEFAULT_REQUEST).json()["id"]
+            assert client.get(f"/api/networks/{sid}").status_code == 200
+            server.proc.terminate()
+            server.proc.wait(timeout=10)
+            for method, path in (
+                ("GET", f"/api/networks/{sid}"),
+                ("POST", f"/api/networks/{sid}/step"),
+            ):
+                r = client.request(method, path, json={} if method == "POST" else None)
+                assert r.status_code == 503, (method, path, r.text)
+                assert r.headers["retry-after"] == "5"
+                assert r.json()["detail"].startswith("the session store is not answering")
