@@ -1,5 +1,5 @@
 """The inspector: a neuron's z, a, σ'(z), δ and a weight's ∂C/∂w, central difference and
-update, worked out with the API's numbers for the selected sample; editing a weight."""
+update, worked out with the API's numbers for the selected sample; editing a weight or a bias."""
 
 from __future__ import annotations
 
@@ -146,6 +146,30 @@ def test_inspector_of_neurons_and_weights(ui: UI) -> None:
     wait_idle(ui)
     check_neurons(ui)
     check_weight(ui)
+
+
+def test_inspector_edits_a_neurons_bias(ui: UI) -> None:
+    """b¹_0 set in the inspector: the session's bias changes and z¹_0 is recomputed with it."""
+    page = ui.page
+    wait_idle(ui)
+    page.click('[data-node="1:0"]')
+    wait_inspected(ui, "node", "delta")
+    root = page.locator(INSPECTOR)
+    before = api(ui.base, "GET", f"/api/networks/{sid(ui)}")["network"]["biases"][0][0]
+    assert data(root, "b") == before
+    z_before = data(root, "z")
+    field = root.locator("[data-teach-input=bias]")
+    field.fill("0.5")
+    field.press("Enter")
+    page.wait_for_function("() => window.backprop.store.state.session.network.biases[0][0] === 0.5")
+    wait_inspected(ui, "node", "delta")
+    assert api(ui.base, "GET", f"/api/networks/{sid(ui)}")["network"]["biases"][0][0] == 0.5
+    trace = api(ui.base, "POST", f"/api/networks/{sid(ui)}/backward", {"indices": [0]})
+    assert data(root, "b") == 0.5
+    assert data(root, "z") == trace["layers"][0]["z"][0][0]
+    # z = Σ_k W_0k a_k + b_0: only the bias term moved
+    assert data(root, "z") == pytest.approx(z_before + (0.5 - before), abs=1e-12)
+    shot(ui, "teach-inspector-bias-1280x720")
 
 
 def test_worked_example_preset_explains_itself_and_inspects_the_weight(ui: UI) -> None:

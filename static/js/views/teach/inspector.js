@@ -46,6 +46,20 @@ export function mountInspector(ctx, body) {
     return el("section", { class: "teach-section" }, el("h3", { class: "teach-h", text: title }), ...children);
   }
 
+  /** An input and Apply button that set one parameter (PATCH /parameter) to the typed value. */
+  function parameterEditor(kind, current, edit, labelText, ariaLabel) {
+    const input = el("input", { type: "number", step: "any", value: String(current), "data-teach-input": kind, "aria-label": ariaLabel });
+    const apply = () => {
+      const v = Number(input.value);
+      if (input.value.trim() === "" || !Number.isFinite(v) || v === current) return;
+      actions.editParameter({ ...edit, value: v });
+    };
+    input.addEventListener("keydown", (e) => { if (e.key === "Enter") apply(); });
+    return el("div", { class: "teach-edit" },
+      el("label", { class: "teach-edit-label" }, el("span", { text: labelText }), input),
+      el("button", { type: "button", class: "btn btn-small", "data-teach-action": `set-${kind}`, onclick: apply, text: t("teach.inspector.apply", "Apply") }));
+  }
+
   // --- a neuron ----------------------------------------------------------------------------
 
   function renderNode(sel, state, trace) {
@@ -94,6 +108,13 @@ export function mountInspector(ctx, body) {
       forward.push(el("p", { class: "hint", text: t("teach.inspector.softmaxNote", "softmax is not element-wise: δ uses its Jacobian ∂a_i/∂z_j = a_i(δ_ij − a_j).") }));
     }
     parts.push(section(t("teach.inspector.forward", "Forward"), ...forward));
+    if (b) {
+      root.dataset.b = exact(b[j]);
+      parts.push(section(t("teach.inspector.bias", "Bias"),
+        math("b", `b^{${l}}_{${j}} = ${texNum(b[j], 6)}`),
+        parameterEditor("bias", b[j], { layer: l, kind: "bias", row: j },
+          t("teach.inspector.setB", "set b ="), t("teach.inspector.editBiasLabel", "New value of b{l}[{j}]", { l: sup(l), j }))));
+    }
 
     // backward: δ by its recurrence, or from the loss at the output
     if (!trace) {
@@ -208,21 +229,10 @@ export function mountInspector(ctx, body) {
     const w = net.weights[l - 1][j][k];
     root.dataset.w = exact(w);
     const parts = [];
-    const input = el("input", {
-      type: "number", step: "any", value: String(w), "data-teach-input": "weight",
-      "aria-label": t("teach.inspector.editLabel", "New value of W{l}[{j}][{k}]", { l: sup(l), j, k }),
-    });
-    const apply = () => {
-      const v = Number(input.value);
-      if (input.value.trim() === "" || !Number.isFinite(v) || v === w) return;
-      actions.editParameter({ layer: l, kind: "weight", row: j, column: k, value: v });
-    };
-    input.addEventListener("keydown", (e) => { if (e.key === "Enter") apply(); });
     parts.push(section(t("teach.inspector.weight", "Weight"),
       math("w", `w = W^{${l}}_{${j}${k}} = ${texNum(w, 6)}`),
-      el("div", { class: "teach-edit" },
-        el("label", { class: "teach-edit-label" }, el("span", { text: t("teach.inspector.setW", "set w =") }), input),
-        el("button", { type: "button", class: "btn btn-small", "data-teach-action": "set-weight", onclick: apply, text: t("teach.inspector.apply", "Apply") }))));
+      parameterEditor("weight", w, { layer: l, kind: "weight", row: j, column: k },
+        t("teach.inspector.setW", "set w ="), t("teach.inspector.editLabel", "New value of W{l}[{j}][{k}]", { l: sup(l), j, k }))));
 
     if (!trace) {
       parts.push(noteEl(stalePlaying(state)
