@@ -404,6 +404,7 @@ class UpdateOut(Out):
 
 
 class BackwardOut(TraceOut):
+    step: int = Field(description="The session's step: the weights this pass used.")
     indices: list[int] | None
     x_raw: Matrix
     update: UpdateOut = Field(

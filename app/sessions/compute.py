@@ -165,7 +165,7 @@ def backward(s: Session, sel: schemas.SampleSelection, limits: Limits) -> Json:
         assert y_opt is not None
         y = y_opt
     trace = s.network.backward(x, y)
-    return {**trace_view(trace), "indices": indices, "x_raw": x_raw,
+    return {**trace_view(trace), "step": s.step, "indices": indices, "x_raw": x_raw,
             "update": proposed_update(s, trace)}  # fmt: skip
 
 

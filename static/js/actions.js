@@ -97,6 +97,30 @@ export function createActions(store) {
     return { sample, forward: { ...r, sample, step: session.step, animate, seq: ++animateSeq } };
   }
 
+  /** A POST /backward answer for the selected sample as the forward values and gradient it gives. */
+  function sampleTracePatch(r, sample, pageStep, animate, seq) {
+    const step = r.step ?? pageStep; // while streaming, the server may be a frame ahead of the page
+    return {
+      sample,
+      forward: { x: r.x, x_raw: r.x_raw, layers: r.layers.map((l) => ({ z: l.z, a: l.a })), sample, step, animate: false, seq },
+      gradient: { source: "sample", sample, step, weights: r.layers.map((l) => l.grad_weights), biases: r.layers.map((l) => l.grad_biases) },
+      backward: { ...r, sample, step, animate, seq },
+    };
+  }
+
+  /**
+   * While streaming: the sample's forward pass, or, with the edges on ∂C/∂W, its backward
+   * pass, so the edges show the gradient at the current weights (the frames carry none).
+   */
+  async function fetchLive() {
+    if (st().edgeMode !== "grad") return fetchForward(false);
+    const s = st().session;
+    const sample = validSample(s, st().sample);
+    if (!splitSize(s, sample.split)) return;
+    const r = await api.backward(s.id, { indices: [sample.index], split: sample.split });
+    if (sessionId() === s.id) store.set(sampleTracePatch(r, sample, s.step, false, ++animateSeq));
+  }
+
   async function boundaryPatch(session) {
     lastBoundaryAt = performance.now();
     const r = await api.boundary(session.id, { resolution: BOUNDARY_RESOLUTION, neurons: true });
@@ -320,14 +344,7 @@ export function createActions(store) {
         const sample = validSample(s, st().sample);
         const r = await api.backward(s.id, { indices: [sample.index], split: sample.split });
         if (sessionId() !== s.id) return;
-        const seq = ++animateSeq;
-        store.set({
-          sample,
-          forward: { x: r.x, x_raw: r.x_raw, layers: r.layers.map((l) => ({ z: l.z, a: l.a })), sample, step: s.step, animate: false, seq },
-          backward: { ...r, sample, step: s.step, animate: true, seq },
-          gradient: { source: "sample", sample, step: s.step, weights: r.layers.map((l) => l.grad_weights), biases: r.layers.map((l) => l.grad_biases) },
-          edgeMode: "grad",
-        });
+        store.set({ ...sampleTracePatch(r, sample, s.step, true, ++animateSeq), edgeMode: "grad" });
       });
     },
 
@@ -392,7 +409,8 @@ export function createActions(store) {
     /**
      * Apply one stream frame (stream.js) to the store, synchronously (the stream acks it after):
      * step, metrics row, weights, ΔW since the last frame and, when the frame has it, the grid.
-     * The sample's forward pass is refreshed through the queue at most every FORWARD_INTERVAL_MS.
+     * The sample's forward pass (with the edges on ∂C/∂W, its backward pass) is refreshed
+     * through the queue at most every FORWARD_INTERVAL_MS.
      */
     applyFrame(frame, sessionIdOfStream) {
       const s = st().session;
@@ -424,7 +442,7 @@ export function createActions(store) {
       if (frame.diverged) reportDivergence(frame);
       if (pendingCount === 0 && performance.now() - lastForwardAt >= FORWARD_INTERVAL_MS) {
         lastForwardAt = performance.now();
-        run(() => fetchForward(false));
+        run(fetchLive);
       }
     },
 
@@ -478,13 +496,7 @@ export function createActions(store) {
         const sample = validSample(s, st().sample);
         const r = await api.backward(s.id, { indices: [sample.index], split: sample.split });
         if (sessionId() !== s.id) return null;
-        const seq = ++animateSeq;
-        store.set({
-          sample,
-          forward: { x: r.x, x_raw: r.x_raw, layers: r.layers.map((l) => ({ z: l.z, a: l.a })), sample, step: s.step, animate: false, seq },
-          backward: { ...r, sample, step: s.step, animate: false, seq },
-          gradient: { source: "sample", sample, step: s.step, weights: r.layers.map((l) => l.grad_weights), biases: r.layers.map((l) => l.grad_biases) },
-        });
+        store.set(sampleTracePatch(r, sample, s.step, false, ++animateSeq));
         return r;
       });
     },

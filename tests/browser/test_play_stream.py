@@ -101,3 +101,34 @@ def test_neuron_grids_are_streamed_only_while_their_maps_are_drawn(
     last = len(layers) - 1
     shown = ui.page.locator(f'[data-edge="{last}:0:0"]').get_attribute("data-w")
     assert float(shown or "nan") == pytest.approx(weights[last - 1][0][0], rel=1e-9)
+
+
+def test_edges_on_the_gradient_follow_the_weights_while_streaming(ui: UI) -> None:
+    """With the edges on ∂C/∂W, Play refreshes the sample's gradient at the current weights:
+    the one shown is exactly the gradient at the stored weights of the step it names."""
+    page = ui.page
+    page.click("[data-edge-mode=grad]")
+    page.evaluate("() => window.backprop.actions.setSpeed(1)")  # one update per frame
+    page.click("[data-action=play]")
+    page.wait_for_function(
+        "() => { const s = window.backprop.store.state;"
+        " return s.playing && s.gradient?.source === 'sample' && s.gradient.step >= 1; }"
+    )
+    gradient = ui.state("s.gradient")
+    page.click("[data-action=play]")
+    wait_idle(ui)
+    assert 1 <= gradient["step"] <= 50  # snapshots are kept at every one of the first 50 steps
+    sid = ui.state("s.session.id")
+    session = api(ui.base, "GET", f"/api/networks/{sid}")
+    snaps = api(ui.base, "GET", f"/api/networks/{sid}/snapshots")["snapshots"]
+    at = next(s for s in snaps if s["step"] == gradient["step"])
+    net = session["network"]
+    sample = gradient["sample"]
+    assert sample == {"split": "train", "index": 0}
+    spec = {k: net[k] for k in ("layers", "activations", "loss", "bias")}
+    spec |= {"weights": at["weights"], "biases": at["biases"]}
+    x, y = session["dataset"]["x"][0], session["dataset"]["y"][0]
+    expected = api(ui.base, "POST", "/api/trace", {"network": spec, "x": [x], "y": [y]})
+    for l, layer in enumerate(expected["layers"]):
+        for shown, want in zip(gradient["weights"][l], layer["grad_weights"], strict=True):
+            assert shown == pytest.approx(want, rel=1e-12, abs=1e-15)
