@@ -82,8 +82,8 @@ class LeanTrainer:
         # the forward pass's a^0 … a^{L-1} and z^1 … z^L, by index (lists made once)
         self._acts: list[Array] = [self._x] * L
         self._zs: list[Array] = [self._x] * L
-        self._hidden = [(WT, sigma) for WT, _, sigma in net._steps[:-1]]
-        self._output = (net._steps[-1][0], net._steps[-1][2])
+        self._hidden = [(WT, sigma) for WT, _, sigma in net.forward_steps[:-1]]
+        self._output = (net.forward_steps[-1][0], net.forward_steps[-1][2])
         self._bias_batch = -1  # the batch size the bias rows below are laid out for
         self._bias_index = np.empty(0, dtype=np.intp)
         self._bias_buffer = np.empty(0)
@@ -102,7 +102,7 @@ class LeanTrainer:
         """Lay out b^l repeated on ``batch`` rows, per layer, in one buffer that a single
         ``take`` from ``params`` refreshes (see ``step``)."""
         net = self.net
-        blocks = [np.arange(b, end) for _, b, end, _ in net._spans]
+        blocks = [np.arange(p.b_start, p.end) for p in net.layout]
         self._bias_index = np.concatenate([np.tile(block, batch) for block in blocks])
         self._bias_buffer = np.empty(len(self._bias_index))
         rows: list[Array | None] = []
@@ -157,7 +157,7 @@ class LeanTrainer:
         end = cursor + size
         if end <= n:
             if self._epoch_key != (batcher.seed, batcher.epoch):
-                perm = batcher._permutation(n)
+                perm = batcher.order(n)
                 self._epoch_x, self._epoch_y = self.x[perm], self.y[perm]
                 self._epoch_key = (batcher.seed, batcher.epoch)
             batcher.cursor = end

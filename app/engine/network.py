@@ -64,6 +64,18 @@ class Forward:
         return self.activations[-1]
 
 
+@dataclass(frozen=True, slots=True)
+class LayerSlice:
+    """Where layer l's parameters sit in the flat vector: W^l is ``params[w_start:b_start]``
+    reshaped to ``shape`` = (n_l, n_{l-1}), and b^l is ``params[b_start:end]`` (empty
+    without biases)."""
+
+    w_start: int
+    b_start: int
+    end: int
+    shape: tuple[int, int]
+
+
 class Network:
     """Widths, activations, loss and parameters of a fully connected network."""
 
@@ -95,7 +107,9 @@ class Network:
         biases: list[Array | None] = (
             [b.reshape(1, -1) for b in self.biases] if self.biases else [None] * len(self.weights)
         )
-        self._steps = list(zip([W.T for W in self.weights], biases, self.sigmas, strict=True))
+        self.forward_steps = list(
+            zip([W.T for W in self.weights], biases, self.sigmas, strict=True)
+        )
 
     # --- construction ---------------------------------------------------------------------
 
@@ -138,33 +152,26 @@ class Network:
             )
 
     def _layout(self) -> int:
-        """Offsets of W^l and b^l in the flat vector; returns its length."""
-        self._slices: list[tuple[int, int, int]] = []  # (w_start, b_start, end) per layer
+        """Offsets of W^l and b^l in the flat vector (``self.layout``); returns its length."""
+        self.layout: list[LayerSlice] = []  # layer l = 1 … L at index l − 1
         offset = 0
         for n_in, n_out in zip(self.layers[:-1], self.layers[1:], strict=True):
             w_start, b_start = offset, offset + n_out * n_in
             end = b_start + (n_out if self.bias else 0)
-            self._slices.append((w_start, b_start, end))
+            self.layout.append(LayerSlice(w_start, b_start, end, (n_out, n_in)))
             offset = end
-        # (w_start, b_start, end, shape of W^l): what ``views`` cuts, worked out once
-        self._spans = [
-            (w, b, end, (n_out, n_in))
-            for (w, b, end), n_in, n_out in zip(
-                self._slices, self.layers[:-1], self.layers[1:], strict=True
-            )
-        ]
         mask = np.zeros(offset, dtype=bool)
-        for w_start, b_start, _ in self._slices:
-            mask[w_start:b_start] = True
+        for part in self.layout:
+            mask[part.w_start : part.b_start] = True
         self.weight_mask = mask  # True on weights: regularisation touches W, never b
         return offset
 
     def views(self, flat: Array) -> tuple[list[Array], list[Array] | None]:
         """W^l and b^l as views into a vector in ``params``' layout."""
-        weights = [flat[w:b].reshape(shape) for w, b, _, shape in self._spans]
+        weights = [flat[p.w_start : p.b_start].reshape(p.shape) for p in self.layout]
         if not self.bias:
             return weights, None
-        return weights, [flat[b:end] for _, b, end, _ in self._spans]
+        return weights, [flat[p.b_start : p.end] for p in self.layout]
 
     @classmethod
     def from_arrays(
@@ -234,7 +241,7 @@ class Network:
         """z^l = W^l a^{l-1} + b^l and a^l = σ_l(z^l) for l = 1 … L."""
         a = x
         zs, acts = [], []
-        for WT, b, sigma in self._steps:
+        for WT, b, sigma in self.forward_steps:
             z = a.dot(WT)  # ndarray.dot: the product @ makes (same BLAS call), less overhead
             if b is not None:
                 # The same sums as z += b, which broadcasts b one row at a time: adding b
@@ -293,12 +300,12 @@ class Network:
 
     def param_name(self, index: int) -> tuple[str, int, int, int]:
         """(``"W"`` or ``"b"``, layer l, row j, column k) of a flat parameter index."""
-        for l, (w_start, b_start, end) in enumerate(self._slices, start=1):
-            if index < b_start:
-                j, k = divmod(index - w_start, self.layers[l - 1])
+        for l, part in enumerate(self.layout, start=1):
+            if index < part.b_start:
+                j, k = divmod(index - part.w_start, self.layers[l - 1])
                 return "W", l, j, k
-            if index < end:
-                return "b", l, index - b_start, 0
+            if index < part.end:
+                return "b", l, index - part.b_start, 0
         raise IndexError(index)
 
 

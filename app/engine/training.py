@@ -109,7 +109,8 @@ class Batcher:
     _perm: IndexArray | None = field(default=None, repr=False, compare=False)
     _perm_key: tuple[int, int] = field(default=(-1, -1), repr=False, compare=False)
 
-    def _permutation(self, n: int) -> IndexArray:
+    def order(self, n: int) -> IndexArray:
+        """This epoch's order of the n samples (a permutation, cached per epoch)."""
         if self._perm is None or self._perm_key != (self.epoch, n):
             perm: IndexArray = np.random.default_rng([self.seed, self.epoch]).permutation(n)
             self._perm, self._perm_key = perm, (self.epoch, n)
@@ -123,11 +124,11 @@ class Batcher:
             return np.arange(n)
         if self.cursor >= n:
             self.epoch, self.cursor = self.epoch + 1, 0
-        taken = self._permutation(n)[self.cursor : self.cursor + batch_size]
+        taken = self.order(n)[self.cursor : self.cursor + batch_size]
         self.cursor += len(taken)
         if len(taken) < batch_size:  # epoch boundary: finish with the next epoch's first ones
             self.epoch, self.cursor = self.epoch + 1, batch_size - len(taken)
-            taken = np.concatenate([taken, self._permutation(n)[: self.cursor]])
+            taken = np.concatenate([taken, self.order(n)[: self.cursor]])
         return taken
 
 

@@ -127,12 +127,7 @@ class _Stream:
             "bias": net.bias,
             "n_params": net.n_params,
             # per layer l = 1…L: [offset of W^l, n_l, n_{l-1}, offset of b^l or null] in params
-            "layout": [
-                [w, n_out, n_in, b if net.bias else None]
-                for (w, b, _), n_in, n_out in zip(
-                    net._slices, net.layers[:-1], net.layers[1:], strict=True
-                )
-            ],
+            "layout": [[p.w_start, *p.shape, p.b_start if net.bias else None] for p in net.layout],
             "formats": ["binary", "json"],
             "max_steps_per_frame": self.limits.max_steps,
             "max_resolution": self.limits.max_grid,
