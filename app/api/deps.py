@@ -13,8 +13,8 @@ from fastapi import Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from app.api.serialize import dumps
-from app.sessions.base import Store
 from app.sessions.session import Session
+from app.sessions.stores.base import Store
 from app.settings import Limits, Settings
 
 T = TypeVar("T")

@@ -12,7 +12,7 @@ from app.api.deps import editing, keep_alive, limits, respond, run, settings, st
 from app.api.responses import SESSION, errors
 from app.api.serialize import json_response
 from app.sessions import compute
-from app.sessions.store import NotFound, new_id
+from app.sessions.stores.base import NotFound, new_id
 
 router = APIRouter(prefix="/api/networks", tags=["sessions"], responses=SESSION)
 

@@ -39,7 +39,7 @@ from app.api.serialize import dumps
 from app.engine.errors import SpecError
 from app.sessions.play import Chunk, ChunkResult, boundary_arrays
 from app.sessions.session import Session
-from app.sessions.store import Conflict, NotFound
+from app.sessions.stores.base import Conflict, NotFound
 from app.settings import Limits
 
 router = APIRouter(tags=["stream"])
