@@ -360,3 +360,6 @@ class CatalogOut(Out):
     presets: list[dict[str, Any]]
     defaults: dict[str, Any]
     limits: dict[str, int]
+    metrics_fields: list[str] = Field(
+        description="A step's metrics record, field by field, in order (as ``/metrics`` columns)."
+    )
