@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from app.sessions.specs import ActivationName as ActivationName
 from app.sessions.specs import BuiltinDataset as BuiltinDataset
@@ -64,16 +64,17 @@ class TraceRequest(Strict):
     )
 
 
-class TrainingPatch(Strict):
-    optimizer: OptimizerName | None = None
-    learning_rate: Annotated[float, Field(gt=0.0, le=100.0)] | None = None
-    batch_size: Annotated[int, Field(ge=1)] | None = None
-    regularization: RegularizationName | None = None
-    regularization_rate: Annotated[float, Field(ge=0.0, le=10.0)] | None = None
-    momentum: Annotated[float, Field(ge=0.0, lt=1.0)] | None = None
-    beta1: Annotated[float, Field(ge=0.0, lt=1.0)] | None = None
-    beta2: Annotated[float, Field(ge=0.0, lt=1.0)] | None = None
-    epsilon: Annotated[float, Field(gt=0.0, le=1.0)] | None = None
+def _patch_of(model: type[BaseModel]) -> Any:
+    """``model``'s fields, each with its own constraints but optional (None: unchanged)."""
+    optional: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        kind: Any = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
+        optional[name] = (kind | None, None)
+    return create_model(f"_{model.__name__}Patch", __base__=Strict, **optional)
+
+
+class TrainingPatch(_patch_of(TrainingSettings)):  # type: ignore[misc]
+    pass
 
 
 class ParameterEdit(Strict):

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app.api import limits as check
 from app.api import schemas, views
-from app.api.deps import editing, heavy, keep_alive, limits, respond, run, store
+from app.api.deps import editing, heavy, limits, reading, respond, run, store
 from app.api.responses import SESSION
 from app.api.serialize import dumps
 from app.sessions import compute
@@ -63,7 +63,7 @@ async def metrics(
 ) -> Response:
     """Per-step metrics since creation (or step ``since``), as columns."""
     st = store(request)
-    await keep_alive(st, st.get(session_id))
+    await reading(st, session_id)
     # A long run has many rows: read and encode them off the event loop.
     return await respond(True, lambda: views.metrics_columns(st.metrics(session_id, since)))
 
@@ -72,8 +72,7 @@ async def metrics(
 async def snapshots(session_id: str, request: Request) -> Response:
     """Stored weight snapshots: every early step, then evenly thinned, bounded."""
     st = store(request)
-    session = st.get(session_id)
-    await keep_alive(st, session)
+    session = await reading(st, session_id)
     return await respond(
         True,
         lambda: {"snapshots": views.snapshots_view(session.network, st.snapshots(session_id))},

@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from app.api import limits as check
 from app.api import schemas, views
-from app.api.deps import editing, keep_alive, limits, respond, run, settings, store
+from app.api.deps import editing, limits, reading, respond, run, settings, store
 from app.api.responses import SESSION, errors
 from app.api.serialize import json_response
 from app.sessions import compute
@@ -77,9 +77,7 @@ async def list_sessions(
 @router.get("/{session_id}", response_model=schemas.SessionOut)
 async def get_session(session_id: str, request: Request) -> Response:
     """The session: network with current weights, dataset, training settings, latest metrics."""
-    st = store(request)
-    session = st.get(session_id)
-    await keep_alive(st, session)
+    session = await reading(store(request), session_id)
     return await respond(len(session.data.x) > 500, views.session_view, session)
 
 

@@ -145,6 +145,60 @@ class StoreBase:
         """Drop the cached copy (after a call failed part-way through changing it)."""
         self._cache.pop(session_id, None)
 
+    # --- writing: the steps both stores take, around their own ``_insert`` and ``_update`` --
+
+    def create(
+        self,
+        session: Session,
+        metrics: list[Metrics] | None = None,
+        snapshots: list[tuple[int, Array]] | None = None,
+    ) -> None:
+        """Insert a new session (making room by removing idle ones if at the limit); without
+        ``snapshots`` its current weights are the first."""
+        if snapshots is None:
+            snapshots = [(session.step, session.network.params)]
+        session.version = 1
+        self._insert(session, metrics or [], snapshots)
+        self._remember(session)
+
+    def save(
+        self,
+        session: Session,
+        metrics: list[Metrics] | None = None,
+        snapshots: list[tuple[int, Array]] | None = None,
+        data_changed: bool = False,
+        reset_history: bool = False,
+    ) -> None:
+        """Write the session's new state, metrics and snapshots if nobody saved in between
+        (else Conflict); ``reset_history`` restarts the history from the current weights."""
+        session.touch()
+        old = session.version
+        new = list(snapshots or [])
+        if reset_history:
+            new.insert(0, (session.step, session.network.params))
+        if not self._update(session, old, metrics or [], new, data_changed, reset_history):
+            self._cache.pop(session.id, None)
+            raise Conflict(session.id)
+        session.version = old + 1
+
+    def _insert(
+        self, session: Session, metrics: list[Metrics], snapshots: list[tuple[int, Array]]
+    ) -> None:
+        """Store a new session, its metrics and snapshots in one atomic write (StoreFull)."""
+        raise NotImplementedError
+
+    def _update(
+        self,
+        session: Session,
+        old_version: int,
+        metrics: list[Metrics],
+        snapshots: list[tuple[int, Array]],
+        data_changed: bool,
+        reset_history: bool,
+    ) -> bool:
+        """One atomic write if the stored version is still ``old_version``; whether it was."""
+        raise NotImplementedError
+
     # --- snapshots -------------------------------------------------------------------------
 
     def _snapshot_changes(

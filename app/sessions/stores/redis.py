@@ -260,15 +260,9 @@ class RedisStore(StoreBase):
         if not self._make_room_script(keys=[self._idx], args=args):
             raise self._full()
 
-    def create(
-        self,
-        session: Session,
-        metrics: list[Metrics] | None = None,
-        snapshots: list[tuple[int, Array]] | None = None,
+    def _insert(
+        self, session: Session, metrics: list[Metrics], snapshots: list[tuple[int, Array]]
     ) -> None:
-        """Insert a new session (making room by removing idle ones if at the limit)."""
-        if snapshots is None:
-            snapshots = [(session.step, session.network.params)]
         writes, _ = self._snapshot_changes([], snapshots)
         skey, mkey, snapkey = self._keys(session.id)
         args: list[Any] = [
@@ -276,44 +270,34 @@ class RedisStore(StoreBase):
             _float(session.updated_at), record.meta_of(session), record.params_of(session),
             record.data_of(session),
         ]  # fmt: skip
-        args += self._metric_pairs(metrics or [])
+        args += self._metric_pairs(metrics)
         args += self._pairs(writes)
-        session.version = 1
         if not self._create_script(keys=[self._idx, skey, mkey, snapkey], args=args):
             raise self._full()
-        self._remember(session)
 
-    def save(
+    def _update(
         self,
         session: Session,
-        metrics: list[Metrics] | None = None,
-        snapshots: list[tuple[int, Array]] | None = None,
-        data_changed: bool = False,
-        reset_history: bool = False,
-    ) -> None:
-        """Write the session's new state, metrics and snapshots if nobody saved in between."""
-        session.touch()
-        old = session.version
+        old_version: int,
+        metrics: list[Metrics],
+        snapshots: list[tuple[int, Array]],
+        data_changed: bool,
+        reset_history: bool,
+    ) -> bool:
         skey, mkey, snapkey = self._keys(session.id)
-        new = list(snapshots or [])
         stored: list[int] = []
-        if reset_history:
-            new.insert(0, (session.step, session.network.params))
-        elif new:  # only new snapshots can push old ones out
+        if snapshots and not reset_history:  # only new snapshots can push old ones out
             stored = sorted(int(s) for s in cast(list[bytes], self._r.hkeys(snapkey)))
-        writes, drops = self._snapshot_changes(stored, new)
+        writes, drops = self._snapshot_changes(stored, snapshots)
         args: list[Any] = [
-            session.id, old, _float(session.updated_at), record.meta_of(session),
+            session.id, old_version, _float(session.updated_at), record.meta_of(session),
             record.params_of(session), 1 if data_changed else 0,
             record.data_of(session) if data_changed else b"", 1 if reset_history else 0,
         ]  # fmt: skip
-        args += self._metric_pairs(metrics or [])
+        args += self._metric_pairs(metrics)
         args += self._pairs(writes)
         args += [len(drops), *drops]
-        if not self._save_script(keys=[skey, self._idx, mkey, snapkey], args=args):
-            self._cache.pop(session.id, None)
-            raise Conflict(session.id)
-        session.version = old + 1
+        return bool(self._save_script(keys=[skey, self._idx, mkey, snapkey], args=args))
 
     @classmethod
     def _metric_pairs(cls, metrics: list[Metrics]) -> list[Any]:

@@ -25,7 +25,7 @@ from app.engine.activations import Array
 from app.engine.training import Metrics
 from app.sessions import record
 from app.sessions.session import Session
-from app.sessions.stores.base import Conflict, NotFound, StoreBase, snapshot_from
+from app.sessions.stores.base import NotFound, StoreBase, snapshot_from
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -133,38 +133,28 @@ class SqliteStore(StoreBase):
         with self._db_lock, self._transaction():
             self._make_room()
 
-    def create(
-        self,
-        session: Session,
-        metrics: list[Metrics] | None = None,
-        snapshots: list[tuple[int, Array]] | None = None,
+    def _insert(
+        self, session: Session, metrics: list[Metrics], snapshots: list[tuple[int, Array]]
     ) -> None:
-        """Insert a new session (making room by removing idle ones if at the limit)."""
         with self._db_lock, self._transaction():
             self._make_room()
-            session.version = 1
             self._db.execute(
                 "INSERT INTO sessions (id, version, updated_at, meta, params, data) "
                 "VALUES (?, 1, ?, ?, ?, ?)",
                 (session.id, session.updated_at, record.meta_of(session),
                  record.params_of(session), record.data_of(session)),
             )  # fmt: skip
-            if snapshots is None:
-                snapshots = [(session.step, session.network.params)]
-            self._insert_history(session.id, metrics or [], snapshots, fresh=True)
-        self._remember(session)
+            self._insert_history(session.id, metrics, snapshots, fresh=True)
 
-    def save(
+    def _update(
         self,
         session: Session,
-        metrics: list[Metrics] | None = None,
-        snapshots: list[tuple[int, Array]] | None = None,
-        data_changed: bool = False,
-        reset_history: bool = False,
-    ) -> None:
-        """Write the session's new state, metrics and snapshots if nobody saved in between."""
-        session.touch()
-        old = session.version
+        old_version: int,
+        metrics: list[Metrics],
+        snapshots: list[tuple[int, Array]],
+        data_changed: bool,
+        reset_history: bool,
+    ) -> bool:
         with self._db_lock, self._transaction():
             args: tuple[Any, ...] = (
                 session.updated_at, record.meta_of(session), record.params_of(session),
@@ -173,23 +163,20 @@ class SqliteStore(StoreBase):
                 cur = self._db.execute(
                     "UPDATE sessions SET version = version + 1, updated_at = ?, meta = ?, "
                     "params = ?, data = ? WHERE id = ? AND version = ?",
-                    (*args, record.data_of(session), session.id, old),
+                    (*args, record.data_of(session), session.id, old_version),
                 )
             else:
                 cur = self._db.execute(
                     "UPDATE sessions SET version = version + 1, updated_at = ?, meta = ?, "
                     "params = ? WHERE id = ? AND version = ?",
-                    (*args, session.id, old),
+                    (*args, session.id, old_version),
                 )
             if cur.rowcount != 1:
-                self._cache.pop(session.id, None)
-                raise Conflict(session.id)
-            new = list(snapshots or [])
+                return False
             if reset_history:
                 self._delete_rows(session.id, ("metrics", "snapshots"))
-                new.insert(0, (session.step, session.network.params))
-            self._insert_history(session.id, metrics or [], new, fresh=reset_history)
-        session.version = old + 1
+            self._insert_history(session.id, metrics, snapshots, fresh=reset_history)
+        return True
 
     def delete(self, session_id: str) -> None:
         with self._db_lock, self._transaction():
