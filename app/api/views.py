@@ -8,15 +8,12 @@ answer shapes ``app.api.schemas`` documents, as plain dicts of numpy arrays that
 from __future__ import annotations
 
 from dataclasses import asdict, fields
-from typing import Any
 
 from app.engine.activations import Array
 from app.engine.network import Network, Trace
 from app.engine.training import Metrics
-from app.sessions.compute import Backward, Steps
+from app.sessions.compute import Backward, Json, Steps
 from app.sessions.session import Session
-
-Json = dict[str, Any]
 
 # The per-step record's fields, in order: the one list is the Metrics dataclass.
 METRICS_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Metrics))

@@ -1,8 +1,9 @@
 """A stored training session: network, data, settings and where the run is.
 
-This is the domain object the routers work on. It knows nothing of HTTP or
-SQL: it is built from a validated create request, changed by the operations
-the API offers, and turned into a plain record for the store and back.
+This is the domain object the use cases work on. It knows nothing of HTTP or
+SQL: it is built from the domain's specs (``specs.CreateSession``), changed by
+its own edit methods (a parameter, a point, the settings, a restored history),
+and turned into a plain record for the store and back (``record``).
 """
 
 from __future__ import annotations

@@ -15,6 +15,7 @@ import time
 import weakref
 from collections import OrderedDict
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
@@ -91,6 +92,18 @@ class Store(Protocol):
     def delete(self, session_id: str) -> None: ...
 
     def remove_idle(self) -> int: ...
+
+
+@dataclass
+class Update:
+    """One save: the session, the version it was read at, and what to add or replace."""
+
+    session: Session
+    old_version: int
+    metrics: list[Metrics]
+    snapshots: list[tuple[int, Array]]  # the current weights first when reset_history
+    data_changed: bool
+    reset_history: bool
 
 
 class StoreBase:
@@ -176,7 +189,7 @@ class StoreBase:
         new = list(snapshots or [])
         if reset_history:
             new.insert(0, (session.step, session.network.params))
-        if not self._update(session, old, metrics or [], new, data_changed, reset_history):
+        if not self._update(Update(session, old, metrics or [], new, data_changed, reset_history)):
             self._cache.pop(session.id, None)
             raise Conflict(session.id)
         session.version = old + 1
@@ -187,16 +200,8 @@ class StoreBase:
         """Store a new session, its metrics and snapshots in one atomic write (StoreFull)."""
         raise NotImplementedError
 
-    def _update(
-        self,
-        session: Session,
-        old_version: int,
-        metrics: list[Metrics],
-        snapshots: list[tuple[int, Array]],
-        data_changed: bool,
-        reset_history: bool,
-    ) -> bool:
-        """One atomic write if the stored version is still ``old_version``; whether it was."""
+    def _update(self, u: Update) -> bool:
+        """One atomic write if the stored version is still ``u.old_version``; whether it was."""
         raise NotImplementedError
 
     # --- snapshots -------------------------------------------------------------------------

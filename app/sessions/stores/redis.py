@@ -41,7 +41,7 @@ from app.engine.activations import Array
 from app.engine.training import Metrics
 from app.sessions import record
 from app.sessions.session import Session
-from app.sessions.stores.base import Conflict, NotFound, StoreBase, snapshot_from
+from app.sessions.stores.base import Conflict, NotFound, StoreBase, Update, snapshot_from
 
 LOCK_TTL_MS = 10_000  # a crashed holder's lock expires after this; a live one renews it
 LOCK_WAIT_SECONDS = 60.0  # give up (409) after waiting this long for a busy session
@@ -212,6 +212,18 @@ class RedisStore(StoreBase):
         """``async with store.lock(id):`` — held by one call at a time across all processes."""
         return _SessionLock(self, session_id, self._local_lock(session_id))
 
+    def try_lock(self, key: str, token: bytes) -> bool:
+        """Take the Redis lock ``key`` for ``lock_ttl_ms`` if nobody holds it."""
+        return bool(self._r.set(key, token, nx=True, px=self.lock_ttl_ms))
+
+    def renew_lock(self, key: str, token: bytes) -> None:
+        """Extend the lock's time to live, if ``token`` still holds it."""
+        self._renew_script(keys=[key], args=[token, self.lock_ttl_ms])
+
+    def release_lock(self, key: str, token: bytes) -> None:
+        """Release the lock, if ``token`` still holds it."""
+        self._release_script(keys=[key], args=[token])
+
     # --- reading ---------------------------------------------------------------------------
 
     def get(self, session_id: str) -> Session:
@@ -275,26 +287,18 @@ class RedisStore(StoreBase):
         if not self._create_script(keys=[self._idx, skey, mkey, snapkey], args=args):
             raise self._full()
 
-    def _update(
-        self,
-        session: Session,
-        old_version: int,
-        metrics: list[Metrics],
-        snapshots: list[tuple[int, Array]],
-        data_changed: bool,
-        reset_history: bool,
-    ) -> bool:
-        skey, mkey, snapkey = self._keys(session.id)
+    def _update(self, u: Update) -> bool:
+        skey, mkey, snapkey = self._keys(u.session.id)
         stored: list[int] = []
-        if snapshots and not reset_history:  # only new snapshots can push old ones out
+        if u.snapshots and not u.reset_history:  # only new snapshots can push old ones out
             stored = sorted(int(s) for s in cast(list[bytes], self._r.hkeys(snapkey)))
-        writes, drops = self._snapshot_changes(stored, snapshots)
+        writes, drops = self._snapshot_changes(stored, u.snapshots)
         args: list[Any] = [
-            session.id, old_version, _float(session.updated_at), record.meta_of(session),
-            record.params_of(session), 1 if data_changed else 0,
-            record.data_of(session) if data_changed else b"", 1 if reset_history else 0,
+            u.session.id, u.old_version, _float(u.session.updated_at), record.meta_of(u.session),
+            record.params_of(u.session), 1 if u.data_changed else 0,
+            record.data_of(u.session) if u.data_changed else b"", 1 if u.reset_history else 0,
         ]  # fmt: skip
-        args += self._metric_pairs(metrics)
+        args += self._metric_pairs(u.metrics)
         args += self._pairs(writes)
         args += [len(drops), *drops]
         return bool(self._save_script(keys=[skey, self._idx, mkey, snapkey], args=args))
@@ -354,9 +358,8 @@ class _SessionLock:
 
     async def _acquire(self) -> None:
         token = secrets.token_hex(16).encode()
-        r = self._store._r
         delay, waited = 0.0005, 0.0
-        while not r.set(self._key, token, nx=True, px=self._store.lock_ttl_ms):
+        while not self._store.try_lock(self._key, token):
             if waited > LOCK_WAIT_SECONDS:
                 raise Conflict(f"{self._session_id!r} (busy for over {LOCK_WAIT_SECONDS:g} s)")
             await asyncio.sleep(delay)  # waiting never blocks the event loop
@@ -371,13 +374,13 @@ class _SessionLock:
 
     def _renew(self) -> None:
         with suppress(redis.RedisError):  # if it lapses, the save's version check still guards
-            self._store._renew_script(keys=[self._key], args=[self._token, self._store.lock_ttl_ms])
+            self._store.renew_lock(self._key, self._token)
         self._schedule_renewal()
 
     async def __aexit__(self, *exc: object) -> None:
         try:
             if self._renewal is not None:
                 self._renewal.cancel()
-            self._store._release_script(keys=[self._key], args=[self._token])
+            self._store.release_lock(self._key, self._token)
         finally:
             self._local.release()

@@ -25,7 +25,7 @@ from app.engine.activations import Array
 from app.engine.training import Metrics
 from app.sessions import record
 from app.sessions.session import Session
-from app.sessions.stores.base import NotFound, StoreBase, snapshot_from
+from app.sessions.stores.base import NotFound, StoreBase, Update, snapshot_from
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -146,36 +146,28 @@ class SqliteStore(StoreBase):
             )  # fmt: skip
             self._insert_history(session.id, metrics, snapshots, fresh=True)
 
-    def _update(
-        self,
-        session: Session,
-        old_version: int,
-        metrics: list[Metrics],
-        snapshots: list[tuple[int, Array]],
-        data_changed: bool,
-        reset_history: bool,
-    ) -> bool:
+    def _update(self, u: Update) -> bool:
         with self._db_lock, self._transaction():
             args: tuple[Any, ...] = (
-                session.updated_at, record.meta_of(session), record.params_of(session),
+                u.session.updated_at, record.meta_of(u.session), record.params_of(u.session),
             )  # fmt: skip
-            if data_changed:
+            if u.data_changed:
                 cur = self._db.execute(
                     "UPDATE sessions SET version = version + 1, updated_at = ?, meta = ?, "
                     "params = ?, data = ? WHERE id = ? AND version = ?",
-                    (*args, record.data_of(session), session.id, old_version),
+                    (*args, record.data_of(u.session), u.session.id, u.old_version),
                 )
             else:
                 cur = self._db.execute(
                     "UPDATE sessions SET version = version + 1, updated_at = ?, meta = ?, "
                     "params = ? WHERE id = ? AND version = ?",
-                    (*args, session.id, old_version),
+                    (*args, u.session.id, u.old_version),
                 )
             if cur.rowcount != 1:
                 return False
-            if reset_history:
-                self._delete_rows(session.id, ("metrics", "snapshots"))
-            self._insert_history(session.id, metrics, snapshots, fresh=reset_history)
+            if u.reset_history:
+                self._delete_rows(u.session.id, ("metrics", "snapshots"))
+            self._insert_history(u.session.id, u.metrics, u.snapshots, fresh=u.reset_history)
         return True
 
     def delete(self, session_id: str) -> None:
