@@ -352,6 +352,13 @@ class DatasetOut(Out):
     test_labels: Matrix | None
 
 
+class DeadOut(Out):
+    step: int = Field(description="The step these neurons were found dead at.")
+    layers: list[list[int]] = Field(
+        description="Per layer l = 1 … L, the neurons j whose a^l_j is 0 on every training sample."
+    )
+
+
 class SessionOut(Out):
     id: str = Field(description="128 random bits, URL-safe base64.")
     step: int = Field(description="Updates since creation or reset.")
@@ -361,6 +368,7 @@ class SessionOut(Out):
     dataset: DatasetOut
     training: TrainingSettings
     metrics: MetricsOut | None = Field(description="The latest step's record; null before one.")
+    dead: DeadOut
 
 
 class SessionSummary(Out):
@@ -423,6 +431,7 @@ class StepOut(Out):
     message: str | None
     metrics: MetricsOut | None
     network: NetworkOut
+    dead: DeadOut
     indices: list[int] | None = None
     update: UpdateOut | None = None
     trace: TraceOut | None = None

@@ -63,7 +63,13 @@ def session_view(s: Session) -> Json:
         },
         "training": s.training.model_dump(),
         "metrics": asdict(s.metrics) if s.metrics else None,
+        "dead": dead_view(s),
     }  # fmt: skip
+
+
+def dead_view(s: Session) -> Json:
+    """Neurons whose a is 0 on every training sample, per layer, at this step."""
+    return {"step": s.step, "layers": s.network.dead_neurons(s.inputs("train")[0])}
 
 
 def trace_view(trace: Trace) -> Json:
@@ -249,6 +255,7 @@ def run_steps(
         "message": message,
         "metrics": asdict(s.metrics) if s.metrics else None,
         "network": network_view(net),
+        "dead": dead_view(s),
     }
     if n == 1:
         answer.update(last)

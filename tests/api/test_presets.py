@@ -69,9 +69,13 @@ def test_dead_relu_kills_several_neurons_for_good(
     sample), and the same ones are still dead 400 steps later."""
     session = create_preset("dead-relu")
     assert _dead(client, session) == [[], []]
-    _post(client, session["id"], "step", {"steps": 100})
+    assert session["dead"] == {"step": 0, "layers": [[], [], []]}
+    answer = _post(client, session["id"], "step", {"steps": 100})
     dead = _dead(client, session)
     assert sum(map(len, dead)) >= 3
+    # the session says which (what the page marks), for the step it is at
+    assert answer["dead"] == {"step": 100, "layers": [*dead, []]}
+    assert client.get(f"/api/networks/{session['id']}").json()["dead"] == answer["dead"]
     _post(client, session["id"], "step", {"steps": 400})
     later = _dead(client, session)
     for before, after in zip(dead, later, strict=True):
