@@ -142,6 +142,7 @@ register("zh", {
   "net.legend.update": "连线 Δw",
   "net.legend.delta": "外环 δ",
   "net.legend.neuron": "神经元 a",
+  "net.legend.off": "深色：a = 0，ReLU 关闭 · 红色虚线环：死亡（对每个训练样本 a = 0）",
   "net.legendNote": "颜色覆盖 σ 的取值范围；{note}",
   "net.sample": "样本",
   "net.prevSample": "上一个样本",
@@ -175,6 +176,8 @@ register("zh", {
   "tip.gradSample": "{split}样本 #{index} 的 ∂C/∂w",
   "tip.gradBatch": "第 {step} 步小批量的 ∂C/∂w",
   "tip.edge": "第 {from} 层神经元 {k} → 第 {l} 层神经元 {j}",
+  "tip.dead": "死亡",
+  "tip.deadWhy": "对每个训练样本 a = 0",
 
   // selection panel
   "side.empty": "点击网络中的神经元或连线，查看它的数值。",
