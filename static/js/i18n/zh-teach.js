@@ -175,7 +175,7 @@ register("zh", {
   "teach.preset.vanishing.title": "梯度消失：8 个 sigmoid 层",
   "teach.preset.vanishing.description": "σ'(z) 最大为 ¼，而 δ 递推每层乘上一个这样的因子，所以越靠近输入 ‖δ^l‖ 大约每层缩小四倍。梯度流图显示前几层几乎不学习。",
   "teach.preset.dead-relu.title": "高学习率下的“死亡” ReLU",
-  "teach.preset.dead-relu.description": "一大步可能把某个 ReLU 的 z 推到对所有输入都小于 0；此时 σ'(z) = 0，它的 δ 为 0，权重再也不会改变。观察神经元变暗并一直暗下去。",
+  "teach.preset.dead-relu.description": "一次大步长可能让某个 ReLU 对每个训练输入的 z 都小于 0；此时 σ'(z) = 0，它的 δ 为 0，进入它的权重不再改变。用这个种子，前一百步内就有几个神经元死亡：看它们变暗（a = 0）并一直暗下去。",
   "teach.preset.zero-init.title": "零初始化与对称性",
   "teach.preset.zero-init.description": "所有权重为 0 时，所有隐藏神经元计算相同的 z 并得到相同的 δ，因此每次更新后它们仍然相同。网络的表现就像只有一个神经元。",
   "teach.preset.diverging.title": "发散的学习率",
