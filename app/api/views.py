@@ -57,7 +57,13 @@ def session_view(s: Session) -> Json:
         },
         "training": s.training.model_dump(),
         "metrics": asdict(s.metrics) if s.metrics else None,
+        "dead": dead_view(s),
     }  # fmt: skip
+
+
+def dead_view(s: Session) -> Json:
+    """Neurons whose a is 0 on every training sample, per layer, at this step."""
+    return {"step": s.step, "layers": s.dead_neurons()}
 
 
 def trace_view(trace: Trace) -> Json:
@@ -87,6 +93,7 @@ def steps_view(s: Session, steps: Steps, history: list[Metrics]) -> Json:
         "message": steps["message"],
         "metrics": asdict(s.metrics) if s.metrics else None,
         "network": network_view(s.network),
+        "dead": dead_view(s),
     }
     if steps["requested"] > 1:
         answer["history"] = metrics_columns([asdict(m) for m in history])

@@ -285,9 +285,17 @@ def gradcheck(
         "max_relative_error": check.max_relative_error,
         "step": check.step,
         "threshold": check.threshold,
+        "gradient_scale": check.gradient_scale,
+        "counts": {v: check.count(v) for v in ("pass", "fail", "kink")},
         "drop_derivative_layer": drop_derivative_layer,
-        "layers": [asdict(layer) for layer in check.layers],
-    }
+        "layers": [
+            {**{k: v for k, v in asdict(layer).items() if k != "parameters"},
+             "passed": layer.passed,
+             # each row is one parameter's own numbers, so a table cannot mix two of them
+             "parameters": [{"name": p.name, **asdict(p)} for p in layer.parameters]}
+            for layer in check.layers
+        ],
+    }  # fmt: skip
 
 
 def paths(

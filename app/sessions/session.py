@@ -229,6 +229,10 @@ class Session:
     def data_changed(self) -> None:
         self._inputs.clear()
 
+    def dead_neurons(self) -> list[list[int]]:
+        """Per layer l = 1 … L, the neurons whose a^l is 0 on every training sample."""
+        return self.network.dead_neurons(self.inputs("train")[0])
+
     def domain(self) -> list[list[float]]:
         """The input box drawn and gridded: the built-ins' square, or the data's range padded."""
         if self.data.source is not None:
