@@ -381,15 +381,21 @@ class Boundary:
 
     @classmethod
     def from_json(cls, d: Json) -> Boundary:
+        """From ``GET …/boundary`` (lists) or a binary frame (float32 arrays, kept so)."""
         shape = cls.grid_shape(d["dims"], d["resolution"])
+
+        def grid(v: Any, *lead: int) -> np.ndarray:
+            a = v if isinstance(v, np.ndarray) else _f64(v)
+            return a.reshape(*lead, *shape)
+
         neurons = d.get("neurons")
         return cls(
             dims=d["dims"],
             resolution=d["resolution"],
             domain=_f64(d["domain"]),
-            output=_f64(d["output"]).reshape(shape),
-            inputs=None if d.get("inputs") is None else _f64(d["inputs"]).reshape(-1, *shape),
-            neurons=None if neurons is None else [_f64(n).reshape(-1, *shape) for n in neurons],
+            output=grid(d["output"]),
+            inputs=None if d.get("inputs") is None else grid(d["inputs"], -1),
+            neurons=None if neurons is None else [grid(n, -1) for n in neurons],
         )
 
     @staticmethod

@@ -102,6 +102,9 @@ class Stream:
         self._unacked: int | None = None
         self._done = False
         hello = self._json(socket.receive())
+        if hello.get("type") == "error":  # an unknown session: the close that follows says 404
+            socket.receive()
+            raise ApiError(422, str(hello.get("detail")), [hello])
         if hello.get("type") != "hello":
             raise ApiError(0, f"the stream began with {hello.get('type')!r}, not hello")
         if hello.get("protocol") != PROTOCOL:

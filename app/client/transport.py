@@ -87,7 +87,8 @@ class Remote:
         ws_url = "ws" + self.url.removeprefix("http") + path
         try:
             # No compression: the server refuses it anyway (frames are float noise to deflate).
-            ws = connect(ws_url, compression=None, max_size=None)
+            # Entered as a context: websockets ≥ 17.1 warns on a bare connect().
+            ws = connect(ws_url, compression=None, max_size=None).__enter__()
         except (OSError, WebSocketException) as err:
             raise ApiError(0, f"could not open the stream at {ws_url} ({err})") from None
         return _RemoteSocket(ws)
@@ -150,7 +151,7 @@ class _InProcessSocket:
     def __init__(self, context: Any, ws: Any) -> None:
         self._context = context
         self._ws = ws
-        self._open = True
+        self._entered = True
 
     def send(self, text: str) -> None:
         self._ws.send_text(text)
@@ -158,7 +159,6 @@ class _InProcessSocket:
     def receive(self) -> str | bytes:
         message = self._ws.receive()
         if message["type"] == "websocket.close":
-            self._open = False
             raise closed(int(message.get("code", 1000)), str(message.get("reason") or ""))
         data: str | bytes = (
             message["bytes"] if message.get("bytes") is not None else message["text"]
@@ -166,6 +166,7 @@ class _InProcessSocket:
         return data
 
     def close(self) -> None:
-        if self._open:
-            self._open = False
+        # Exited even when the server closed first: that ends the session's portal thread.
+        if self._entered:
+            self._entered = False
             self._context.__exit__(None, None, None)
