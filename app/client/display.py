@@ -287,11 +287,16 @@ def _mi(name: str) -> str:
 
 
 def _mn(v: float) -> str:
-    return f"<mn>{escape(num(v))}</mn>"
+    """A number of the trace (``class="value"``), as against the 1 of 1/B or a layer index."""
+    return f'<mn class="value">{escape(num(v))}</mn>'
 
 
 def _mo(op: str) -> str:
     return f"<mo>{escape(op)}</mo>"
+
+
+def _sum(index: str) -> str:
+    return f"<munder>{_mo('∑')}{_mi(index)}</munder>"
 
 
 def _sym(base: str, sub: str, sup: str) -> str:
@@ -342,11 +347,7 @@ class ChainRule:
             f"{_mn(float(d))}{_mo('·')}{_mn(float(a))}"
             for d, a in zip(self.delta, self.activation, strict=True)
         )
-        mean = (
-            f"{_frac('<mn>1</mn>', _mi('B'))}{_mo('∑')}<msub>{_mi('b')}<mrow/></msub>"
-            if B > 1
-            else ""
-        )
+        mean = f"{_frac('<mn>1</mn>', _mi('B'))}{_sum('b')}" if B > 1 else ""
         symbolic = f"{mean}{_sym('δ', str(j), str(l))}{_sym('a', str(k), str(l - 1))}"
         numbers = (
             f"{_frac('<mn>1</mn>', f'<mn>{B}</mn>')}<mrow>{_mo('(')}{terms}{_mo(')')}</mrow>"
@@ -383,7 +384,7 @@ class ChainRule:
             f"{_mo('(')}{_sym('z', str(j), str(l))}{_mo(')')}"
         )
         symbolic = (
-            f"{sigma}{_mo('·')}{_mo('∑')}<msub>{_mi('i')}<mrow/></msub>"
+            f"{sigma}{_mo('·')}{_sum('i')}"
             f"{_sym('W', f'i{j}', str(l + 1))}{_sym('δ', 'i', str(l + 1))}"
         )
         if t.weights is None:
@@ -419,6 +420,17 @@ class ChainRule:
             _mo(")"),
             _mo("="),
             _mn(d),
+        )
+
+    def __repr__(self) -> str:
+        l, j, k = self.layer, self.row, self.column
+        pairs = " + ".join(
+            f"{num(float(d))}·{num(float(a))}"
+            for d, a in zip(self.delta, self.activation, strict=True)
+        )
+        return (
+            f"∂C/∂W^{l}[{j}][{k}] = (1/B) Σ_b δ^{l}_b[{j}] a^{l - 1}_b[{k}] "
+            f"= (1/{len(self.delta)})({pairs}) = {num(self.value)}"
         )
 
     def _repr_html_(self) -> str:
