@@ -295,6 +295,15 @@ def _mo(op: str) -> str:
     return f"<mo>{escape(op)}</mo>"
 
 
+def _sigma_prime(l: int) -> str:
+    return f"<msup><msub>{_mi('σ')}<mn>{l}</mn></msub>{_mo('′')}</msup>"
+
+
+def _factor(v: float) -> str:
+    """A number in a product, bracketed when negative: 2 · (−0.5)."""
+    return f"{_mo('(')}{_mn(v)}{_mo(')')}" if v < 0 else _mn(v)
+
+
 def _sum(index: str) -> str:
     return f"<munder>{_mo('∑')}{_mi(index)}</munder>"
 
@@ -344,7 +353,7 @@ class ChainRule:
         B = len(self.delta)
         lhs = _frac(f"{_mi('∂')}{_mi('C')}", f"{_mi('∂')}{_sym('W', f'{j}{k}', str(l))}")
         terms = _mo("+").join(
-            f"{_mn(float(d))}{_mo('·')}{_mn(float(a))}"
+            f"{_factor(float(d))}{_mo('·')}{_factor(float(a))}"
             for d, a in zip(self.delta, self.activation, strict=True)
         )
         mean = f"{_frac('<mn>1</mn>', _mi('B'))}{_sum('b')}" if B > 1 else ""
@@ -371,7 +380,7 @@ class ChainRule:
                 _mo("="),
                 grad,
                 _mo("·"),
-                f"<msubsup>{_mi('σ')}<mrow>{_mi(str(l))}</mrow><mo>′</mo></msubsup>",
+                _sigma_prime(l),
                 _mo("("),
                 _sym("z", str(j), str(l)),
                 _mo(")"),
@@ -379,10 +388,7 @@ class ChainRule:
                 _mn(d),
             )
         upper = t.layers[l].delta[b]  # δ^{l+1}, n_{l+1}
-        sigma = (
-            f"<msubsup>{_mi('σ')}<mrow>{_mi(str(l))}</mrow><mo>′</mo></msubsup>"
-            f"{_mo('(')}{_sym('z', str(j), str(l))}{_mo(')')}"
-        )
+        sigma = _sigma_prime(l) + (f"{_mo('(')}{_sym('z', str(j), str(l))}{_mo(')')}")
         symbolic = (
             f"{sigma}{_mo('·')}{_sum('i')}"
             f"{_sym('W', f'i{j}', str(l + 1))}{_sym('δ', 'i', str(l + 1))}"
@@ -405,7 +411,8 @@ class ChainRule:
         column = t.weights[l][:, j]  # W^{l+1}_{ij}, i = 0 … n_{l+1}−1
         total = float(column @ upper)
         terms = _mo("+").join(
-            f"{_mn(float(w))}{_mo('·')}{_mn(float(u))}" for w, u in zip(column, upper, strict=True)
+            f"{_factor(float(w))}{_mo('·')}{_factor(float(u))}"
+            for w, u in zip(column, upper, strict=True)
         )
         slope = _mn(d / total) if total != 0 else _mi("σ′")
         return _math(
