@@ -52,15 +52,19 @@ def _selection(indices: Sequence[int] | None, split: Split, x: Rows | None, y: R
 class Client:
     """The API of one server (``url``) or of an app run in this process (``in_process``)."""
 
-    def __init__(self, url: str = "http://127.0.0.1:8000", *, timeout: float = 60.0) -> None:
-        self._transport: Transport = Remote(url, timeout)
+    def __init__(
+        self,
+        url: str = "http://127.0.0.1:8000",
+        *,
+        timeout: float = 60.0,
+        transport: Transport | None = None,
+    ) -> None:
+        self._transport = transport or Remote(url, timeout)
 
     @classmethod
     def in_process(cls, app: Any) -> Client:
         """Call ``app`` (an ASGI app such as ``app.main.create_app(settings)``) directly."""
-        client = cls.__new__(cls)
-        client._transport = InProcess(app)
-        return client
+        return cls(transport=InProcess(app))
 
     def close(self) -> None:
         self._transport.close()
