@@ -28,6 +28,8 @@ Rows = Sequence[Sequence[float]] | np.ndarray
 Split = Literal["train", "test"]
 
 _DUMP = orjson.OPT_SERIALIZE_NUMPY
+# Fields of a session's network that a stateless trace has no use for (and refuses).
+_SESSION_ONLY = ("init", "seed", "features")
 
 
 def _id(session: SessionRef) -> str:
@@ -171,8 +173,10 @@ class Client:
 
     def trace(self, network: Mapping[str, Any] | models.Network, x: Rows, y: Rows) -> models.Trace:
         """One forward and backward pass (stateless ``POST /api/trace``): C, z, a, δ, ∂C/∂W.
-        ``network`` needs its ``weights`` (and ``biases`` unless ``bias`` is false)."""
-        spec = _network(network)
+        ``network`` needs its ``weights`` (and ``biases`` unless ``bias`` is false); a
+        session's network (its ``init``, ``seed`` and ``features`` are left out) will do, with
+        ``x`` as a^0, the inputs after features."""
+        spec = {k: v for k, v in _network(network).items() if k not in _SESSION_ONLY}
         body = {
             "network": spec,
             "x": np.asarray(x, dtype=np.float64),

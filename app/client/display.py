@@ -240,26 +240,34 @@ def step_html(result: StepResult) -> str:
 
 
 def gradcheck_html(g: Gradcheck) -> str:
-    verdict = (
-        f'<b style="color:{POSITIVE}">passed</b>'
-        if g.passed
-        else f'<b style="color:{NEGATIVE}">failed</b>'
-    )
-    rows = "".join(
-        f"<tr><td>{c.layer}</td><td>{_matrix(c.backprop_weights)}</td>"
-        f"<td>{_matrix(c.numeric_weights)}</td><td>{num(c.max_relative_error)}</td></tr>"
-        for c in g.layers
-    )
+    def verdict(ok: bool) -> str:
+        return (
+            f'<b style="color:{POSITIVE}">passed</b>'
+            if ok
+            else f'<b style="color:{NEGATIVE}">failed</b>'
+        )
+
+    rows = []
+    for c in g.layers:
+        w = c.parameters[c.worst]
+        rows.append(
+            f"<tr><td>{c.layer}</td><td>{verdict(c.passed)}</td>"
+            f"<td>{_matrix(c.backprop_weights)}</td><td>{_matrix(c.numeric_weights)}</td>"
+            f"<td>{escape(w.name)}: {num(w.error)} ({escape(w.verdict)}, tolerance "
+            f"{num(w.tolerance)})</td></tr>"
+        )
+    counts = ", ".join(f"{n} {v}" for v, n in g.counts.items())
     dropped = (
         ""
         if g.drop_derivative_layer is None
         else f" · σ' of layer {g.drop_derivative_layer} left out on purpose"
     )
     return (
-        f"<div><div>gradient check {verdict}: largest relative error "
-        f"{num(g.max_relative_error)} (threshold {num(g.threshold)}, h = {num(g.step)})"
-        f"{dropped}</div><table><tr><th>l</th><th>backprop ∂C/∂W^l</th>"
-        f"<th>central differences</th><th>max relative error</th></tr>{rows}</table></div>"
+        f"<div><div>gradient check {verdict(g.passed)}: largest relative error "
+        f"{num(g.max_relative_error)} (h = {num(g.step)}; parameters: {counts}){dropped}"
+        f"</div><table><tr><th>l</th><th>verdict</th><th>backprop ∂C/∂W^l</th>"
+        f"<th>central differences</th><th>deciding parameter: error</th></tr>"
+        f"{''.join(rows)}</table></div>"
     )
 
 

@@ -35,6 +35,12 @@ def _column(values: list[Any]) -> np.ndarray:
     return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
 
 
+def _dead(d: Json) -> list[list[int]] | None:
+    """``dead.layers``: the neurons whose a^l_j is 0 on every training sample (dead ReLUs)."""
+    dead = d.get("dead")
+    return None if dead is None else [list(layer) for layer in dead["layers"]]
+
+
 def _rows(values: list[list[float]], width: int) -> np.ndarray:
     return _f64(values).reshape(len(values), width)
 
@@ -189,6 +195,7 @@ class Session:
     metrics: Metrics | None
     created_at: float
     updated_at: float
+    dead: list[list[int]] | None = None  # per layer l = 1 … L, neurons j with a^l_j = 0 on all
 
     @classmethod
     def from_json(cls, d: Json) -> Session:
@@ -201,6 +208,7 @@ class Session:
             metrics=None if d.get("metrics") is None else Metrics.from_json(d["metrics"]),
             created_at=float(d["created_at"]),
             updated_at=float(d["updated_at"]),
+            dead=_dead(d),
         )
 
     def _repr_html_(self) -> str:
@@ -347,6 +355,7 @@ class StepResult:
     update: Update | None = None
     trace: Trace | None = None
     history: History | None = None
+    dead: list[list[int]] | None = None
 
     @classmethod
     def from_json(cls, d: Json) -> StepResult:
@@ -361,6 +370,7 @@ class StepResult:
             update=None if d.get("update") is None else Update.from_json(d["update"]),
             trace=None if d.get("trace") is None else Trace.from_json(d["trace"]),
             history=None if d.get("history") is None else History.from_json(d["history"]),
+            dead=_dead(d),
         )
 
     def _repr_html_(self) -> str:
@@ -404,13 +414,35 @@ class Boundary:
 
 
 @dataclass
+class ParameterCheck:
+    """One parameter's comparison: ``verdict`` is pass, fail or kink (no derivative there)."""
+
+    name: str
+    kind: str
+    layer: int
+    row: int
+    column: int
+    backprop: float
+    numeric: float
+    error: float
+    tolerance: float
+    verdict: str
+
+
+@dataclass
 class GradcheckLayer:
+    """Layer l: ∂C/∂W^l and ∂C/∂b^l by backprop and numerically, and each parameter's
+    verdict; ``worst`` indexes the parameter that decides the layer's."""
+
     layer: int
     backprop_weights: np.ndarray
     numeric_weights: np.ndarray
     backprop_biases: np.ndarray | None
     numeric_biases: np.ndarray | None
     max_relative_error: float
+    passed: bool
+    worst: int
+    parameters: list[ParameterCheck]
 
 
 @dataclass
@@ -421,6 +453,8 @@ class Gradcheck:
     max_relative_error: float
     step: float
     threshold: float
+    gradient_scale: float
+    counts: dict[str, int]  # parameters that pass, fail, or sit at a kink
     indices: list[int] | None
     drop_derivative_layer: int | None
     layers: list[GradcheckLayer]
@@ -435,6 +469,8 @@ class Gradcheck:
             max_relative_error=float(d["max_relative_error"]),
             step=float(d["step"]),
             threshold=float(d["threshold"]),
+            gradient_scale=float(d["gradient_scale"]),
+            counts=dict(d["counts"]),
             indices=d.get("indices"),
             drop_derivative_layer=d.get("drop_derivative_layer"),
             layers=[
@@ -445,6 +481,9 @@ class Gradcheck:
                     backprop_biases=vec(g["backprop_biases"]),
                     numeric_biases=vec(g["numeric_biases"]),
                     max_relative_error=float(g["max_relative_error"]),
+                    passed=bool(g["passed"]),
+                    worst=int(g["worst"]),
+                    parameters=[ParameterCheck(**p) for p in g["parameters"]],
                 )
                 for g in d["layers"]
             ],

@@ -42,6 +42,14 @@ def test_create_get_and_the_worked_example(client: Client) -> None:
     assert result.history is not None and result.history.step.tolist() == list(range(1, 31))
     again = client.get(s.id)
     assert again.step == 30 and again.network.weights[0][0, 0] == w
+    assert again.dead == [[]] and result.dead == [[]]  # a = w² > 0: nothing dead
+
+
+def test_dead_relus_are_named_per_layer(client: Client) -> None:
+    s = client.create_from(preset("dead-relu"))
+    result = client.step(s, 50, trace=False)
+    assert result.dead is not None and sum(len(layer) for layer in result.dead) == 3
+    assert client.get(s).dead == result.dead
 
 
 def test_one_step_answers_trace_and_update(client: Client) -> None:
@@ -112,12 +120,17 @@ def test_gradcheck(client: Client) -> None:
     s = client.create_from(preset("xor"))
     good = client.gradcheck(s, [0])
     assert good.passed and good.max_relative_error < good.threshold
-    assert [g.layer for g in good.layers] == [1, 2]
+    assert [g.layer for g in good.layers] == [1, 2] and all(g.passed for g in good.layers)
+    assert good.counts == {"pass": 9, "fail": 0, "kink": 0}  # 2×2 + 2 + 1×2 + 1 parameters
+    first = good.layers[0].parameters[0]
+    assert (first.name, first.verdict) == ("W^1_{0,0}", "pass")
+    assert first.backprop == good.layers[0].backprop_weights[0, 0]
     np.testing.assert_allclose(
         good.layers[0].backprop_weights, good.layers[0].numeric_weights, rtol=1e-5, atol=1e-9
     )
     broken = client.gradcheck(s, [0], drop_derivative_layer=1)
     assert not broken.passed and broken.drop_derivative_layer == 1
+    assert broken.counts["fail"] > 0 and not broken.layers[0].passed
 
 
 def test_paths_equal_the_delta_recurrence(client: Client) -> None:

@@ -100,6 +100,9 @@ def test_gradcheck_and_paths_tables(client: Client) -> None:
     good, bad = client.gradcheck(s, [0]), client.gradcheck(s, [0], drop_derivative_layer=1)
     assert ">passed<" in good._repr_html_() and ">failed<" in bad._repr_html_()
     assert "σ' of layer 1 left out on purpose" in bad._repr_html_()
+    assert "parameters: 9 pass, 0 fail, 0 kink" in good._repr_html_()
+    worst = good.layers[0].parameters[good.layers[0].worst]
+    assert f"{worst.name}: {num(worst.error)} (pass" in good._repr_html_()
     p = client.paths(s, 1, 0, 0)
     html = p._repr_html_()
     assert f"the sum over {p.paths} paths gives {num(p.path_gradient)}" in html
