@@ -12,7 +12,7 @@ PORT   ?= 8000
 
 # pip's output goes to a log: a newcomer sees one line, and the log's tail if it fails.
 pip_install = test -x $(BIN)/python || $(PYTHON) -m venv $(VENV); \
-	echo "Installing $(2) into $(VENV) (first time only; pip's output is in $(LOG))"; \
+	echo "Installing $(2) into $(VENV) (pip's output goes to $(LOG))"; \
 	{ $(BIN)/python -m pip install --upgrade pip && $(BIN)/python -m pip install -e '$(1)'; } \
 	  > $(LOG) 2>&1 || { tail -n 25 $(LOG); echo "The install failed; its log is $(LOG)."; exit 1; }; \
 	touch $@
