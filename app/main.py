@@ -92,4 +92,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-app = create_app()
+app: FastAPI  # ``app.main:app``, the ASGI application, built by ``__getattr__`` on first use
+
+
+def __getattr__(name: str) -> FastAPI:
+    # Lazily, so that importing create_app (the command line, a notebook, the tests) opens no
+    # database at the default path; uvicorn's getattr for "app.main:app" builds it once.
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    global app
+    app = create_app()
+    return app
