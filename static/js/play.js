@@ -2,7 +2,7 @@
 // this loop only decides when to send the next training request: never while one
 // is still in flight, and each request carries as many steps as the speed control says.
 
-import { SPEEDS } from "./actions.js";
+import { SPEEDS } from "./actions/play.js";
 
 export function startPlayLoop(store, actions, { streaming = () => false } = {}) {
   let inFlight = false;
