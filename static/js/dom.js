@@ -101,3 +101,13 @@ export function setText(node, text) {
 export function setDisabled(control, disabled) {
   if (control.disabled !== disabled) control.disabled = disabled;
 }
+
+/**
+ * Set an attribute only when it differs: even an equal value makes Blink lay the SVG out again.
+ * @param {Element} node
+ * @param {string} name
+ * @param {string} value
+ */
+export function setAttr(node, name, value) {
+  if (node.getAttribute(name) !== value) node.setAttribute(name, value);
+}
