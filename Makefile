@@ -3,6 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# The page's dev tools (ESLint, TypeScript for checkJs) from package-lock.json; the page itself
+# has no build step and needs none of them.
+NODE_STAMP := node_modules/.installed
+NODE_BIN   := node_modules/.bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
@@ -17,18 +21,27 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
+# Reinstall only when the lockfile changed (npm ci installs exactly what it names).
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
 # No per-message deflate: on the play stream's frames it costs more CPU than it saves
 # (docs/api.md, Stream).
 run: $(STAMP)
 	$(BIN)/python -m uvicorn app.main:app --host $(HOST) --port $(PORT) --ws-per-message-deflate false
 
-test: $(STAMP)
+test: $(STAMP) $(NODE_STAMP)
+	node --test tests/js/
 	$(BIN)/python -m pytest
 
-lint: $(STAMP)
+lint: $(STAMP) $(NODE_STAMP)
 	$(BIN)/ruff check app tests scripts
 	$(BIN)/ruff format --check app tests scripts
 	$(BIN)/mypy
+	$(NODE_BIN)/eslint .
+	$(NODE_BIN)/tsc -p tsconfig.json
+	$(NODE_BIN)/tsc -p tsconfig.strict.json
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
@@ -38,4 +51,4 @@ load: $(STAMP)
 	$(BIN)/python scripts/load.py $(ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -29,7 +29,7 @@ export function i18nText(node, key, english) {
   node.textContent = t(key, english);
 }
 
-export function i18nAttr(node, attr, key, english) {
+function i18nAttr(node, attr, key, english) {
   const data = "i18n" + attr.replace(/(^|-)(\w)/g, (m, d, c) => c.toUpperCase());
   node.dataset[data] = key;
   node.dataset[`${data}En`] = english;

@@ -6,7 +6,11 @@ const sig3 = d3.format(".3~r");
 const sig4 = d3.format(".4~r");
 const expo = d3.format(".2~e");
 
-/** A value for display: 3 significant digits, exponent form for very small/large, U+2212 minus. */
+/**
+ * A value for display: 3 significant digits, exponent form for very small/large, U+2212 minus.
+ * @param {number | null | undefined} v
+ * @param {{digits?: number}} [options]
+ */
 export function fmt(v, { digits = 3 } = {}) {
   if (v === null || v === undefined || Number.isNaN(v)) return "–";
   if (v === 0) return "0";
@@ -15,24 +19,38 @@ export function fmt(v, { digits = 3 } = {}) {
   return s.replace("-", "−");
 }
 
-/** A plain number (ASCII minus, up to 6 significant digits) for data-metric texts and attributes. */
+/**
+ * A plain number (ASCII minus, up to 6 significant digits) for data-metric texts and attributes.
+ * @param {number | null | undefined} v
+ * @param {number} [precision]
+ */
 export function plain(v, precision = 6) {
   if (v === null || v === undefined || !Number.isFinite(v)) return "";
   return String(Number(v.toPrecision(precision)));
 }
 
-/** A percentage for accuracies in [0, 1]. */
+/**
+ * A percentage for accuracies in [0, 1].
+ * @param {number | null | undefined} v
+ */
 export function pct(v) {
   if (v === null || v === undefined || !Number.isFinite(v)) return "";
   return `${(100 * v).toFixed(1)}%`;
 }
 
-/** "(1.25, −3.5)" for an input vector. */
+/**
+ * "(1.25, −3.5)" for an input vector.
+ * @param {number[]} values
+ */
 export function vec(values) {
   return `(${values.map((v) => fmt(v)).join(", ")})`;
 }
 
-/** Text of a label/target row: "class 1" for a classification label, numbers otherwise. */
+/**
+ * Text of a label/target row: "class 1" for a classification label, numbers otherwise.
+ * @param {number[] | null | undefined} row
+ * @param {string} kind  "classification" | "regression"
+ */
 export function target(row, kind) {
   if (!row) return "–";
   if (kind === "classification") {

@@ -31,7 +31,7 @@ export function plain(values) {
  * @param {ArrayLike<Row>[]} before  the weights they replace, same shapes
  * @returns {Matrix[]}
  */
-export function weightChange(after, before) {
+function weightChange(after, before) {
   return Array.from(after, (W, l) => Array.from(W, (row, j) => {
     const prev = before[l][j];
     const out = new Array(row.length);
@@ -48,7 +48,7 @@ export function weightChange(after, before) {
  * @param {{step: number, sample?: Sample, indices?: number[]}} about
  * @returns {Gradient}
  */
-export function gradientOf(source, layers, about) {
+function gradientOf(source, layers, about) {
   return { source, ...about, weights: layers.map((l) => l.grad_weights), biases: layers.map((l) => l.grad_biases) };
 }
 
@@ -62,7 +62,7 @@ export function gradientOf(source, layers, about) {
  * @param {any} [metrics]
  * @returns {S & {step: number}}
  */
-export function advancedSession(session, step, network, metrics) {
+function advancedSession(session, step, network, metrics) {
   return { ...session, step, network: { ...session.network, ...network }, metrics: metrics ?? session.metrics };
 }
 
@@ -155,7 +155,8 @@ export function sampleTracePatch(r, sample, pageStep, animate, seq) {
  * The patch of a POST /step answer `r` to session `s`: the session after it, the update
  * (the server's ΔW of a single step, else the difference of the weights) and, when the answer
  * has a trace, the minibatch gradient (of the weights before the step, so tagged `s.step`).
- * @param {{step: number, network: {weights: Matrix[]}, metrics?: any}} s
+ * @template {{step: number, network: {weights: Matrix[]}, metrics?: any}} S
+ * @param {S} s
  * @param {{step: number, network: object, metrics?: any, applied?: boolean, applied_steps?: number,
  *          update?: {weights: Matrix[], biases: number[][]}, trace?: {layers?: LayerGradient[]},
  *          indices?: number[]}} r
@@ -170,7 +171,7 @@ export function stepPatch(s, r, animate, seq) {
     ? { step: r.step, weights: r.update.weights, biases: r.update.biases, steps: 1, animate }
     : { step: r.step, weights: weightChange(session.network.weights, s.network.weights), biases: null, steps, animate };
   if (seq !== undefined) update.seq = seq;
-  /** @type {{session: typeof session, backward: null, update: Update, gradient?: Gradient}} */
+  /** @type {{session: S, backward: null, update: Update, gradient?: Gradient}} */
   const patch = { session, backward: null, update };
   if (r.trace?.layers) patch.gradient = gradientOf("minibatch", r.trace.layers, { indices: r.indices, step: s.step });
   return patch;
@@ -184,7 +185,7 @@ export function stepPatch(s, r, animate, seq) {
  * @param {number} step
  * @param {{inputs?: number[][]} | null | undefined} previous
  */
-export function frameBoundary(b, step, previous) {
+function frameBoundary(b, step, previous) {
   /** @type {{dims: number, resolution: number, domain: number[][], output: number[], step: number,
    *          inputs?: number[][], neurons?: number[][][]}} */
   const out = { dims: b.dims, resolution: b.resolution, domain: b.domain, output: plain(b.output), step };

@@ -4,6 +4,11 @@
 
 import { SPEEDS } from "./actions/play.js";
 
+/**
+ * @param {import("./store.js").Store} store
+ * @param {import("./actions/index.js").Actions} actions
+ * @param {{streaming?: () => boolean}} [options]  true while play-stream.js drives Play
+ */
 export function startPlayLoop(store, actions, { streaming = () => false } = {}) {
   let inFlight = false;
   let lastSent = 0;

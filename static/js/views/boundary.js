@@ -5,7 +5,7 @@
 import { legend } from "../colors.js";
 import { changes, schedule } from "../frame.js";
 import { paintHeatmap } from "./heatmap.js";
-import { drawPoints } from "./plot.js";
+import { axisGroup, drawPoints } from "./plot.js";
 import { getLanguage, onLanguageChange, t } from "../i18n.js";
 
 const M = { l: 28, r: 8, t: 6, b: 22 };
@@ -71,9 +71,9 @@ export function mountBoundary(store, actions, { container, legendSlot, subtitle 
       curve.attr("d", null);
     }
     frame.attr("x", M.l).attr("y", M.t).attr("width", W).attr("height", H);
-    gAxes.selectAll("g.x").data([0]).join("g").attr("class", "axis x")
+    axisGroup(gAxes, "g.x").attr("class", "axis x")
       .attr("transform", `translate(0,${M.t + H})`).call(d3.axisBottom(sx).ticks(6).tickSize(3));
-    gAxes.selectAll("g.y").data([0]).join("g").attr("class", "axis y")
+    axisGroup(gAxes, "g.y").attr("class", "axis y")
       .attr("transform", `translate(${M.l},0)`).call(d3.axisLeft(sy).ticks(6).tickSize(3));
     drawPoints(gPts, state, {
       sx, sy, yOf: (p) => (dims === 1 ? p.y[0] : p.x[1]), radius: size.w > 340 ? 3.8 : 3.2,
