@@ -4,7 +4,7 @@
 
 import { el, field, setOptions, syncValue } from "../dom.js";
 import { datasetEntry, isBuiltinDataset } from "../spec.js";
-import { axisGroup, domainOf, drawPoints, pointLegend } from "./plot.js";
+import { axisGroup, domainOf, drawPoints, fitSvg, pointLegend } from "./plot.js";
 import { getLanguage, onLanguageChange, t } from "../i18n.js";
 import { changes } from "../frame.js";
 
@@ -50,12 +50,7 @@ export function mountData(store, actions, { controls, scatter, hint }) {
   const gPts = svg.append("g");
   const legendBox = el("div", { class: "legend-slot" });
   scatter.after(legendBox);
-  let size = { w: 0, h: 0 };
-  new ResizeObserver(() => {
-    size = { w: scatter.clientWidth, h: scatter.clientHeight };
-    svg.attr("width", size.w).attr("height", size.h);
-    renderScatter();
-  }).observe(scatter);
+  const size = fitSvg(scatter, svg, () => renderScatter());
 
   const M = { l: 26, r: 6, t: 6, b: 20 };
   let scales = null;

@@ -50,6 +50,24 @@ function pointColor(p, kind, dims = 2) {
 }
 
 /**
+ * Keep `svg` as large as `container` and call `redraw` whenever that changes. Answers the
+ * size {w, h}, kept current (0 × 0 until the first measurement).
+ * @param {HTMLElement} container
+ * @param {any} svg  d3 selection of the plot's <svg>
+ * @param {() => void} redraw
+ */
+export function fitSvg(container, svg, redraw) {
+  const size = { w: 0, h: 0 };
+  new ResizeObserver(() => {
+    size.w = container.clientWidth;
+    size.h = container.clientHeight;
+    svg.attr("width", size.w).attr("height", size.h);
+    redraw();
+  }).observe(container);
+  return size;
+}
+
+/**
  * The one <g> matching `selector` (e.g. "g.x") in `parent`, made when missing: where an axis goes.
  * @param {any} parent  d3 selection
  * @param {string} selector
