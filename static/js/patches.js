@@ -201,7 +201,8 @@ function frameBoundary(b, step, previous) {
 /**
  * The patch of one stream frame (stream.js) to session `s`: step, metrics row, weights, ΔW
  * since the page's last weights and, when the frame has it, the grid.
- * @param {{step: number, network: {weights: Matrix[]}, metrics?: any}} s
+ * @template {{step: number, network: {weights: Matrix[]}, metrics?: any}} S
+ * @param {S} s
  * @param {{step: number, steps: number, metrics?: any, weights: Row[][], biases: Row[] | null,
  *          boundary: Parameters<typeof frameBoundary>[0] | null}} frame
  * @param {History} history
@@ -210,7 +211,7 @@ function frameBoundary(b, step, previous) {
 export function framePatch(s, frame, history, previousBoundary) {
   const weights = frame.weights.map((W) => W.map(plain));
   const network = { weights, ...(frame.biases ? { biases: frame.biases.map(plain) } : {}) };
-  /** @type {{session: object, backward: null, update: Update, history: History, boundary?: object}} */
+  /** @type {{session: S, backward: null, update: Update, history: History, boundary?: object}} */
   const patch = {
     session: advancedSession(s, frame.step, network, frame.metrics),
     backward: null,

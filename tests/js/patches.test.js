@@ -94,7 +94,10 @@ test("stepPatch: a diverged step (applied: false) is a step of no change", () =>
   assert.deepEqual(p.update.weights, [[[0, 0], [0, 0]], [[0, 0]]]);
 });
 
-/** A stream frame as stream.js decodes it: rows are typed arrays. */
+/**
+ * A stream frame as stream.js decodes it: rows are typed arrays.
+ * @param {any} boundary
+ */
 const frame = (boundary) => ({
   step: 30, steps: 20, metrics: { step: 30, train_loss: 0.3 },
   weights: [[Float64Array.of(1.25, 2), Float64Array.of(3, 4.5)], [Float64Array.of(5, 5)]],

@@ -92,7 +92,10 @@ test("optionDefaults: an optimiser's options from a dict or a list", () => {
   assert.deepEqual(optionDefaults(null), {});
 });
 
-/** A session as GET /api/networks/{id} answers (the fields spec building reads). */
+/**
+ * A session as GET /api/networks/{id} answers (the fields spec building reads).
+ * @param {Record<string, any>} dataset
+ */
 const session = (dataset) => ({
   network: { layers: [2, 3, 1], activations: ["relu", "sigmoid"], loss: "bce", bias: true, init: "he", seed: 4, features: null, weights: [[[1, 2], [3, 4], [5, 6]], [[7, 8, 9]]] },
   dataset,
