@@ -59,7 +59,7 @@ export function mountNetwork(store, actions, stage) {
   let morphTimer = null;
   const layoutChanged = changes();
   const seen = { forward: 0, backward: 0, update: 0 }; // the last animated pass of each kind
-  publishPhase("idle");
+  publishPhase();
 
   new ResizeObserver(() => {
     size = { w: stage.clientWidth, h: stage.clientHeight };
@@ -93,8 +93,9 @@ export function mountNetwork(store, actions, stage) {
     schedule("network", () => render(transition));
   }
 
-  /** @param {string} name  the running animation, for tests and scripts to wait on */
-  function publishPhase(name) {
+  /** The running animation as data-phase, for tests and scripts to wait on. */
+  function publishPhase() {
+    const name = phase?.kind ?? (morphTimer ? "update" : "idle");
     if (stage.dataset.phase !== name) stage.dataset.phase = name;
   }
 
@@ -104,7 +105,7 @@ export function mountNetwork(store, actions, stage) {
     if (phase?.timer) phase.timer.stop();
     phase = null;
     gFlow.selectAll("*").interrupt().remove();
-    publishPhase("idle");
+    publishPhase();
   }
 
   /** @param {"forward" | "backward"} kind */
@@ -115,7 +116,7 @@ export function mountNetwork(store, actions, stage) {
     // forward reveals layer 0 … L; backward reveals the loss (L+1), then L … 1
     const current = { kind, index: 0, cursor: order[0], timer: null };
     phase = current;
-    publishPhase(kind);
+    publishPhase();
     const advance = () => {
       if (phase !== current) return;
       current.cursor = order[current.index];
@@ -125,7 +126,7 @@ export function mountNetwork(store, actions, stage) {
       current.timer = d3.timeout(current.index < order.length ? advance : () => {
         phase = null;
         render();
-        publishPhase("idle");
+        publishPhase();
       }, LAYER_MS);
     };
     advance();
@@ -134,12 +135,12 @@ export function mountNetwork(store, actions, stage) {
   /** A step's edges morph to the new weights: "update" until they have. */
   function runMorph() {
     stopPhase();
-    publishPhase("update");
     morphTimer?.stop();
     morphTimer = d3.timeout(() => {
       morphTimer = null;
-      if (!phase) publishPhase("idle");
+      publishPhase();
     }, UPDATE_MS);
+    publishPhase();
     request(true);
   }
 
