@@ -152,19 +152,20 @@ export function sampleTracePatch(r, sample, pageStep, animate, seq) {
 }
 
 /**
- * The patch of a POST /step answer `r` to session `s`: the session after it, the update
- * (the server's ΔW of a single step, else the difference of the weights) and, when the answer
- * has a trace, the minibatch gradient (of the weights before the step, so tagged `s.step`).
- * @template {{step: number, network: {weights: Matrix[]}, metrics?: any}} S
+ * The patch of a POST /step answer `r` to session `s`: the session after it (with the dead
+ * neurons the answer names), the update (the server's ΔW of a single step, else the difference
+ * of the weights) and, when the answer has a trace, the minibatch gradient (of the weights
+ * before the step, so tagged `s.step`).
+ * @template {{step: number, network: {weights: Matrix[]}, metrics?: any, dead?: any}} S
  * @param {S} s
- * @param {{step: number, network: object, metrics?: any, applied?: boolean, applied_steps?: number,
+ * @param {{step: number, network: object, metrics?: any, dead?: any, applied?: boolean, applied_steps?: number,
  *          update?: {weights: Matrix[], biases: number[][]}, trace?: {layers?: LayerGradient[]},
  *          indices?: number[]}} r
  * @param {boolean} animate
  * @param {number} [seq]
  */
 export function stepPatch(s, r, animate, seq) {
-  const session = advancedSession(s, r.step, r.network, r.metrics);
+  const session = { ...advancedSession(s, r.step, r.network, r.metrics), dead: r.dead ?? s.dead };
   const steps = r.applied_steps ?? (r.applied === false ? 0 : 1);
   /** @type {Update} */
   const update = r.update && steps === 1

@@ -2,7 +2,7 @@
 import "./browser-globals.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { fmt, pct, plain, target, vec } from "../../static/js/format.js";
+import { activationOf, biasName, fmt, pct, plain, target, vec, weightName } from "../../static/js/format.js";
 
 test("fmt: unknown values are a dash, zero is 0", () => {
   for (const v of [null, undefined, NaN]) assert.equal(fmt(v), "–");
@@ -45,4 +45,19 @@ test("vec and target: inputs as a tuple, labels as a class, regression targets a
   assert.equal(target([2.5], "regression"), "2.5");
   assert.equal(target([1, -2], "regression"), "(1, −2)");
   assert.equal(target(null, "regression"), "–");
+});
+
+test("weightName and biasName: W^l_{jk} and b^l_j in plain text, two-digit indices separated", () => {
+  assert.equal(weightName(1, 0, 2), "W¹₀₂");
+  assert.equal(weightName(12, 10, 2), "W¹²₁₀‚₂");
+  assert.equal(biasName(2, 1), "b²₁");
+});
+
+test("activationOf: σ for the sigmoid, formulas for the others, the name otherwise", () => {
+  assert.equal(activationOf("sigmoid"), "σ(z)");
+  assert.equal(activationOf("linear"), "z");
+  assert.equal(activationOf("square", "w"), "w²");
+  assert.equal(activationOf("relu"), "max(0, z)");
+  assert.equal(activationOf("leaky_relu"), "max(0.01z, z)");
+  assert.equal(activationOf("tanh"), "tanh(z)");
 });

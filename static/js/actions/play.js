@@ -71,7 +71,9 @@ export function playActions({ store, st, sessionId, run, pending, reads }) {
           history: withRecords(st().history, stepRecords(r)),
           ...(await reads.forwardPatch(stepped.session, false)),
         };
-        if (reads.sinceBoundary() >= BOUNDARY_INTERVAL_MS) Object.assign(patch, await reads.boundaryPatch(stepped.session));
+        // paused meanwhile: this is the last round, so its grid is fetched whatever the interval
+        // (the output panel's step must not stay behind the metrics')
+        if (!st().playing || reads.sinceBoundary() >= BOUNDARY_INTERVAL_MS) Object.assign(patch, await reads.boundaryPatch(stepped.session));
         if (sessionId() !== s.id) return;
         store.set(patch);
         reportDivergence(r);
@@ -110,6 +112,8 @@ export function playActions({ store, st, sessionId, run, pending, reads }) {
         if (sessionId() !== id) return;
         store.set({ session: s, history: withRecords(emptyHistory(), columnsToRecords(m)), backward: null });
         await reads.fetchForward(false);
+        // the stream's last frame may have come without a grid: the output catches up with the step
+        if (st().boundary?.step !== s.step) await reads.fetchBoundary();
       });
     },
 

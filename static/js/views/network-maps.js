@@ -53,7 +53,7 @@ export class NeuronMaps {
         fo.attr("x", -inner).attr("y", -inner).attr("width", 2 * inner).attr("height", 2 * inner);
       }
       const s = neuronScale(state, d.l, d.j);
-      paintHeatmap(fo.select("canvas").node(), boundary, values, (v) => v, s, `${boundary.step}:${d.id}:${s.lo}:${s.hi}:${session.id}`);
+      paintHeatmap(fo.select("canvas").node(), boundary, values, (v) => v, s, `${boundary.step}:${d.id}:${s.lo}:${s.hi}:${s.zero}:${session.id}`);
     });
   }
 }

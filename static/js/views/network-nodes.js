@@ -1,11 +1,11 @@
 // The network view's neurons (data-node="l:j"): circles filled by the activation a of the
 // selected sample, a halo by δ, value labels, and their exact values as data-a / data-delta.
 
-import { divergingScale, signed } from "../colors.js";
+import { ZERO_ACTIVATION, divergingScale, signed } from "../colors.js";
 import { changes } from "../frame.js";
 import { setAttr, setText } from "../dom.js";
 import { fmt, plain } from "../format.js";
-import { nodeValues, deltaMax, isBackwardFresh, neuronScale } from "./network-values.js";
+import { nodeValues, deltaMax, isBackwardFresh, isDead, neuronScale } from "./network-values.js";
 import { phaseKey, showsA, showsDelta } from "./network-phase.js";
 import { showTooltip, moveTooltip, hideTooltip } from "./tooltip.js";
 import { nodeTip } from "./network-tips.js";
@@ -62,7 +62,7 @@ export class NodeLayer {
     const fresh = isBackwardFresh(state);
     const net = state.session.network;
     // (the input neurons' colour scale spans their feature's grid)
-    if (!this.valuesChanged(layout, state.forward, state.backward, fresh, phaseKey(phase), net.activations, state.catalog, state.boundary?.inputs)) return;
+    if (!this.valuesChanged(layout, state.forward, state.backward, fresh, phaseKey(phase), net.activations, state.catalog, state.boundary?.inputs, state.session.dead, state.session.step)) return;
     // during a forward animation, layers the signal has not reached yet are blank
     const values = nodeValues(state, {
       forward: state.forward,
@@ -76,7 +76,13 @@ export class NodeLayer {
       setAttr(this, "data-a", plain(a, 12));
       setAttr(this, "data-delta", plain(delta, 12));
       const s = neuronScale(state, d.l, d.j);
-      setAttr(this.querySelector("circle.body"), "fill", a === null ? "#ffffff" : divergingScale(s.lo, s.mid, s.hi)(a));
+      const off = s.zero && a === 0; // a ReLU that is off: dark, not the pale "near 0"
+      const dead = isDead(state, d.l, d.j);
+      setAttr(this, "data-off", String(off));
+      setAttr(this, "data-dead", String(dead));
+      this.classList.toggle("is-off", off);
+      this.classList.toggle("is-dead", dead);
+      setAttr(this.querySelector("circle.body"), "fill", a === null ? "#ffffff" : off ? ZERO_ACTIVATION : divergingScale(s.lo, s.mid, s.hi)(a));
       setAttr(this.querySelector("circle.halo"), "stroke", delta === null ? "none" : signed(delta, dMax));
     });
     this.drawLabels(values);

@@ -1,7 +1,7 @@
 // What the network view's tooltips say about a neuron or an edge, from the store's state.
 
-import { fmt } from "../format.js";
-import { nodeValues, edgeValue, isBackwardFresh, inputLabels } from "./network-values.js";
+import { activationOf, fmt, weightName } from "../format.js";
+import { nodeValues, edgeValue, isBackwardFresh, inputLabels, isDead } from "./network-values.js";
 import { t } from "../i18n.js";
 
 /**
@@ -18,7 +18,8 @@ export function nodeTip(state, d) {
     return { title: t("tip.input", "Input {label} (layer 0, neuron {j})", { label, j: d.j }), rows, note: t("tip.clickToSelect", "click to select") };
   }
   rows.push(["z", fmt(v.z(d.l, d.j), { digits: 4 })]);
-  rows.push(["a = σ(z)", fmt(v.a(d.l, d.j), { digits: 4 })]);
+  rows.push([`a = ${activationOf(net.activations[d.l - 1])}`, fmt(v.a(d.l, d.j), { digits: 4 })]);
+  if (isDead(state, d.l, d.j)) rows.push([t("tip.dead", "dead"), t("tip.deadWhy", "a = 0 on every training sample")]);
   if (v.delta(d.l, d.j) !== null) rows.push(["δ = ∂C/∂z", fmt(v.delta(d.l, d.j), { digits: 4 })]);
   if (net.biases) rows.push(["b", fmt(net.biases[d.l - 1][d.j], { digits: 4 })]);
   const g = state.gradient?.biases?.[d.l - 1]?.[d.j];
@@ -47,6 +48,6 @@ export function edgeTip(state, d) {
   const note = src ? (src.source === "sample"
     ? t("tip.gradSample", "∂C/∂w of {split} sample #{index}", { split: t(`split.${src.sample.split}`, src.sample.split), index: src.sample.index })
     : t("tip.gradBatch", "∂C/∂w of the minibatch of step {step}", { step: src.step + 1 })) : undefined;
-  const title = `W^${d.l}[${d.j}][${d.k}]: ${t("tip.edge", "neuron {k} of layer {from} → neuron {j} of layer {l}", { k: d.k, from: d.l - 1, j: d.j, l: d.l })}`;
+  const title = `${weightName(d.l, d.j, d.k)}: ${t("tip.edge", "neuron {k} of layer {from} → neuron {j} of layer {l}", { k: d.k, from: d.l - 1, j: d.j, l: d.l })}`;
   return { title, rows, note };
 }

@@ -110,7 +110,14 @@ function activationScale(catalog, name) {
   return { lo: -1, mid: 0, hi: 1 };
 }
 
-/** Colour scale {lo, mid, hi} of neuron j of layer l (inputs: ± the largest |value| of the feature). */
+/**
+ * Colour scale {lo, mid, hi} of neuron j of layer l (inputs: ± the largest |value| of the feature);
+ * `zero`: a = 0 has a colour of its own (relu's "off").
+ * @param {any} state
+ * @param {number} l
+ * @param {number} j
+ * @returns {{lo: number, mid: number, hi: number, zero?: boolean}}
+ */
 export function neuronScale(state, l, j) {
   if (l === 0) {
     const map = state.boundary?.inputs?.[j];
@@ -119,7 +126,15 @@ export function neuronScale(state, l, j) {
     m = m || inputMax(state);
     return { lo: -m, mid: 0, hi: m };
   }
-  return activationScale(state.catalog, state.session?.network?.activations?.[l - 1]);
+  const act = state.session?.network?.activations?.[l - 1];
+  // relu's a = 0 means "off" (σ' = 0): drawn in a colour of its own, not the ramp's middle
+  return { ...activationScale(state.catalog, act), zero: act === "relu" };
+}
+
+/** Whether neuron j of layer l is dead at the session's step: a = 0 on every training sample. */
+export function isDead(state, l, j) {
+  const dead = state.session?.dead;
+  return !!dead && dead.step === state.session.step && l > 0 && (dead.layers[l - 1] ?? []).includes(j);
 }
 
 /**
