@@ -172,7 +172,7 @@ export function stepPatch(s, r, animate, seq) {
     ? { step: r.step, weights: r.update.weights, biases: r.update.biases, steps: 1, animate }
     : { step: r.step, weights: weightChange(session.network.weights, s.network.weights), biases: null, steps, animate };
   if (seq !== undefined) update.seq = seq;
-  /** @type {{session: S, backward: null, update: Update, gradient?: Gradient}} */
+  /** @type {{session: S & {dead?: any}, backward: null, update: Update, gradient?: Gradient}} */
   const patch = { session, backward: null, update };
   if (r.trace?.layers) patch.gradient = gradientOf("minibatch", r.trace.layers, { indices: r.indices, step: s.step });
   return patch;

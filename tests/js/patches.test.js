@@ -88,6 +88,14 @@ test("stepPatch: several steps show ΔW as the difference of the weights, withou
   assert.deepEqual(p.session.metrics, SESSION.metrics); // no metrics in the answer: the last ones stay
 });
 
+test("stepPatch: the dead neurons the answer names replace the session's; without them they stay", () => {
+  const dead = { step: 11, layers: [[1], []] };
+  const answer = { step: 11, network: { weights: SESSION.network.weights } };
+  assert.deepEqual(stepPatch(SESSION, { ...answer, dead }, false).session.dead, dead);
+  const before = { ...SESSION, dead: { step: 10, layers: [[0], []] } };
+  assert.deepEqual(stepPatch(before, answer, false).session.dead, before.dead);
+});
+
 test("stepPatch: a diverged step (applied: false) is a step of no change", () => {
   const p = stepPatch(SESSION, { step: 10, applied: false, network: { weights: SESSION.network.weights } }, false);
   assert.equal(p.update.steps, 0);
