@@ -5,6 +5,10 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 RUN_STAMP := $(VENV)/.installed-run
 LOG    := $(VENV)/install.log
+# The page's dev tools (ESLint, TypeScript for checkJs) from package-lock.json; the page itself
+# has no build step and needs none of them.
+NODE_STAMP := node_modules/.installed
+NODE_BIN   := node_modules/.bin
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
@@ -33,13 +37,22 @@ $(RUN_STAMP): pyproject.toml
 run: $(RUN_STAMP)
 	@$(BIN)/python -m app serve --host $(HOST) --port $(PORT)
 
-test: $(STAMP)
+# Reinstall only when the lockfile changed (npm ci installs exactly what it names).
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
+
+test: $(STAMP) $(NODE_STAMP)
+	node --test tests/js/
 	$(BIN)/python -m pytest
 
-lint: $(STAMP)
+lint: $(STAMP) $(NODE_STAMP)
 	$(BIN)/ruff check app tests scripts
 	$(BIN)/ruff format --check app tests scripts
 	$(BIN)/mypy
+	$(NODE_BIN)/eslint .
+	$(NODE_BIN)/tsc -p tsconfig.json
+	$(NODE_BIN)/tsc -p tsconfig.strict.json
 
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
@@ -49,4 +62,4 @@ load: $(STAMP)
 	$(BIN)/python scripts/load.py $(ARGS)
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache

@@ -8,14 +8,12 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import UI
+from tests.browser.conftest import UI, api, wait_idle
 from tests.browser.test_teaching_support import (
-    api,
     gradcheck_rows_match,
     open_tab,
     shot,
     sid,
-    wait_idle,
 )
 
 pytestmark = pytest.mark.browser

@@ -8,9 +8,8 @@ import math
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import LARGE, UI
+from tests.browser.conftest import LARGE, UI, api, wait_idle
 from tests.browser.test_teaching_support import (
-    api,
     assert_matrix,
     data,
     gradcheck_rows_match,
@@ -20,7 +19,6 @@ from tests.browser.test_teaching_support import (
     sid,
     steps,
     tex_of,
-    wait_idle,
 )
 
 pytestmark = pytest.mark.browser

@@ -7,38 +7,19 @@ compare them with the API's answers for the same state.
 
 from __future__ import annotations
 
-import json
 import math
 import re
-import urllib.request
 from typing import Any
 
 from playwright.sync_api import Locator
 
-from tests.browser.conftest import UI
+from tests.browser.conftest import UI, wait_idle
 
 Matrix = list[list[float | None]]
 
 
-def api(base: str, method: str, path: str, body: object | None = None) -> Any:
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(
-        base + path, data=data, method=method, headers={"content-type": "application/json"}
-    )
-    with urllib.request.urlopen(req, timeout=20) as res:
-        return json.loads(res.read())
-
-
 def sid(ui: UI) -> str:
     return str(ui.state("s.session.id"))
-
-
-def wait_idle(ui: UI) -> None:
-    """Until no request is queued and two animation frames have been drawn."""
-    ui.page.wait_for_function("() => !window.backprop.store.state.busy")
-    ui.page.evaluate(
-        "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))"
-    )
 
 
 def shot(ui: UI, name: str) -> None:

@@ -17,7 +17,7 @@ const EDGE_MODES = [
 ];
 const modeLegend = (m) => t(`net.legend.${m.mode}`, m.legend);
 /** "train" / "test" in the current language. */
-export const splitName = (split) => t(`split.${split}`, split);
+const splitName = (split) => t(`split.${split}`, split);
 
 export function mountNetworkChrome(store, actions, { toolbar, footer, network }) {
   // --- toolbar -------------------------------------------------------------------------------

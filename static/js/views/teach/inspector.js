@@ -86,7 +86,7 @@ export function mountInspector(ctx, body) {
     const act = net.activations[l - 1];
     const z = layer.z[0][j];
     const a = layer.a[0][j];
-    const aPrev = l === 1 ? (trace?.x ?? f?.x)[0] : (trace ?? f).layers[l - 2].a[0];
+    const aPrev = l === 1 ? (trace?.x ?? f.x)[0] : (trace ?? f).layers[l - 2].a[0];
     const W = net.weights[l - 1];
     const b = net.biases?.[l - 1];
     const deriv = DERIVATIVES[act];

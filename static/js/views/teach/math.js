@@ -88,7 +88,7 @@ export const DERIVATIVES = {
 };
 
 /** a = σ(z) of one layer's row, for the replay's forward pass. */
-export function activateRow(name, z) {
+function activateRow(name, z) {
   switch (name) {
     case "sigmoid": return z.map((v) => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v))));
     case "tanh": return z.map(Math.tanh);
