@@ -23,7 +23,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from app.engine.initializers import initialize
-from app.engine.lean import LeanTrainer
+from app.engine.kernel import Trainer
 from app.engine.network import Network
 from app.engine.optimizers import SGD
 from app.engine.training import Batcher, train_step
@@ -60,11 +60,11 @@ def _lean_step(layers: list[int], batch: int, hidden: str) -> Callable[[], None]
     rng = np.random.default_rng(0)
     x = rng.normal(size=(batch, layers[0]))
     y = (rng.uniform(size=(batch, 1)) > 0.5).astype(np.float64)
-    lean, batcher = LeanTrainer(net, SGD(0.01), x, y, batch), Batcher()
+    lean, batcher = Trainer(net, SGD(0.01), x, y, batch), Batcher()
     state: dict[str, np.ndarray] = {}
 
     def step() -> None:
-        lean.step(batcher, state)
+        lean.run(batcher, state, 1)
 
     return step
 

@@ -116,8 +116,9 @@ class Trainer:
         self._b0 = np.array([p.b_start for p in net.layout], dtype=np.int64)
         self._orders: dict[int, IndexArray] = {}  # epoch → its order, for the epochs ahead
         self._norms = np.zeros((2, len(net.layout)))
-        self.last_delta = np.zeros(net.n_params)
-        self._trace: Trace | None = None  # the BLAS path's last trace
+        self.last_delta = np.zeros(net.n_params)  # Δθ of the last update
+        self.last_grad = np.zeros(net.n_params)  # its ∂C/∂θ (without the penalty)
+        self.last_trace: Trace | None = None  # the BLAS path's: the last update's trace
         self._per_step = 1e-6  # seconds per update, learnt, to slice up to a deadline
 
     # --- training ------------------------------------------------------------------------
@@ -169,7 +170,7 @@ class Trainer:
             self._layers, self._acts, self._loss, self._w0, self._b0, net.bias, net.params,
             self.x, self.y, batch, orders, first, position,
             opt, hyper, state_a, state_b, _REGULARIZATIONS[reg.kind], float(reg.strength),
-            steps, self.last_delta, self._norms,
+            net.weight_mask, steps, self.last_delta, self.last_grad, self._norms,
         )  # fmt: skip
         batcher.epoch, batcher.cursor = int(position[0]), int(position[1])
         if done and opt == loops.MOMENTUM:
@@ -208,16 +209,28 @@ class Trainer:
             if not result.applied:
                 batcher.epoch, batcher.cursor = position
                 return done, True, opt_state
-            opt_state, self._trace, self.last_delta = new_state, result.trace, result.delta
+            opt_state, self.last_trace, self.last_delta = new_state, result.trace, result.delta
+            self.last_grad = result.trace.grad
         return steps, False, opt_state
+
+    def preview(self, batcher: Batcher, opt_state: State) -> Trainer | None:
+        """The update ``run`` would make next, made on a copy of the network (nothing here
+        changes): a trainer whose ``last_grad``, ``last_delta`` and ``norms()`` are that
+        update's; None if it would be refused."""
+        trainer = Trainer(
+            self.net.copy(), self.optimizer, self.x, self.y, self.batch_size,
+            self.regularization, self.compiled,
+        )  # fmt: skip
+        run, _ = trainer.run(Batcher(batcher.seed, batcher.epoch, batcher.cursor), opt_state, 1)
+        return None if run.diverged else trainer
 
     # --- what the product records ----------------------------------------------------------
 
     def norms(self) -> tuple[list[float], list[float]]:
         """‖δ^l‖/√B and ‖∂C/∂W^l‖ per layer of the last applied update."""
         if not self.compiled:
-            assert self._trace is not None
-            return gradient_norms(self._trace)
+            assert self.last_trace is not None
+            return gradient_norms(self.last_trace)
         return self._norms[0].tolist(), self._norms[1].tolist()
 
     def evaluate(
@@ -226,8 +239,8 @@ class Trainer:
         """The ``Metrics`` record after the last update: losses (and accuracies) over the
         train rows (the first ``n_train`` of x, y) and the test rows, with its norms."""
         if not self.compiled:
-            assert self._trace is not None
-            return evaluate(self.net, step, self._trace, x, y, n_train, classification)
+            assert self.last_trace is not None
+            return evaluate(self.net, step, self.last_trace, x, y, n_train, classification)
         return evaluate_compiled(self.net, step, self.norms(), x, y, n_train, classification)
 
 

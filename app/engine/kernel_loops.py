@@ -205,8 +205,8 @@ def _vjp(code, z, a, g, start, n):
 def train(
     layers, acts, loss, w0, b0, bias, params,
     x, y, batch, perms, first_epoch, position,
-    optimizer, hyper, state_a, state_b, reg, strength,
-    steps, delta_out, norms,
+    optimizer, hyper, state_a, state_b, reg, strength, weight_mask,
+    steps, delta_out, grad_out, norms,
 ):  # fmt: skip
     """Up to ``steps`` updates; returns (applied, DONE or REFUSED).
 
@@ -214,8 +214,9 @@ def train(
     does; ``perms[e − first_epoch]`` is epoch e's order. ``hyper`` = [η, μ or β₁, β₂, ε,
     t]; the optimiser state (velocity, or Adam's m and v, and t in ``hyper[4]``) is
     updated in place. A step whose minibatch loss or new θ is non-finite is not applied,
-    and the run stops there. ``delta_out`` receives Δθ of the last applied update and
-    ``norms`` its ‖δ^l‖/√B and ‖∂C/∂W^l‖ (rows 0 and 1).
+    and the run stops there. Of the last applied update, ``delta_out`` receives Δθ,
+    ``grad_out`` the minibatch gradient ∂C/∂θ (before the penalty) and ``norms`` its
+    ‖δ^l‖/√B and ‖∂C/∂W^l‖ (rows 0 and 1).
     """
     L = len(layers) - 1
     n = x.shape[0]
@@ -232,6 +233,7 @@ def train(
     rows = np.zeros(B, dtype=np.int64)
     grad = np.zeros(n_params)
     new = np.zeros(n_params)
+    change = np.zeros(n_params)
     new_a = np.zeros(state_a.shape[0])
     new_b = np.zeros(state_b.shape[0])
     dn = np.zeros(L)
@@ -326,26 +328,22 @@ def train(
                 s += grad[i] * grad[i]
             dn[l] = math.sqrt(dn[l]) * scale
             gn[l] = math.sqrt(s)
-        if reg != NO_REG:
-            for l in range(L):
-                for i in range(w0[l], b0[l]):
-                    wi = params[i]
-                    if reg == L2:
-                        grad[i] += strength * wi
-                    elif wi > 0.0:
-                        grad[i] += strength
-                    elif wi < 0.0:
-                        grad[i] -= strength
-                    elif wi != wi:
-                        grad[i] = wi
-
-        # the optimiser's proposal, applied only if θ stays finite
+        # the optimiser's proposal for g = ∂C/∂θ + the penalty's gradient (weights only),
+        # applied only if θ stays finite
         finite = loss_finite
         if optimizer == ADAM:
             t = hyper[4] + 1.0
             c1, c2 = 1.0 - beta1**t, 1.0 - beta2**t
         for i in range(n_params):
             g = grad[i]
+            if reg != NO_REG and weight_mask[i]:
+                wi = params[i]
+                if reg == L2:
+                    g = g + strength * wi
+                elif wi > 0.0:
+                    g = g + strength
+                elif wi < 0.0:
+                    g = g - strength
             if optimizer == SGD:
                 step_i = -lr * g
             elif optimizer == MOMENTUM:
@@ -356,7 +354,7 @@ def train(
                 v = beta2 * state_b[i] + (1.0 - beta2) * g * g
                 new_a[i], new_b[i] = m, v
                 step_i = -lr * (m / c1) / (math.sqrt(v / c2) + eps)
-            grad[i] = step_i
+            change[i] = step_i
             new[i] = params[i] + step_i
             if not math.isfinite(new[i]):
                 finite = False
@@ -364,7 +362,8 @@ def train(
             return step, REFUSED
         for i in range(n_params):
             params[i] = new[i]
-            delta_out[i] = grad[i]
+            delta_out[i] = change[i]
+            grad_out[i] = grad[i]
         for l in range(L):
             norms[0, l], norms[1, l] = dn[l], gn[l]
         if optimizer == MOMENTUM:

@@ -7,7 +7,7 @@ JSON bytes without a detour through Python lists.
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Any
 
 import numpy as np
@@ -17,9 +17,11 @@ from app.engine.activations import Array, IndexArray
 from app.engine.datasets import BOUND
 from app.engine.errors import SpecError
 from app.engine.gradcheck import gradient_check
+from app.engine.kernel import Trainer, finite
 from app.engine.network import Network, Trace
 from app.engine.paths import cost_by_depth, sum_over_paths
-from app.engine.training import Metrics, evaluate, train_step
+from app.engine.recording import EvaluationSet, train_recorded
+from app.engine.training import Metrics, evaluate
 from app.sessions.session import Session
 from app.sessions.store import DENSE_SNAPSHOTS
 from app.settings import Limits
@@ -165,8 +167,21 @@ def backward(s: Session, sel: schemas.SampleSelection, limits: Limits) -> Json:
         assert y_opt is not None
         y = y_opt
     trace = s.network.backward(x, y)
+    update = None
+    if sel.indices is None and sel.x is None:  # what the next step applies, bit for bit
+        preview = trainer(s).preview(s.batcher, s.opt_state)
+        if preview is not None:
+            trace.grad[:] = preview.last_grad  # the kernel's ∂C/∂θ: numpy's to about 1e−15
+            dw, db = s.network.views(preview.last_delta)
+            update = {"weights": dw, "biases": db}
     return {**trace_view(trace), "step": s.step, "indices": indices, "x_raw": x_raw,
-            "update": proposed_update(s, trace)}  # fmt: skip
+            "update": update or proposed_update(s, trace)}  # fmt: skip
+
+
+def trainer(s: Session) -> Trainer:
+    """The training kernel on the session's network, data and settings."""
+    x, y = s.inputs("train")
+    return Trainer(s.network, s.optimizer(), x, y, s.training.batch_size, s.regularization())
 
 
 def proposed_update(s: Session, trace: Trace) -> Json:
@@ -191,7 +206,11 @@ def initial_metrics(s: Session) -> list[Metrics]:
     with np.errstate(all="ignore"):
         trace = s.network.backward(x_all[idx], y_all[idx])
         m = evaluate(s.network, s.step, trace, x_eval, y_eval, n_train, s.data.classification)
-    if not _finite_metrics(m):
+        preview = trainer(s).preview(s.batcher, s.opt_state)
+    if preview is not None:  # the norms the first step will record, bit for bit
+        deltas, grads = preview.norms()
+        m = replace(m, delta_norms=deltas, grad_norms=grads)
+    if not finite(m):
         s.metrics = None
         return []
     s.metrics = m
@@ -209,57 +228,50 @@ def diverged_message(s: Session, step: int) -> str:
 def run_steps(
     s: Session, n: int, with_trace: bool
 ) -> tuple[Json, list[Metrics], list[tuple[int, Array]]]:
-    """N minibatch updates; returns (answer, new metrics, snapshots to store)."""
+    """N minibatch updates by the training kernel; returns (answer, new metrics, snapshots
+    to store). Metrics records at the steps ``app.engine.recording`` schedules (every one
+    of the first DENSE_SNAPSHOTS, then every E and the last), a snapshot with those at
+    multiples of SNAPSHOT_EVERY and the last."""
     x_all, y_all = s.inputs("train")
     if len(x_all) == 0:
         raise SpecError("dataset.x", "the training set is empty")
     x_eval, y_eval, n_train = s.evaluation_set()
-    net, opt, reg = s.network, s.optimizer(), s.regularization()
-    classification = s.data.classification
-    history: list[Metrics] = []
-    snapshots: list[tuple[int, Array]] = []
-    message = None
-    last: Json = {}
-    for i in range(n):
-        position = (s.batcher.epoch, s.batcher.cursor)
-        before = net.params.copy()
-        idx = s.batcher.next_indices(len(x_all), s.training.batch_size)
-        result, new_state = train_step(net, opt, s.opt_state, x_all[idx], y_all[idx], reg)
-        metrics = evaluate(net, s.step + 1, result.trace, x_eval, y_eval, n_train, classification)
-        if not result.applied or not _finite_metrics(metrics):
-            net.params[:] = before
-            s.batcher.epoch, s.batcher.cursor = position
-            message = diverged_message(s, s.step + 1)
-            break
-        s.opt_state = new_state
-        s.step += 1
-        s.metrics = metrics
-        history.append(metrics)
-        if s.step <= DENSE_SNAPSHOTS or s.step % SNAPSHOT_EVERY == 0 or (n > 1 and i == n - 1):
-            snapshots.append((s.step, net.params.copy()))
-        if n == 1:
-            dw, db = net.views(result.delta)
-            last = {"indices": idx, "update": {"weights": dw, "biases": db}}
-            if with_trace:
-                last["trace"] = trace_view(result.trace)
+    net = s.network
+    train = trainer(s)
+    if n == 1:  # the taught step: its minibatch and, if asked, its trace before the update
+        idx = next_batch_indices(s, peek=True)
+        trace = net.backward(x_all[idx], y_all[idx]) if with_trace and train.compiled else None
+    data = EvaluationSet(x_eval, y_eval, n_train, s.data.classification)
+    done = train_recorded(train, s.batcher, s.opt_state, s.step, n, data, DENSE_SNAPSHOTS)
+    s.opt_state, s.step = done.state, s.step + done.applied
+    if done.metrics:
+        s.metrics = done.metrics[-1]
+    snapshots = [
+        (step, params)
+        for step, params in done.params
+        if step <= DENSE_SNAPSHOTS or step % SNAPSHOT_EVERY == 0 or (n > 1 and step == s.step)
+    ]
     answer: Json = {
         "step": s.step,
-        "applied_steps": len(history),
-        "diverged": message is not None,
-        "message": message,
+        "applied_steps": done.applied,
+        "diverged": done.refused,
+        "message": diverged_message(s, s.step + 1) if done.refused else None,
         "metrics": asdict(s.metrics) if s.metrics else None,
         "network": network_view(net),
     }
-    if n == 1:
-        answer.update(last)
-    else:
-        answer["history"] = metrics_columns([asdict(m) for m in history])
-    return answer, history, snapshots
-
-
-def _finite_metrics(m: Metrics) -> bool:
-    values = [m.train_loss, m.test_loss, *m.delta_norms, *m.grad_norms]
-    return all(v is None or np.isfinite(v) for v in values)
+    if n > 1:
+        answer["history"] = metrics_columns([asdict(m) for m in done.metrics])
+    elif done.applied:
+        dw, db = net.views(train.last_delta)
+        answer.update({"indices": idx, "update": {"weights": dw, "biases": db}})
+        if with_trace:
+            if trace is None:  # the BLAS path: the reference's own trace
+                assert train.last_trace is not None
+                trace = train.last_trace
+            else:  # the gradient applied (numpy's to about 1e−15), so ΔW = −η ∂C/∂W exactly
+                trace.grad[:] = train.last_grad
+            answer["trace"] = trace_view(trace)
+    return answer, done.metrics, snapshots
 
 
 def metrics_columns(rows: list[Json]) -> Json:
