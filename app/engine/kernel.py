@@ -53,7 +53,7 @@ from app.engine.training import (
 )
 
 # Multiply-adds per update (B · Σ n_l n_{l−1}) above which BLAS beats the kernel.
-KERNEL_MAX_MACS = 60_000
+KERNEL_MAX_MACS = 11_000
 
 _ACTIVATIONS = {
     "sigmoid": loops.SIGMOID, "tanh": loops.TANH, "relu": loops.RELU,

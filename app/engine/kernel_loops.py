@@ -98,12 +98,13 @@ def _derivative(code: int, z: float, a: float) -> float:
 
 
 @jit
-def forward_row(layers, acts, w0, b0, bias, p, off, z, a):
-    """z^l = W^l a^{l−1} + b^l, a^l = σ_l(z^l) for one sample whose a^0 is already in ``a``."""
+def forward_row(layers, acts, w0, b0, bias, p, off, z, a, base):
+    """z^l = W^l a^{l−1} + b^l, a^l = σ_l(z^l) for one sample whose units start at ``base``
+    in z and a (its a^0 already there)."""
     L = len(layers) - 1
     for l in range(1, L + 1):
         n_in, n_out = layers[l - 1], layers[l]
-        src, dst, w, code = off[l - 1], off[l], w0[l - 1], acts[l - 1]
+        src, dst, w, code = base + off[l - 1], base + off[l], w0[l - 1], acts[l - 1]
         for j in range(n_out):
             s = 0.0
             row = w + j * n_in
@@ -269,50 +270,50 @@ def train(
             dn[l] = 0.0
         c_sum, z_max = 0.0, 0.0
         for b in range(B):
-            base = b * width
-            zb, ab, db = z[base : base + width], a[base : base + width], d[base : base + width]
+            base = b * width  # this sample's units in z, a and d
             r = rows[b]
             for k in range(layers[0]):
-                ab[k] = x[r, k]
-            forward_row(layers, acts, w0, b0, bias, params, off, zb, ab)
+                a[base + k] = x[r, k]
+            forward_row(layers, acts, w0, b0, bias, params, off, z, a, base)
             yb = y[r]
             if loss == BCE:  # C is finite where every |z| ≤ 1e300 (see kernel.py)
                 for j in range(n_out):
-                    v = abs(zb[out_start + j])
+                    v = abs(z[base + out_start + j])
                     z_max = max(z_max, v) if v == v else math.inf
             else:
-                c_sum += sample_loss(loss, out_code, zb, ab, yb, out_start, n_out)
-            _output_delta(loss, out_code, zb, ab, yb, out_start, n_out, db)
+                c_sum += sample_loss(loss, out_code, z, a, yb, base + out_start, n_out)
+            _output_delta(loss, out_code, z, a, yb, base + out_start, n_out, d)
+            # ∂C/∂W^l += δ^l (a^{l−1})ᵀ and, in the same pass over W^l's rows,
+            # δ^{l−1} = (W^l)ᵀ δ^l (summed over j in order), then ⊙ σ'(z^{l−1})
             for l in range(L, 0, -1):
-                n_in, n_l, src, dst = layers[l - 1], layers[l], off[l - 1], off[l]
+                n_in, n_l, src, dst = layers[l - 1], layers[l], base + off[l - 1], base + off[l]
                 w = w0[l - 1]
+                back = l > 1
+                if back:
+                    for k in range(n_in):
+                        d[src + k] = 0.0
                 s = 0.0
                 for j in range(n_l):
-                    dj = db[dst + j]
+                    dj = d[dst + j]
                     s += dj * dj
                     row = w + j * n_in
                     for k in range(n_in):
-                        grad[row + k] += dj * ab[src + k]
+                        grad[row + k] += dj * a[src + k]
+                    if back:
+                        for k in range(n_in):
+                            d[src + k] += dj * params[row + k]
                     if bias:
                         grad[b0[l - 1] + j] += dj
                 dn[l - 1] += s
-                if l > 1:
-                    for k in range(n_in):
-                        g = 0.0
-                        for j in range(n_l):
-                            g += db[dst + j] * params[w + j * n_in + k]
-                        db[src + k] = g
-                    _vjp(acts[l - 2], zb, ab, db, src, n_in)
+                if back:
+                    _vjp(acts[l - 2], z, a, d, src, n_in)
         if loss == BCE:
             loss_finite = z_max <= 1e300 and B * n_out < 10_000_000
             if not loss_finite:
                 c_sum = 0.0
                 for b in range(B):
-                    base = b * width
-                    c_sum += sample_loss(
-                        loss, out_code, z[base : base + width], a[base : base + width],
-                        y[rows[b]], out_start, n_out,
-                    )  # fmt: skip
+                    start = b * width + out_start
+                    c_sum += sample_loss(loss, out_code, z, a, y[rows[b]], start, n_out)
                 loss_finite = math.isfinite(c_sum / B)
         else:
             loss_finite = math.isfinite(c_sum / B)
@@ -394,7 +395,7 @@ def evaluate(layers, acts, loss, w0, b0, bias, params, x, y, n_train, out):
     for r in range(x.shape[0]):
         for k in range(layers[0]):
             a[k] = x[r, k]
-        forward_row(layers, acts, w0, b0, bias, params, off, z, a)
+        forward_row(layers, acts, w0, b0, bias, params, off, z, a, 0)
         yr = y[r]
         c = sample_loss(loss, out_code, z, a, yr, start, n_out)
         if n_out == 1:
