@@ -84,7 +84,7 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                     "met": "yes" if met else ("–" if met is None else "NO")})  # fmt: skip
 
     engine = results.get("engine") or []
-    for key, what in (("lean_speedup", "lean step"), ("speedup", "step with trace")):
+    for key, what in (("trainer_speedup", "training path"), ("speedup", "step with trace")):
         small = [r[key] for r in engine if r["network"] == "2-8-8-1" and r["batch"] <= 32]
         if small and all(s is not None for s in small):
             add(f"engine: torch/numpy ≥ 8× for 2-8-8-1 at batch ≤ 32 ({what})",
@@ -127,12 +127,12 @@ def report(results: dict[str, Any]) -> str:
         f"{m['load_average_at_start']} at the start, {m.get('load_average_at_end')} at the end.",
     ]
     if results.get("engine"):
-        parts += ["", "Engine — one training step (forward, backward, SGD), median µs:", table(
+        parts += ["", "Engine — one training update (forward, backward, SGD), median µs:", table(
             results["engine"],
             [("network", "network"), ("hidden", "hidden"), ("batch", "batch"),
-             ("numpy µs (with trace)", "numpy_us"), ("numpy µs (lean)", "lean_us"),
-             ("torch µs", "torch_us"), ("torch/numpy", "speedup"),
-             ("torch/lean", "lean_speedup")],
+             ("numpy µs (with trace)", "numpy_us"), ("kernel µs", "kernel_us"),
+             ("trainer µs", "trainer_us"), ("trainer path", "path"), ("torch µs", "torch_us"),
+             ("torch/numpy", "speedup"), ("torch/trainer", "trainer_speedup")],
         )]  # fmt: skip
     if results.get("api"):
         parts += ["", "API — full-trace step vs /api/health, same server, same run:", table(
