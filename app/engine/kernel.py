@@ -9,25 +9,31 @@ minibatch loss or new θ would be non-finite, in one numba-compiled loop
 update: ‖δ^l‖/√B and ‖∂C/∂W^l‖ of the last update, Δθ, and the full-set losses and
 accuracies (``evaluate``). Only the order of sums differs from numpy's BLAS, so a run
 matches repeated ``train_step`` to about 1e−12 relative after hundreds of updates
-(tests/test_kernel.py).
+(tests/test_kernel.py). Which updates get a full metrics record (losses over the whole
+train and test set) is app/engine/recording.py's rule.
 
-Kernel or BLAS, by measurement (scripts/bench_engine.py, per update on this 2-core
-machine, tanh hidden, sigmoid + bce output, sgd)::
+Kernel or BLAS, by measurement. The kernel's cost grows with the multiply-adds of an
+update, B · Σ n_l n_{l−1}, and with its B · Σ n_l activations (a libm call each, ≈ 17 ns);
+numpy's is about 25 µs of calls plus BLAS time. Per update on this 2-core machine (tanh
+hidden, sigmoid + bce, sgd; process time, in one run, the machine shared at load ≈ 10,
+so times are about twice an idle machine's; the ratios hold):
 
-    network                    batch  kernel    numpy (lean loop, before)  train_step
-    [2,4,2,1]                     10  1.4 µs    17.6 µs                    28 µs
-    [2,8,8,1]                     32  9.5 µs    22 µs                      33 µs
-    [2,32,32,32,32,1]            256  1.05 ms   0.41 ms                    0.52 ms
+    multiply-adds   network, batch             kernel     train_step (BLAS)
+      2,816         [2,8,8,1], 32              22 µs      58 µs
+      9,728         [2,16,16,1], 32            49 µs      57 µs
+     11,264         [2,8,8,1], 128             85 µs      84 µs
+     19,456         [2,16,16,1], 64            96 µs      70 µs
+    811,008         [2,32,32,32,32,1], 256     2,500 µs   520 µs
 
-The kernel's cost grows with the multiply-adds of an update, B · Σ n_l n_{l−1}
-(≈ 1 ns each); numpy's is about 25 µs of calls plus BLAS time. They cross near
-``KERNEL_MAX_MACS`` multiply-adds per update: above it training steps through
-``train_step`` (BLAS), below it through the kernel.
+They cross at about ``KERNEL_MAX_MACS`` = 11,000 multiply-adds per update: up to it
+training runs in the kernel, above it through ``train_step`` (the reference itself,
+whose BLAS products then cost more than its calls). Playground's default, [2,4,2,1] at
+batch 10, is 180 multiply-adds: 2–3 µs per update (numpy's lean loop took 17–27 µs).
 
-Warm start: the loops compile on first use (about 6 s on this machine) and numba
-caches the machine code on disk (``cache=True``; under ``__pycache__`` beside the
-module, or ``NUMBA_CACHE_DIR``), after which loading it takes well under a second;
-``warm_up`` does either at server start, off the event loop (app/main.py).
+Warm start: the loops compile on first use (7 s on this machine, cold) and numba caches
+the machine code on disk (``cache=True``: in ``app/engine/__pycache__``, git-ignored, or
+under ``NUMBA_CACHE_DIR``); loading it from there takes 0.2 s. ``warm_up`` does either
+at server start, in a thread the lifespan starts (app/main.py), so no request waits.
 """
 
 from __future__ import annotations
