@@ -352,6 +352,13 @@ class DatasetOut(Out):
     test_labels: Matrix | None
 
 
+class DeadOut(Out):
+    step: int = Field(description="The step these neurons were found dead at.")
+    layers: list[list[int]] = Field(
+        description="Per layer l = 1 … L, the neurons j whose a^l_j is 0 on every training sample."
+    )
+
+
 class SessionOut(Out):
     id: str = Field(description="128 random bits, URL-safe base64.")
     step: int = Field(description="Updates since creation or reset.")
@@ -361,6 +368,7 @@ class SessionOut(Out):
     dataset: DatasetOut
     training: TrainingSettings
     metrics: MetricsOut | None = Field(description="The latest step's record; null before one.")
+    dead: DeadOut
 
 
 class SessionSummary(Out):
@@ -423,6 +431,7 @@ class StepOut(Out):
     message: str | None
     metrics: MetricsOut | None
     network: NetworkOut
+    dead: DeadOut
     indices: list[int] | None = None
     update: UpdateOut | None = None
     trace: TraceOut | None = None
@@ -448,21 +457,45 @@ class BoundaryOut(Out):
     neurons: list[Matrix] | None = Field(None, description="With neurons: a^l, n_l × cells.")
 
 
+class GradcheckParameterOut(Out):
+    name: str = Field(description="W^l_{j,k} or b^l_{j}, in the book's notation.")
+    kind: Literal["W", "b"]
+    layer: int
+    row: int
+    column: int = Field(description="k of W^l_{jk}; 0 for a bias.")
+    backprop: float
+    numeric: float = Field(description="Central difference D(h) for this parameter.")
+    error: float = Field(description="|backprop − numeric| / max(|backprop|, |numeric|, ρG).")
+    tolerance: float = Field(description="r + (what the step h explains) / the same scale.")
+    verdict: Literal["pass", "fail", "kink"]
+
+
 class GradcheckLayerOut(Out):
     layer: int
     backprop_weights: Matrix
     numeric_weights: Matrix
     backprop_biases: list[float] | None
     numeric_biases: list[float] | None
-    max_relative_error: float
+    max_relative_error: float = Field(description="Largest error of the checked parameters.")
+    passed: bool
+    worst: int = Field(description="Index in parameters of the one deciding the verdict.")
+    parameters: list[GradcheckParameterOut] = Field(description="W^l row by row, then b^l.")
+
+
+class GradcheckCountsOut(Out):
+    pass_: int = Field(alias="pass")
+    fail: int
+    kink: int
 
 
 class GradcheckOut(Out):
     indices: list[int] | None
-    passed: bool
+    passed: bool = Field(description="No checked parameter failed; kinks are not counted.")
     max_relative_error: float
     step: float
-    threshold: float
+    threshold: float = Field(description="r: the relative agreement asked of backprop.")
+    gradient_scale: float = Field(description="G, the largest |backprop| or |numeric|.")
+    counts: GradcheckCountsOut
     drop_derivative_layer: int | None
     layers: list[GradcheckLayerOut]
 

@@ -65,7 +65,13 @@ def session_view(s: Session) -> Json:
         },
         "training": s.training.model_dump(),
         "metrics": asdict(s.metrics) if s.metrics else None,
+        "dead": dead_view(s),
     }  # fmt: skip
+
+
+def dead_view(s: Session) -> Json:
+    """Neurons whose a is 0 on every training sample, per layer, at this step."""
+    return {"step": s.step, "layers": s.network.dead_neurons(s.inputs("train")[0])}
 
 
 def trace_view(trace: Trace) -> Json:
@@ -258,6 +264,7 @@ def run_steps(
         "message": diverged_message(s, s.step + 1) if done.refused else None,
         "metrics": asdict(s.metrics) if s.metrics else None,
         "network": network_view(net),
+        "dead": dead_view(s),
     }
     if n > 1:
         answer["history"] = metrics_columns([asdict(m) for m in done.metrics])
@@ -330,9 +337,17 @@ def gradcheck(s: Session, req: schemas.GradcheckRequest, limits: Limits) -> Json
         "max_relative_error": check.max_relative_error,
         "step": check.step,
         "threshold": check.threshold,
+        "gradient_scale": check.gradient_scale,
+        "counts": {v: check.count(v) for v in ("pass", "fail", "kink")},
         "drop_derivative_layer": req.drop_derivative_layer,
-        "layers": [asdict(layer) for layer in check.layers],
-    }
+        "layers": [
+            {**{k: v for k, v in asdict(layer).items() if k != "parameters"},
+             "passed": layer.passed,
+             # each row is one parameter's own numbers, so a table cannot mix two of them
+             "parameters": [{"name": p.name, **asdict(p)} for p in layer.parameters]}
+            for layer in check.layers
+        ],
+    }  # fmt: skip
 
 
 def paths(s: Session, req: schemas.PathsRequest, limits: Limits) -> Json:

@@ -355,7 +355,7 @@ export function createActions(store) {
         if (sessionId() !== s.id) return;
         reportDivergence(r);
         // a step's network has the weights; init, seed and features stay the session's
-        const session = { ...s, step: r.step, network: { ...s.network, ...r.network }, metrics: r.metrics ?? s.metrics };
+        const session = { ...s, step: r.step, network: { ...s.network, ...r.network }, metrics: r.metrics ?? s.metrics, dead: r.dead ?? s.dead };
         const patch = { session, backward: null };
         if (r.update) patch.update = { step: r.step, weights: r.update.weights, biases: r.update.biases, animate: true, seq: ++animateSeq, steps: 1 };
         if (r.trace?.layers) {
@@ -386,7 +386,7 @@ export function createActions(store) {
         const r = await api.step(s.id, { steps: speed.steps, trace: wantTrace });
         if (sessionId() !== s.id) return;
         const network = { ...s.network, ...r.network };
-        const session = { ...s, step: r.step, network, metrics: r.metrics ?? s.metrics };
+        const session = { ...s, step: r.step, network, metrics: r.metrics ?? s.metrics, dead: r.dead ?? s.dead };
         const steps = r.applied_steps ?? (r.applied === false ? 0 : 1);
         const update = r.update && steps === 1
           ? { step: r.step, weights: r.update.weights, biases: r.update.biases, steps: 1 }
@@ -397,7 +397,9 @@ export function createActions(store) {
           history: withRecords(st().history, r.history ? columnsToRecords(r.history) : [r.metrics]),
           ...(await forwardPatch(session, false)),
         };
-        if (performance.now() - lastBoundaryAt >= BOUNDARY_INTERVAL_MS) Object.assign(patch, await boundaryPatch(session));
+        // paused meanwhile: this is the last round, so its grid is fetched whatever the interval
+        // (the output panel's step must not stay behind the metrics')
+        if (!st().playing || performance.now() - lastBoundaryAt >= BOUNDARY_INTERVAL_MS) Object.assign(patch, await boundaryPatch(session));
         if (sessionId() !== s.id) return;
         store.set(patch);
         reportDivergence(r);
@@ -458,6 +460,8 @@ export function createActions(store) {
         if (sessionId() !== id) return;
         store.set({ session: s, history: withRecords(emptyHistory(), columnsToRecords(m)), backward: null });
         await fetchForward(false);
+        // the stream's last frame may have come without a grid: the output catches up with the step
+        if (st().boundary?.step !== s.step) await fetchBoundary();
       });
     },
 

@@ -41,3 +41,33 @@ export function target(row, kind) {
   }
   return row.length === 1 ? fmt(row[0]) : vec(row);
 }
+
+// --- the book's notation in plain text: W¹₀₂, b²₁, a = tanh(z) ---------------------------------
+
+const SUPS = { "-": "⁻", 0: "⁰", 1: "¹", 2: "²", 3: "³", 4: "⁴", 5: "⁵", 6: "⁶", 7: "⁷", 8: "⁸", 9: "⁹" };
+const SUBS = { ",": "‚", 0: "₀", 1: "₁", 2: "₂", 3: "₃", 4: "₄", 5: "₅", 6: "₆", 7: "₇", 8: "₈", 9: "₉" };
+const script = (map, s) => String(s).split("").map((c) => map[c] ?? c).join("");
+
+/** Subscript indices: ₀₂ for (0, 2); with a two-digit index they are separated, ₁₀‚₂. */
+function subscripts(...ix) {
+  return script(SUBS, ix.join(ix.some((i) => i > 9) ? "," : ""));
+}
+
+/** W^l_{jk} as plain text: weightName(1, 0, 2) = "W¹₀₂". */
+export const weightName = (l, j, k) => `W${script(SUPS, l)}${subscripts(j, k)}`;
+
+/** b^l_j as plain text: biasName(2, 1) = "b²₁". */
+export const biasName = (l, j) => `b${script(SUPS, l)}${subscripts(j)}`;
+
+/** A layer's activation applied to `arg`, as plain text: σ is the sigmoid, the others by name. */
+export function activationOf(act, arg = "z") {
+  switch (act) {
+    case "sigmoid": return `σ(${arg})`;
+    case "linear": return arg;
+    case "square": return `${arg}²`;
+    case "relu": return `max(0, ${arg})`;
+    case "leaky_relu": return `max(0.01${arg}, ${arg})`;
+    case "softmax": return `softmax(${arg})`;
+    default: return `${act}(${arg})`;
+  }
+}

@@ -235,7 +235,7 @@ def test_worked_example_reaches_0_597_after_30_steps(ui: UI) -> None:
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     tooltip = page.locator("#tooltip")
     expect(tooltip).to_be_visible()
-    expect(tooltip).to_contain_text("W^1[0][0]")
+    expect(tooltip).to_contain_text("W¹₀₀")
     expect(tooltip).to_contain_text("0.5972")
     ui.shot("10-worked-example-30-steps")
 

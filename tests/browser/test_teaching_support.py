@@ -135,3 +135,23 @@ def assert_matrix(
 def sig(v: float, digits: int = 4) -> str:
     """A number as the panels print it in normal ranges: `digits` significant digits."""
     return f"{float(f'{v:.{digits}g}'):g}" if 1e-3 <= abs(v) < 1e5 else f"{v:.{digits}g}"
+
+
+def gradcheck_rows_match(root: Locator, answer: dict[str, Any]) -> None:
+    """Each layer's deciding row of the Check table shows that one parameter's own backprop,
+    numeric value, error, tolerance and verdict, as the API's /gradcheck answer gives them."""
+    rows = root.locator("tbody tr[data-decides=true]")
+    assert rows.count() == len(answer["layers"])
+    for i, layer in enumerate(answer["layers"]):
+        row, p = rows.nth(i), layer["parameters"][layer["worst"]]
+        j, k = int(row.get_attribute("data-row") or -1), int(row.get_attribute("data-column") or -1)
+        assert (row.get_attribute("data-kind"), j, k) == (p["kind"], p["row"], p["column"])
+        assert int(row.get_attribute("data-layer") or -1) == layer["layer"]
+        assert data(row, "backprop") == p["backprop"]
+        assert data(row, "numeric") == p["numeric"]
+        if p["kind"] == "W":  # the row's numbers are that weight's entries of the layer's matrices
+            assert p["backprop"] == layer["backprop_weights"][j][k]
+            assert p["numeric"] == layer["numeric_weights"][j][k]
+        assert data(row, "rel-error") == p["error"]
+        assert data(row, "tolerance") == p["tolerance"]
+        assert row.get_attribute("data-verdict") == p["verdict"]

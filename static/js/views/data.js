@@ -144,10 +144,12 @@ export function mountData(store, actions, { controls, scatter, hint }) {
         s.out.textContent = "";
       }
     };
-    configure(noise, paramRange(entry, "noise", { min: 0, max: 1 }), src.noise ?? 0, 0.05);
-    configure(samples, { ...paramRange(entry, "n_samples", { min: 10, max: maxSamples }), min: 10, max: maxSamples }, src.n_samples ?? session?.dataset?.x?.length, 10);
-    configure(testFraction, paramRange(entry, "test_fraction", { min: 0, max: 0.9 }), src.test_fraction ?? 0, 0.05);
-    seedOut.textContent = entry ? String(src.seed ?? 0) : "–";
+    // a value the request leaves out is the one the session used (its built-in's parameters)
+    const used = session?.dataset?.source ?? {};
+    configure(noise, paramRange(entry, "noise", { min: 0, max: 1 }), src.noise ?? used.noise ?? 0, 0.05);
+    configure(samples, { ...paramRange(entry, "n_samples", { min: 10, max: maxSamples }), min: 10, max: maxSamples }, src.n_samples ?? used.n_samples ?? session?.dataset?.x?.length, 10);
+    configure(testFraction, paramRange(entry, "test_fraction", { min: 0, max: 0.9 }), src.test_fraction ?? used.test_fraction ?? 0, 0.05);
+    seedOut.textContent = entry ? String(src.seed ?? used.seed ?? 0) : "–";
     regenerate.disabled = !entry;
     const d = session?.dataset;
     hint.textContent = !d ? "" : d.input_dim === 1 ? t("data.hint1d", "Click the plot to add a point (x, y).")

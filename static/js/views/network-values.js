@@ -114,7 +114,15 @@ export function neuronScale(state, l, j) {
     m = m || inputMax(state);
     return { lo: -m, mid: 0, hi: m };
   }
-  return activationScale(state.catalog, state.session?.network?.activations?.[l - 1]);
+  const act = state.session?.network?.activations?.[l - 1];
+  // relu's a = 0 means "off" (σ' = 0): drawn in a colour of its own, not the ramp's middle
+  return { ...activationScale(state.catalog, act), zero: act === "relu" };
+}
+
+/** Whether neuron j of layer l is dead at the session's step: a = 0 on every training sample. */
+export function isDead(state, l, j) {
+  const dead = state.session?.dead;
+  return !!dead && dead.step === state.session.step && l > 0 && (dead.layers[l - 1] ?? []).includes(j);
 }
 
 /**

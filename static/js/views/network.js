@@ -4,14 +4,14 @@
 // backward right → left with δ; a step animates the edges changing.
 // Updated with keyed D3 joins; hooks data-node="l:j" and data-edge="l:j:k".
 
-import { divergingScale, signed, signedEdge } from "../colors.js";
+import { ZERO_ACTIVATION, divergingScale, signed, signedEdge } from "../colors.js";
 import { changes, schedule } from "../frame.js";
 import { setText } from "../dom.js";
-import { fmt, plain } from "../format.js";
+import { activationOf, fmt, plain, weightName } from "../format.js";
 import { layoutNetwork } from "./network-layout.js";
 import { mountLayerHeads } from "./layer-heads.js";
 import {
-  nodeValues, edgeValue, edgeMax, deltaMax, isBackwardFresh, inputLabels, neuronScale, sampleTarget,
+  nodeValues, edgeValue, edgeMax, deltaMax, isBackwardFresh, inputLabels, isDead, neuronScale, sampleTarget,
 } from "./network-values.js";
 import { paintHeatmap } from "./heatmap.js";
 import { showTooltip, moveTooltip, hideTooltip } from "./tooltip.js";
@@ -271,7 +271,7 @@ export function mountNetwork(store, actions, stage) {
     }
     if (newSelection) nodes.classed("is-selected", (d) => sel?.kind === "node" && sel.layer === d.l && sel.index === d.j);
     // (the input neurons' colour scale spans their feature's grid)
-    if (nodesChanged(layout, state.forward, state.backward, fresh, phaseKey, net.activations, catalog, state.boundary?.inputs)) {
+    if (nodesChanged(layout, state.forward, state.backward, fresh, phaseKey, net.activations, catalog, state.boundary?.inputs, session.dead, session.step)) {
       // during a forward animation, layers the signal has not reached yet are blank
       const values = nodeValues(state, {
         forward: state.forward,
@@ -285,7 +285,13 @@ export function mountNetwork(store, actions, stage) {
         setAttr(this, "data-a", plain(a, 12));
         setAttr(this, "data-delta", plain(delta, 12));
         const s = scaleOf(d);
-        setAttr(this.querySelector("circle.body"), "fill", a === null ? "#ffffff" : divergingScale(s.lo, s.mid, s.hi)(a));
+        const off = s.zero && a === 0; // a ReLU that is off: dark, not the pale "near 0"
+        const dead = isDead(state, d.l, d.j);
+        setAttr(this, "data-off", String(off));
+        setAttr(this, "data-dead", String(dead));
+        this.classList.toggle("is-off", off);
+        this.classList.toggle("is-dead", dead);
+        setAttr(this.querySelector("circle.body"), "fill", a === null ? "#ffffff" : off ? ZERO_ACTIVATION : divergingScale(s.lo, s.mid, s.hi)(a));
         setAttr(this.querySelector("circle.halo"), "stroke", delta === null ? "none" : signed(delta, dMax));
       });
       renderNodeLabels(nodes, layout, values);
@@ -319,7 +325,7 @@ export function mountNetwork(store, actions, stage) {
         }
         const canvas = fo.select("canvas").node();
         const s = scaleOf(d);
-        paintHeatmap(canvas, boundary, values, (v) => v, s, `${boundary.step}:${d.id}:${s.lo}:${s.hi}:${session.id}`);
+        paintHeatmap(canvas, boundary, values, (v) => v, s, `${boundary.step}:${d.id}:${s.lo}:${s.hi}:${s.zero}:${session.id}`);
       });
     }
 
@@ -523,7 +529,8 @@ function nodeTip(state, d) {
     return { title: t("tip.input", "Input {label} (layer 0, neuron {j})", { label, j: d.j }), rows, note: t("tip.clickToSelect", "click to select") };
   }
   rows.push(["z", fmt(v.z(d.l, d.j), { digits: 4 })]);
-  rows.push(["a = σ(z)", fmt(v.a(d.l, d.j), { digits: 4 })]);
+  rows.push([`a = ${activationOf(net.activations[d.l - 1])}`, fmt(v.a(d.l, d.j), { digits: 4 })]);
+  if (isDead(state, d.l, d.j)) rows.push([t("tip.dead", "dead"), t("tip.deadWhy", "a = 0 on every training sample")]);
   if (v.delta(d.l, d.j) !== null) rows.push(["δ = ∂C/∂z", fmt(v.delta(d.l, d.j), { digits: 4 })]);
   if (net.biases) rows.push(["b", fmt(net.biases[d.l - 1][d.j], { digits: 4 })]);
   const g = state.gradient?.biases?.[d.l - 1]?.[d.j];
@@ -548,6 +555,6 @@ function edgeTip(state, d) {
   const note = src ? (src.source === "sample"
     ? t("tip.gradSample", "∂C/∂w of {split} sample #{index}", { split: t(`split.${src.sample.split}`, src.sample.split), index: src.sample.index })
     : t("tip.gradBatch", "∂C/∂w of the minibatch of step {step}", { step: src.step + 1 })) : undefined;
-  const title = `W^${d.l}[${d.j}][${d.k}]: ${t("tip.edge", "neuron {k} of layer {from} → neuron {j} of layer {l}", { k: d.k, from: d.l - 1, j: d.j, l: d.l })}`;
+  const title = `${weightName(d.l, d.j, d.k)}: ${t("tip.edge", "neuron {k} of layer {from} → neuron {j} of layer {l}", { k: d.k, from: d.l - 1, j: d.j, l: d.l })}`;
   return { title, rows, note };
 }
