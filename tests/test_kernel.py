@@ -9,6 +9,8 @@ diverging step are exact.
 
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import asdict
 from typing import Any
 
@@ -275,3 +277,29 @@ def test_a_deadline_stops_a_run_after_at_least_one_update():
 def test_warm_up_compiles_the_loops():
     assert kernel.warm_up() >= 0.0
     assert kernel_loops.train.signatures  # compiled (or loaded from the cache)
+
+
+def test_training_releases_the_gil():
+    """While one long kernel call trains in a thread, Python keeps running in this one."""
+    assert kernel_loops.train.targetoptions["nogil"]
+    rng = np.random.default_rng(0)
+    x, y = _data(250, 2, 1, "mse", rng)
+    net = Network([2, 4, 2, 1], ["tanh", "tanh", "tanh"], "mse")
+    initialize(net, "xavier", 0)
+    trainer = Trainer(net, SGD(0.03), x, y, 10, compiled=True)
+    trainer.run(Batcher(), {}, 1)
+    started = threading.Event()
+
+    def train() -> None:
+        started.set()
+        trainer.run(Batcher(), {}, 100_000)  # one call of the compiled loop
+
+    worker = threading.Thread(target=train)
+    worker.start()
+    assert started.wait(10)
+    time.sleep(0.01)  # let the worker enter the loop
+    counted = 0
+    while worker.is_alive():
+        counted += 1
+    worker.join()
+    assert counted > 10_000  # with the GIL held, this thread would wait until the end
