@@ -70,6 +70,9 @@ _LOSSES = {"mse": loops.MSE, "bce": loops.BCE, "cross_entropy": loops.CROSS_ENTR
 _REGULARIZATIONS = {"none": loops.NO_REG, "l1": loops.L1, "l2": loops.L2}
 # Sample indices a single kernel call may have ready (its epochs' orders): bounds memory.
 _MAX_ORDERED = 1 << 20
+# The last measured seconds per update of each (layers, batch, path): a new trainer's first
+# slice up to a deadline (a Play frame's) is then the right length from the start.
+_PER_STEP: dict[tuple[tuple[int, ...], int, bool], float] = {}
 
 
 def multiply_adds(layers: list[int], batch: int) -> int:
@@ -125,7 +128,9 @@ class Trainer:
         self.last_delta = np.zeros(net.n_params)  # Δθ of the last update
         self.last_grad = np.zeros(net.n_params)  # its ∂C/∂θ (without the penalty)
         self.last_trace: Trace | None = None  # the BLAS path's: the last update's trace
-        self._per_step = 1e-6  # seconds per update, learnt, to slice up to a deadline
+        # seconds per update, learnt (and remembered per size), to slice up to a deadline
+        self._size = (tuple(net.layers), batch, self.compiled)
+        self._per_step = _PER_STEP.get(self._size, 1e-6)
 
     # --- training ------------------------------------------------------------------------
 
@@ -144,7 +149,7 @@ class Trainer:
             t0 = clock()
             done, refused, state = self._train(batcher, state, todo)
             if done:
-                self._per_step = (clock() - t0) / done
+                self._per_step = _PER_STEP[self._size] = (clock() - t0) / done
             applied += done
             if refused:
                 return Run(applied, True), state
