@@ -15,6 +15,8 @@ import numpy as np
 import pytest
 
 from app.api import schemas
+from app.engine.features import apply_features
+from app.engine.training import Batcher, train_step
 from app.presets import DEFAULT_REQUEST, PRESETS
 from app.sessions import compute
 from app.sessions.play import Chunk, boundary_arrays
@@ -128,3 +130,23 @@ def test_boundary_arrays_are_the_rest_boundary_in_float32():
     for a, b in zip(grid["neurons"], rest["neurons"], strict=True):
         assert a.dtype == np.float32
         np.testing.assert_array_equal(a, b.astype(np.float32))
+
+
+def test_rest_steps_train_on_the_chosen_features_of_the_inputs():
+    """The kernel sees a^0 = the feature columns (x₁², x₂², x₁x₂, sin x₁, sin x₂), as the
+    reference train_step on ``apply_features`` of the raw points does."""
+    request = copy.deepcopy(DEFAULT_REQUEST)
+    names = ["x1_sq", "x2_sq", "x1_x2", "sin_x1", "sin_x2"]
+    request["network"] |= {"layers": [5, 4, 2, 1], "features": names}
+    request["training"] |= {"optimizer": "momentum", "regularization": "l2",
+                            "regularization_rate": 0.001}  # fmt: skip
+    s = _session(request)
+    reference, batcher = s.network.copy(), Batcher(s.batcher.seed)
+    state: dict[str, np.ndarray] = {}
+    x, y = apply_features(s.data.x, names), s.inputs("train")[1]
+    compute.run_steps(s, 120, False)
+    for _ in range(120):
+        idx = batcher.next_indices(len(x), 10)
+        _, state = train_step(reference, s.optimizer(), state, x[idx], y[idx], s.regularization())
+    np.testing.assert_allclose(s.network.params, reference.params, rtol=1e-12, atol=1e-14)
+    assert (s.batcher.epoch, s.batcher.cursor) == (batcher.epoch, batcher.cursor)
