@@ -19,7 +19,7 @@ from app.api import errors
 from app.api.middleware import BodySizeLimit, SecurityHeaders
 from app.api.routers import catalog, compute, health, pages, sessions, stream, trace
 from app.engine import kernel
-from app.sessions.base import Store, open_store
+from app.sessions.stores import Store, open_store
 from app.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -20,8 +20,8 @@ from app.engine.training import Batcher, train_step
 from app.presets import DEFAULT_REQUEST, PRESETS
 from app.sessions import compute
 from app.sessions.play import Chunk, boundary_arrays
+from app.sessions.retention import DENSE_SNAPSHOTS
 from app.sessions.session import Session
-from app.sessions.store import DENSE_SNAPSHOTS
 
 
 def _session(request: dict[str, Any]) -> Session:

@@ -1,107 +1,56 @@
-"""What the API computes on a session, as plain dicts of numpy arrays.
+"""The use cases the API offers on a session: choose samples, forward, backward, step,
+boundary, gradient check, path sums.
 
-Each function takes a Session (and validated request values), calls the
-engine, and returns the answer's shape; ``app.api.serialize`` turns it into
-JSON bytes without a detour through Python lists.
+One job: run the engine on a Session for one API call and return the result as plain
+data (numpy arrays, engine dataclasses, small dicts); JSON views of those results are
+the API's (``app.api.views``), and which snapshots a run keeps is ``retention``'s.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, replace
-from typing import Any
+from dataclasses import asdict, dataclass, replace
+from typing import Any, TypedDict
 
 import numpy as np
 
-from app.api import schemas
 from app.engine.activations import Array, IndexArray
-from app.engine.datasets import BOUND
 from app.engine.errors import SpecError
 from app.engine.gradcheck import gradient_check
 from app.engine.kernel import Trainer, finite
-from app.engine.network import Network, Trace
+from app.engine.network import Trace
 from app.engine.paths import cost_by_depth, sum_over_paths
 from app.engine.recording import EvaluationSet, train_recorded
 from app.engine.training import Metrics, evaluate
+from app.sessions import specs
+from app.sessions.retention import DENSE_SNAPSHOTS, snapshot_due
 from app.sessions.session import Session
-from app.sessions.store import DENSE_SNAPSHOTS
 from app.settings import Limits
-
-SNAPSHOT_EVERY = 10  # after the dense start; the store thins old ones to stay bounded
 
 Json = dict[str, Any]
 
 
-# --- views of a session --------------------------------------------------------------------
+# --- creating ------------------------------------------------------------------------------
 
 
-def network_view(net: Network, params: Array | None = None) -> Json:
-    weights, biases = net.views(net.params if params is None else params)
-    return {
-        "layers": net.layers,
-        "activations": net.activation_names,
-        "loss": net.loss_name,
-        "bias": net.bias,
-        "weights": weights,
-        "biases": biases,
-    }
-
-
-def session_view(s: Session) -> Json:
-    d = s.data
-    y, test_y = s.inputs("train")[1], s.inputs("test")[1]
-    return {
-        "id": s.id,
-        "step": s.step,
-        "created_at": s.created_at,
-        "updated_at": s.updated_at,
-        "network": {**network_view(s.network), "init": s.init, "seed": s.seed,
-                    "features": s.features},
-        "dataset": {
-            "name": d.name, "kind": d.kind, "input_dim": d.input_dim,
-            "n_train": len(d.x), "n_test": len(d.test_x), "source": d.source,
-            "domain": domain(s), "x": d.x, "y": y, "test_x": d.test_x, "test_y": test_y,
-            "labels": d.y if d.classification else None,
-            "test_labels": d.test_y if d.classification else None,
-        },
-        "training": s.training.model_dump(),
-        "metrics": asdict(s.metrics) if s.metrics else None,
-        "dead": dead_view(s),
-    }  # fmt: skip
-
-
-def dead_view(s: Session) -> Json:
-    """Neurons whose a is 0 on every training sample, per layer, at this step."""
-    return {"step": s.step, "layers": s.network.dead_neurons(s.inputs("train")[0])}
-
-
-def trace_view(trace: Trace) -> Json:
-    return {
-        "loss": trace.loss,
-        "sample_losses": trace.sample_losses,
-        "x": trace.x,
-        "layers": [
-            {"z": t.z, "a": t.a, "delta": t.delta, "grad_weights": t.grad_weights,
-             "grad_biases": t.grad_biases}
-            for t in trace.layers
-        ],
-    }  # fmt: skip
-
-
-def domain(s: Session) -> list[list[float]]:
-    """The input box drawn and gridded: the built-ins' square, or the data's range padded."""
-    if s.data.source is not None:
-        return [[-BOUND, BOUND]] * s.data.input_dim
-    pts = np.vstack([s.data.x, s.data.test_x])
-    lo, hi = pts.min(axis=0), pts.max(axis=0)
-    pad = np.maximum((hi - lo) * 0.1, 0.5)
-    return [[float(a), float(b)] for a, b in zip(lo - pad, hi + pad, strict=True)]
+def create_session(
+    session_id: str, req: specs.CreateSession
+) -> tuple[Session, list[Metrics], list[tuple[int, Array]] | None]:
+    """A new session with its first metrics, or an export restored with its history;
+    returns (session, metrics, snapshots or None for "the current weights")."""
+    session = Session.create(session_id, req)
+    if req.history is None:
+        if session.step:  # restored state without history: nothing to record
+            return session, [], None
+        return session, initial_metrics(session), None
+    metrics, snapshots = session.restore_history(req.history)
+    return session, metrics, snapshots
 
 
 # --- choosing samples ----------------------------------------------------------------------
 
 
 def select(
-    s: Session, sel: schemas.SampleSelection, need_targets: bool, limits: Limits
+    s: Session, sel: specs.SampleSelection, need_targets: bool, limits: Limits
 ) -> tuple[Array, Array, Array | None, list[int] | None]:
     """(raw x, network input x, targets or None, indices or None) for a selection."""
     if sel.x is not None:
@@ -154,7 +103,7 @@ def next_batch_indices(s: Session, peek: bool) -> IndexArray:
 # --- forward, backward, step ---------------------------------------------------------------
 
 
-def forward(s: Session, sel: schemas.SampleSelection, limits: Limits) -> Json:
+def forward(s: Session, sel: specs.SampleSelection, limits: Limits) -> Json:
     x_raw, x, _, indices = select(s, sel, need_targets=False, limits=limits)
     fwd = s.network.forward(x)
     return {
@@ -163,7 +112,18 @@ def forward(s: Session, sel: schemas.SampleSelection, limits: Limits) -> Json:
     }  # fmt: skip
 
 
-def backward(s: Session, sel: schemas.SampleSelection, limits: Limits) -> Json:
+@dataclass
+class Backward:
+    """A backward pass at the session's current weights, and the update it proposes."""
+
+    trace: Trace
+    step: int  # the session's step: the weights this pass used
+    indices: list[int] | None
+    x_raw: Array
+    update: Json  # ΔW, Δb as ``proposed_update`` gives them
+
+
+def backward(s: Session, sel: specs.SampleSelection, limits: Limits) -> Backward:
     if sel.indices is None and sel.x is None:
         idx = next_batch_indices(s, peek=True)
         x_all, y_all = s.inputs("train")
@@ -180,8 +140,7 @@ def backward(s: Session, sel: schemas.SampleSelection, limits: Limits) -> Json:
             trace.grad[:] = preview.last_grad  # the kernel's ∂C/∂θ: numpy's to about 1e−15
             dw, db = s.network.views(preview.last_delta)
             update = {"weights": dw, "biases": db}
-    return {**trace_view(trace), "step": s.step, "indices": indices, "x_raw": x_raw,
-            "update": update or proposed_update(s, trace)}  # fmt: skip
+    return Backward(trace, s.step, indices, x_raw, update or proposed_update(s, trace))
 
 
 def trainer(s: Session) -> Trainer:
@@ -231,60 +190,59 @@ def diverged_message(s: Session, step: int) -> str:
     )
 
 
+class Steps(TypedDict):
+    """What a step call did. ``indices``, ``delta`` and ``trace`` describe the update of a
+    one-step call (None otherwise, and ``trace`` None unless asked for)."""
+
+    requested: int
+    step: int
+    applied_steps: int
+    diverged: bool
+    message: str | None
+    indices: IndexArray | None
+    delta: Array | None  # Δθ in the parameters' layout
+    trace: Trace | None
+
+
 def run_steps(
     s: Session, n: int, with_trace: bool
-) -> tuple[Json, list[Metrics], list[tuple[int, Array]]]:
-    """N minibatch updates by the training kernel; returns (answer, new metrics, snapshots
-    to store). Metrics records at the steps ``app.engine.recording`` schedules (every one
-    of the first DENSE_SNAPSHOTS, then every E and the last), a snapshot with those at
-    multiples of SNAPSHOT_EVERY and the last."""
+) -> tuple[Steps, list[Metrics], list[tuple[int, Array]]]:
+    """N minibatch updates by the training kernel; returns (what was done, new metrics,
+    snapshots to store). Metrics records at the steps ``app.engine.recording`` schedules
+    (every one of the first DENSE_SNAPSHOTS, then every E, and the last); snapshots at
+    those that ``snapshot_due``."""
     x_all, y_all = s.inputs("train")
     if len(x_all) == 0:
         raise SpecError("dataset.x", "the training set is empty")
     x_eval, y_eval, n_train = s.evaluation_set()
     net = s.network
     train = trainer(s)
+    idx = trace = None
     if n == 1:  # the taught step: its minibatch and, if asked, its trace before the update
         idx = next_batch_indices(s, peek=True)
         trace = net.backward(x_all[idx], y_all[idx]) if with_trace and train.compiled else None
     data = EvaluationSet(x_eval, y_eval, n_train, s.data.classification)
-    done = train_recorded(train, s.batcher, s.opt_state, s.step, n, data, DENSE_SNAPSHOTS)
-    s.opt_state, s.step = done.state, s.step + done.applied
-    if done.metrics:
-        s.metrics = done.metrics[-1]
-    snapshots = [
-        (step, params)
-        for step, params in done.params
-        if step <= DENSE_SNAPSHOTS or step % SNAPSHOT_EVERY == 0 or (n > 1 and step == s.step)
-    ]
-    answer: Json = {
-        "step": s.step,
-        "applied_steps": done.applied,
-        "diverged": done.refused,
-        "message": diverged_message(s, s.step + 1) if done.refused else None,
-        "metrics": asdict(s.metrics) if s.metrics else None,
-        "network": network_view(net),
-        "dead": dead_view(s),
-    }
-    if n > 1:
-        answer["history"] = metrics_columns([asdict(m) for m in done.metrics])
-    elif done.applied:
-        dw, db = net.views(train.last_delta)
-        answer.update({"indices": idx, "update": {"weights": dw, "biases": db}})
+    run = train_recorded(train, s.batcher, s.opt_state, s.step, n, data, DENSE_SNAPSHOTS)
+    s.opt_state, s.step = run.state, s.step + run.applied
+    if run.metrics:
+        s.metrics = run.metrics[-1]
+    last_of_many = n > 1
+    snapshots = [(step, params) for step, params in run.params
+                 if snapshot_due(step, last_of_many and step == s.step)]  # fmt: skip
+    done = Steps(
+        requested=n, step=s.step, applied_steps=run.applied, diverged=run.refused,
+        message=diverged_message(s, s.step + 1) if run.refused else None,
+        indices=None, delta=None, trace=None,
+    )  # fmt: skip
+    if n == 1 and run.applied:
+        done["indices"], done["delta"] = idx, train.last_delta
         if with_trace:
             if trace is None:  # the BLAS path: the reference's own trace
-                assert train.last_trace is not None
                 trace = train.last_trace
             else:  # the gradient applied (numpy's to about 1e−15), so ΔW = −η ∂C/∂W exactly
                 trace.grad[:] = train.last_grad
-            answer["trace"] = trace_view(trace)
-    return answer, done.metrics, snapshots
-
-
-def metrics_columns(rows: list[Json]) -> Json:
-    keys = ("step", "train_loss", "test_loss", "train_accuracy", "test_accuracy",
-            "delta_norms", "grad_norms")  # fmt: skip
-    return {key: [row[key] for row in rows] for key in keys}
+            done["trace"] = trace
+    return done, run.metrics, snapshots
 
 
 # --- pictures and checks -------------------------------------------------------------------
@@ -292,7 +250,7 @@ def metrics_columns(rows: list[Json]) -> Json:
 
 def boundary(s: Session, resolution: int, neurons: bool) -> Json:
     """Output (and each neuron) over a grid of the input domain."""
-    box = domain(s)
+    box = s.domain()
     if s.data.input_dim == 2:
         xs = np.linspace(box[0][0], box[0][1], resolution)
         ys = np.linspace(box[1][1], box[1][0], resolution)  # top row is the largest x₂
@@ -318,7 +276,10 @@ def boundary(s: Session, resolution: int, neurons: bool) -> Json:
     return answer
 
 
-def gradcheck(s: Session, req: schemas.GradcheckRequest, limits: Limits) -> Json:
+def gradcheck(
+    s: Session, sel: specs.SampleSelection, drop_derivative_layer: int | None, limits: Limits
+) -> Json:
+    """Backprop's gradient beside central differences, optionally with σ_l' left out."""
     if s.network.n_params > limits.max_gradcheck_params:
         raise SpecError(
             "network",
@@ -326,11 +287,11 @@ def gradcheck(s: Session, req: schemas.GradcheckRequest, limits: Limits) -> Json
             f"{limits.max_gradcheck_params}; use a smaller network",
         )
     L = len(s.network.layers) - 1
-    if req.drop_derivative_layer is not None and req.drop_derivative_layer > L:
+    if drop_derivative_layer is not None and drop_derivative_layer > L:
         raise SpecError("drop_derivative_layer", f"must be a layer between 1 and {L}")
-    _, x, y, indices = select(s, req, need_targets=True, limits=limits)
+    _, x, y, indices = select(s, sel, need_targets=True, limits=limits)
     assert y is not None
-    check = gradient_check(s.network, x, y, drop_derivative_layer=req.drop_derivative_layer)
+    check = gradient_check(s.network, x, y, drop_derivative_layer=drop_derivative_layer)
     return {
         "indices": indices,
         "passed": check.passed,
@@ -339,7 +300,7 @@ def gradcheck(s: Session, req: schemas.GradcheckRequest, limits: Limits) -> Json
         "threshold": check.threshold,
         "gradient_scale": check.gradient_scale,
         "counts": {v: check.count(v) for v in ("pass", "fail", "kink")},
-        "drop_derivative_layer": req.drop_derivative_layer,
+        "drop_derivative_layer": drop_derivative_layer,
         "layers": [
             {**{k: v for k, v in asdict(layer).items() if k != "parameters"},
              "passed": layer.passed,
@@ -350,51 +311,27 @@ def gradcheck(s: Session, req: schemas.GradcheckRequest, limits: Limits) -> Json
     }  # fmt: skip
 
 
-def paths(s: Session, req: schemas.PathsRequest, limits: Limits) -> Json:
-    n = len(s.inputs(req.split)[0])
-    if req.index >= n:  # checked here so the answer names ``index``, not select's ``indices``
-        raise SpecError("index", f"{req.index} is out of range: the {req.split} set has {n} points")
-    sel = schemas.SampleSelection(indices=[req.index], split=req.split, x=None, y=None)
+def paths(
+    s: Session,
+    layer: int,
+    row: int,
+    column: int,
+    index: int,
+    split: specs.Split,
+    limits: Limits,
+) -> Json:
+    """∂C/∂W^l[row][column] for sample ``index`` summed over every path, beside δ's."""
+    n = len(s.inputs(split)[0])
+    if index >= n:  # checked here so the answer names ``index``, not select's ``indices``
+        raise SpecError("index", f"{index} is out of range: the {split} set has {n} points")
+    sel = specs.SampleSelection(indices=[index], split=split, x=None, y=None)
     _, x, y, _ = select(s, sel, need_targets=True, limits=limits)
     assert y is not None
-    result = sum_over_paths(
-        s.network, x, y, req.layer, req.row, req.column, max_paths=limits.max_paths
-    )
+    result = sum_over_paths(s.network, x, y, layer, row, column, max_paths=limits.max_paths)
     widths = s.network.layers
     hidden = max(widths[1:-1], default=widths[-1])
     return {
         **asdict(result),
-        "index": req.index,
+        "index": index,
         "cost_by_depth": cost_by_depth(hidden, widths[0], widths[-1], max_depth=12),
     }
-
-
-def export(s: Session, metric_rows: list[Json], snapshots: list[tuple[int, Array]]) -> Json:
-    """A create request that reproduces the session exactly."""
-    net = s.network
-    initial = network_view(net, s.initial_params) if s.initial_params is not None else None
-    d = s.data
-    return {
-        "network": {**network_view(net), "init": s.init, "seed": s.seed, "features": s.features},
-        "dataset": {"x": d.x, "y": d.y,
-                    "test_x": d.test_x if len(d.test_x) else None,
-                    "test_y": d.test_y if len(d.test_y) else None,
-                    "name": d.name, "source": d.source, "kind": d.kind},
-        "training": s.training.model_dump(),
-        "state": {
-            "step": s.step,
-            "optimizer_state": s.opt_state,
-            "batch_epoch": s.batcher.epoch,
-            "batch_cursor": s.batcher.cursor,
-            "initial_weights": initial["weights"] if initial else None,
-            "initial_biases": initial["biases"] if initial else None,
-        },
-        "history": {
-            "metrics": metrics_columns(metric_rows),
-            "snapshots": [
-                {"step": step, **{k: v for k, v in network_view(net, p).items()
-                                  if k in ("weights", "biases")}}
-                for step, p in snapshots
-            ],
-        },
-    }  # fmt: skip

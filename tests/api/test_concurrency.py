@@ -12,7 +12,7 @@ from fastapi.testclient import TestClient
 from starlette.types import Receive, Scope, Send
 
 from app.engine.recording import evaluation_interval
-from app.sessions.store import DENSE_SNAPSHOTS
+from app.sessions.retention import DENSE_SNAPSHOTS
 from tests.api.conftest import preset_request
 
 CLIENTS = 8

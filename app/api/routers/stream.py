@@ -33,14 +33,13 @@ from fastapi import APIRouter, WebSocket
 from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocketDisconnect
 
-from app.api import frames
+from app.api import frames, views
 from app.api.deps import editing
 from app.api.serialize import dumps
 from app.engine.errors import SpecError
-from app.sessions import compute
 from app.sessions.play import Chunk, ChunkResult, boundary_arrays
 from app.sessions.session import Session
-from app.sessions.store import Conflict, NotFound
+from app.sessions.stores.base import Conflict, NotFound
 from app.settings import Limits
 
 router = APIRouter(tags=["stream"])
@@ -378,7 +377,7 @@ class _Stream:
         }
         if self.settings.format == "json":
             header["metrics"] = asdict(s.metrics) if s.metrics else None  # (dumps checks it)
-            view = compute.network_view(s.network)
+            view = views.network_view(s.network)
             header["weights"], header["biases"] = view["weights"], view["biases"]
             header["boundary"] = boundary
             return dumps(header).decode()  # refuses NaN/Infinity as every JSON answer does
