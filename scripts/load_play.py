@@ -190,6 +190,7 @@ async def _class(url: str, scenario: str, clients: int, seconds: float,
 def run_play(url: str, scenario: str, clients: int, seconds: float,
              server_cpu: Callable[[], float] | None = None) -> dict[str, Any]:  # fmt: skip
     """Run one Play scenario against ``url``; a summary (see ``report``)."""
+    load_before = os.getloadavg()[0]
     ctx = multiprocessing.get_context("spawn")
     parent, child = ctx.Pipe()
     prober = ctx.Process(target=_probe, args=(child, url), daemon=True)
@@ -230,6 +231,8 @@ def run_play(url: str, scenario: str, clients: int, seconds: float,
         "error_examples": errors[:5],
         "server_cpu_cores": round(server / wall, 2) if server_cpu else None,
         "client_cpu_cores": round(client_cpu / wall, 2),
+        # other processes on the machine take their share of the cores too
+        "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)],
     }
 
 
@@ -254,4 +257,5 @@ def report(summary: dict[str, Any]) -> None:
         print("  error:", example)
     if s["server_cpu_cores"] is not None:
         print(f"server CPU: {s['server_cpu_cores']} cores; this load client: "
-              f"{s['client_cpu_cores']} cores; {os.cpu_count()} cores in all")  # fmt: skip
+              f"{s['client_cpu_cores']} cores; {os.cpu_count()} cores in all, load average "
+              f"{s['load_average'][0]} before, {s['load_average'][1]} after")  # fmt: skip
