@@ -79,3 +79,41 @@ def test_playground_peer_says_why_it_is_skipped(monkeypatch: pytest.MonkeyPatch)
     result = bench_peer.run_playground(seconds=0.1)
     assert result == {"skipped": result["skipped"]}
     assert "node" in result["skipped"]  # either node is missing or `npm install` is needed
+
+
+def test_bench_prints_the_peer_table_and_its_targets():
+    from scripts import bench
+
+    peer_rate = 100_000.0
+    rows = [bench_peer.row(path, "u", rate, peer_rate) for path, rate in (
+        ("Playground engine (nn.ts in node, oneStep)", peer_rate),
+        ("our WebSocket stream, full speed, no boundary", 250_000.0),
+        (f"our REST /step, {bench_peer.CHUNK:,} per call", 50_000.0),
+    )]  # fmt: skip
+    results = {
+        "machine": {
+            "nproc": 2,
+            "cpu": "cpu",
+            "os": "os",
+            "python": "3.11",
+            "numpy": "2",
+            "torch": None,
+            "load_average_at_start": [0.0],
+        },
+        "peer": {
+            "setup": "S",
+            "compared": "C",
+            "rows": rows,
+            "playground": {"updates_per_s": peer_rate},
+        },
+    }
+    assert [r["x_playground_engine"] for r in rows] == [1.0, 2.5, 0.5]
+    assert rows[1]["samples_per_s"] == 2_500_000  # 10 samples per update
+    met = {t["target"].split(" ≥")[0]: t["met"] for t in bench.targets(results)}
+    assert met == {"peer: stream (full speed, no boundary)": "yes", "peer: REST /step": "NO"}
+    text = bench.report(results)
+    assert "Peer — TensorFlow Playground's engine and our server, same run: S. Compared: C." in text
+    lines = text.splitlines()
+    assert any("| × Playground engine |" in line for line in lines)
+    stream = next(line for line in lines if line.startswith("| our WebSocket stream"))
+    assert [cell.strip() for cell in stream.split("|")][3:6] == ["250000", "2500000", "2.5"]
