@@ -7,6 +7,7 @@ reports what it promises, with values that follow from the protocol, not from sp
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -14,9 +15,17 @@ import pytest
 from scripts import bench_peer, load, load_play
 
 
+def run_load(*argv: str) -> int:
+    """``load.main`` in a thread of its own: it calls ``asyncio.run``, and a session-wide
+    fixture (Playwright's) may already be running an event loop in this one."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(load.main, list(argv)).result()
+
+
 def test_rest_class_runs_and_reports_every_kind_of_call(capsys: pytest.CaptureFixture[str]):
-    assert load.main(["--scenario", "rest", "--clients", "2", "--seconds", "1",
-                      "--think", "0.05"]) == 0  # fmt: skip
+    assert (
+        run_load("--scenario", "rest", "--clients", "2", "--seconds", "1", "--think", "0.05") == 0
+    )
     out = capsys.readouterr().out
     assert out.startswith("2 clients for 1 s: ")
     assert ", 0 errors" in out.splitlines()[0]
@@ -33,8 +42,8 @@ def test_play_class_runs_and_reports_per_student_rates(
     scenario: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ):
     out_json = tmp_path / "summary.json"
-    assert load.main(["--scenario", scenario, "--clients", "2", "--seconds", "1",
-                      "--json", str(out_json)]) == 0  # fmt: skip
+    assert run_load("--scenario", scenario, "--clients", "2", "--seconds", "1",
+                    "--json", str(out_json)) == 0  # fmt: skip
     summary = json.loads(out_json.read_text())
     assert summary["scenario"] == scenario and summary["clients"] == 2
     assert summary["play"] == load_play.SCENARIOS[scenario]
