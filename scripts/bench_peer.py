@@ -2,7 +2,7 @@
 
 Playground's ``src/nn.ts`` (vendored unchanged in ``bench/playground/``, Apache-2.0) is
 compiled with ``node_modules/.bin/tsc`` into a temporary directory and driven in node by
-``bench/playground/driver.js`` exactly as Playground's ``oneStep`` drives it (see the
+``bench/playground/driver.cjs`` exactly as Playground's ``oneStep`` drives it (see the
 README there). Then our server trains the same setup — [2, 4, 2, 1], tanh everywhere,
 square error, circle, 250 train + 250 test points, batch 10, η = 0.03 — over the WebSocket
 play stream (full speed, with and without the page's 12-a-second boundary) and over REST
@@ -67,7 +67,7 @@ def run_playground(seconds: float, warmup: float = 1.0) -> dict[str, Any]:
             check=True, capture_output=True, text=True, timeout=120,
         )  # fmt: skip
         done = subprocess.run(
-            [node, str(PEER / "driver.js"), "--nn", str(Path(out) / "nn.js"),
+            [node, str(PEER / "driver.cjs"), "--nn", str(Path(out) / "nn.js"),
              "--seconds", str(seconds), "--warmup", str(warmup), "--batch", str(BATCH)],
             check=True, capture_output=True, text=True, timeout=seconds + warmup + 60,
         )  # fmt: skip

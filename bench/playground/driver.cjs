@@ -2,7 +2,7 @@
 // Playground's oneStep() in src/playground.ts does, and times it. Our code, not
 // Playground's: only nn.js is theirs. README.md beside this file says what is measured.
 //
-//   node driver.js --nn /tmp/x/nn.js [--seconds 3] [--warmup 1] [--dataset circle|xor]
+//   node driver.cjs --nn /tmp/x/nn.js [--seconds 3] [--warmup 1] [--dataset circle|xor]
 //                  [--seed 1] [--batch 10] [--lr 0.03]
 //
 // Prints one JSON object on stdout.
