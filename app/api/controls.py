@@ -71,8 +71,9 @@ class Ping(Strict):
     type: Literal["ping"]
 
 
-Control = Annotated[Play | Speed | Pause | Ack | Ping, Field(discriminator="type")]
-CONTROL: TypeAdapter[Play | Speed | Pause | Ack | Ping] = TypeAdapter(Control)
+Message = Play | Speed | Pause | Ack | Ping
+Control = Annotated[Message, Field(discriminator="type")]
+CONTROL: TypeAdapter[Message] = TypeAdapter(Control)
 
 
 class ControlError(ValueError):
@@ -84,7 +85,7 @@ class ControlError(ValueError):
         self.loc = loc or []
 
 
-def parse_control(text: str) -> Play | Speed | Pause | Ack | Ping:
+def parse_control(text: str) -> Message:
     try:
         data = orjson.loads(text)
     except orjson.JSONDecodeError as err:

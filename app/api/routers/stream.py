@@ -26,18 +26,7 @@ from fastapi import APIRouter, WebSocket
 from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocketDisconnect
 
-from app.api import frames
-from app.api.controls import (
-    Ack,
-    BoundaryRequest,
-    ControlError,
-    Pause,
-    Ping,
-    Play,
-    PlaySettings,
-    Speed,
-    parse_control,
-)
+from app.api import controls, frames
 from app.api.deps import editing
 from app.api.pacing import WINDOW, Pacer, Plan
 from app.engine.errors import SpecError
@@ -61,7 +50,7 @@ class _Stream:
         self.id = session_id
         self.store = ws.app.state.store
         self.limits: Limits = ws.app.state.settings.limits
-        self.settings = PlaySettings()
+        self.settings = controls.PlaySettings()
         self.pacer = Pacer(self.limits.max_steps)
         self.playing = False
         self.closed = False
@@ -117,25 +106,25 @@ class _Stream:
                 await self.error("control messages are JSON text, not binary")
                 continue
             try:
-                await self.handle(parse_control(text))
-            except ControlError as err:
+                await self.handle(controls.parse_control(text))
+            except controls.ControlError as err:
                 await self.error(err.detail, err.loc)
             except NotFound as err:
                 await self.error(str(err))
                 await self.close(CLOSE_NOT_FOUND, str(err))
 
-    async def handle(self, msg: Play | Speed | Pause | Ack | Ping) -> None:
-        if isinstance(msg, Ack):
+    async def handle(self, msg: controls.Message) -> None:
+        if isinstance(msg, controls.Ack):
             if self.pacer.ack(msg.seq):
                 self.wake.set()
-        elif isinstance(msg, Play | Speed):
+        elif isinstance(msg, controls.Play | controls.Speed):
             self.settings.apply(msg, self.limits, self.input_dim)
             self.pacer.reset_rate()
-            if isinstance(msg, Play) and not self.playing:
+            if isinstance(msg, controls.Play) and not self.playing:
                 self.playing = True
                 self.pacer.restart()
             self.wake.set()
-        elif isinstance(msg, Pause):
+        elif isinstance(msg, controls.Pause):
             self.playing = False
             self.pause_reply = True
             self.wake.set()
@@ -201,7 +190,7 @@ class _Stream:
         return message, result
 
     def work(
-        self, s: Session, seq: int, plan: Plan, grid: BoundaryRequest | None
+        self, s: Session, seq: int, plan: Plan, grid: controls.BoundaryRequest | None
     ) -> tuple[bytes | str | None, ChunkResult]:
         """In the worker thread: train, save (SQLite may wait on the disk), build the frame."""
         with np.errstate(all="ignore"):
