@@ -17,7 +17,7 @@ from threadpoolctl import threadpool_limits
 from app.api import errors
 from app.api.middleware import BodySizeLimit, SecurityHeaders
 from app.api.routers import catalog, compute, health, pages, sessions, stream, trace
-from app.sessions.base import Store, open_store
+from app.sessions.stores import Store, open_store
 from app.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -92,4 +92,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
-app = create_app()
+app: FastAPI  # ``app.main:app``, the ASGI application, built by ``__getattr__`` on first use
+
+
+def __getattr__(name: str) -> FastAPI:
+    # Lazily, so that importing create_app (the command line, a notebook, the tests) opens no
+    # database at the default path; uvicorn's getattr for "app.main:app" builds it once.
+    if name != "app":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    global app
+    app = create_app()
+    return app

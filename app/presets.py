@@ -1,11 +1,38 @@
 """One-click setups, each a create-session request with a two-sentence explanation.
 
-Data, not code: the page lists them from the catalog and posts ``request``.
+Data, not code: the page lists them from the catalog and posts ``request``. Every
+request spells out each value the page shows as a control (dataset size, noise, test
+split and seed; bias, initialiser, seed and features; every training setting), so the
+controls show what the session really uses rather than a default of their own
+(tests/api/test_presets.py checks this against the created session).
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+
+def _net(layers: list[int], acts: list[str], loss: str, **extra: Any) -> dict[str, Any]:
+    return {"layers": layers, "activations": acts, "loss": loss, "bias": True, **extra}
+
+
+def _data(name: str, n_samples: int = 200, noise: float = 0.0) -> dict[str, Any]:
+    return {"name": name, "n_samples": n_samples, "noise": noise, "test_fraction": 0.2, "seed": 0}
+
+
+def _training(optimizer: str, learning_rate: float, batch_size: int = 10) -> dict[str, Any]:
+    return {
+        "optimizer": optimizer,
+        "learning_rate": learning_rate,
+        "batch_size": batch_size,
+        "regularization": "none",
+        "regularization_rate": 0.0,
+        "momentum": 0.9,
+        "beta1": 0.9,
+        "beta2": 0.999,
+        "epsilon": 1e-8,
+    }
+
 
 DEFAULT_REQUEST: dict[str, Any] = {
     "network": {
@@ -18,12 +45,8 @@ DEFAULT_REQUEST: dict[str, Any] = {
         "features": ["x1", "x2"],
     },
     "dataset": {"name": "circle", "n_samples": 200, "noise": 0.0, "test_fraction": 0.2, "seed": 0},
-    "training": {"optimizer": "sgd", "learning_rate": 0.03, "batch_size": 10},
+    "training": _training("sgd", 0.03, 10),
 }
-
-
-def _net(layers: list[int], acts: list[str], loss: str, **extra: Any) -> dict[str, Any]:
-    return {"layers": layers, "activations": acts, "loss": loss, **extra}
 
 
 PRESETS: list[dict[str, Any]] = [
@@ -35,9 +58,9 @@ PRESETS: list[dict[str, Any]] = [
             "∂C/∂w = 2w³. Thirty SGD steps at η = 0.02 take w from 2 to 0.597."
         ),
         "request": {
-            "network": _net([1, 1], ["square"], "mse", bias=False, weights=[[[2.0]]]),
+            "network": _net([1, 1], ["square"], "mse", bias=False, seed=0, weights=[[[2.0]]]),
             "dataset": {"x": [[1.0]], "y": [[0.0]], "name": "worked example", "kind": "regression"},
-            "training": {"optimizer": "sgd", "learning_rate": 0.02, "batch_size": 1},
+            "training": _training("sgd", 0.02, 1),
         },
     },
     {
@@ -56,8 +79,8 @@ PRESETS: list[dict[str, Any]] = [
                 seed=3,
                 features=["x1", "x2"],
             ),
-            "dataset": {"name": "xor", "n_samples": 200, "noise": 0.0, "seed": 0},
-            "training": {"optimizer": "sgd", "learning_rate": 0.3, "batch_size": 10},
+            "dataset": _data("xor", 200, 0.0),
+            "training": _training("sgd", 0.3, 10),
         },
     },
     {
@@ -76,8 +99,8 @@ PRESETS: list[dict[str, Any]] = [
                 seed=2,
                 features=["x1", "x2", "sin_x1", "sin_x2"],
             ),
-            "dataset": {"name": "spiral", "n_samples": 400, "noise": 0.0, "seed": 0},
-            "training": {"optimizer": "adam", "learning_rate": 0.01, "batch_size": 10},
+            "dataset": _data("spiral", 400, 0.0),
+            "training": _training("adam", 0.01, 10),
         },
     },
     {
@@ -97,16 +120,17 @@ PRESETS: list[dict[str, Any]] = [
                 seed=0,
                 features=["x1", "x2"],
             ),
-            "dataset": {"name": "circle", "n_samples": 200, "noise": 0.0, "seed": 0},
-            "training": {"optimizer": "sgd", "learning_rate": 0.1, "batch_size": 10},
+            "dataset": _data("circle", 200, 0.0),
+            "training": _training("sgd", 0.1, 10),
         },
     },
     {
         "id": "dead-relu",
         "title": "Dead ReLUs at a high learning rate",
         "description": (
-            "A large step can push a ReLU's z below 0 for every input; then σ'(z) = 0, its δ is "
-            "0 and its weights never change again. Watch neurons go dark and stay dark."
+            "A large step can push a ReLU's z below 0 for every training input; then σ'(z) = 0, "
+            "its δ is 0 and the weights into it stop changing. With this seed several neurons "
+            "die within the first hundred steps: watch them go dark (a = 0) and stay dark."
         ),
         "request": {
             "network": _net(
@@ -114,11 +138,11 @@ PRESETS: list[dict[str, Any]] = [
                 ["relu", "relu", "sigmoid"],
                 "bce",
                 init="he",
-                seed=0,
+                seed=4,
                 features=["x1", "x2"],
             ),
-            "dataset": {"name": "circle", "n_samples": 200, "noise": 0.1, "seed": 0},
-            "training": {"optimizer": "sgd", "learning_rate": 1.0, "batch_size": 10},
+            "dataset": _data("circle", 200, 0.1),
+            "training": _training("sgd", 1.0, 10),
         },
     },
     {
@@ -137,8 +161,8 @@ PRESETS: list[dict[str, Any]] = [
                 seed=0,
                 features=["x1", "x2"],
             ),
-            "dataset": {"name": "xor", "n_samples": 200, "noise": 0.0, "seed": 0},
-            "training": {"optimizer": "sgd", "learning_rate": 0.3, "batch_size": 10},
+            "dataset": _data("xor", 200, 0.0),
+            "training": _training("sgd", 0.3, 10),
         },
     },
     {
@@ -153,8 +177,8 @@ PRESETS: list[dict[str, Any]] = [
             "network": _net(
                 [2, 4, 1], ["linear", "linear"], "mse", init="xavier", seed=0, features=["x1", "x2"]
             ),
-            "dataset": {"name": "plane", "n_samples": 200, "noise": 0.0, "seed": 0},
-            "training": {"optimizer": "sgd", "learning_rate": 0.2, "batch_size": 10},
+            "dataset": _data("plane", 200, 0.0),
+            "training": _training("sgd", 0.2, 10),
         },
     },
 ]

@@ -245,10 +245,10 @@ def _decode_binary(message: bytes) -> None:
 
 
 def _encode_json(network: Any, head: dict[str, Any], grid: dict[str, Any] | None) -> bytes:
+    from app.api import views
     from app.api.serialize import dumps
-    from app.sessions import compute
 
-    view = compute.network_view(network)
+    view = views.network_view(network)
     return dumps({**head, "weights": view["weights"], "biases": view["biases"], "boundary": grid})
 
 

@@ -24,8 +24,8 @@ from app.engine.training import Batcher, Regularization, gradient_norms, train_s
 from app.presets import DEFAULT_REQUEST, PRESETS
 from app.sessions import compute
 from app.sessions.play import Chunk, boundary_arrays
+from app.sessions.retention import DENSE_SNAPSHOTS
 from app.sessions.session import Session
-from app.sessions.store import DENSE_SNAPSHOTS
 
 HIDDEN = [name for name in ACTIVATIONS if name != "softmax"]
 OUTPUTS = [("sigmoid", "bce", 1), ("softmax", "cross_entropy", 3), ("linear", "mse", 2),

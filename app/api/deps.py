@@ -13,8 +13,8 @@ from fastapi import Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from app.api.serialize import dumps
-from app.sessions.base import Store
 from app.sessions.session import Session
+from app.sessions.stores.base import Store
 from app.settings import Limits, Settings
 
 T = TypeVar("T")
@@ -56,11 +56,14 @@ async def editing(st: Store, session_id: str) -> AsyncIterator[Session]:
             st.save(session)
 
 
-async def keep_alive(st: Store, session: Session) -> None:
-    """Restart the idle clock of a session read without the lock (see ``KEEPALIVE_FRACTION``)."""
+async def reading(st: Store, session_id: str) -> Session:
+    """The session for a call that only reads it (no lock), its idle clock restarted now and
+    then (see ``KEEPALIVE_FRACTION``)."""
+    session = st.get(session_id)
     if stale(st, session):
         async with editing(st, session.id):
             pass
+    return session
 
 
 # Work above this many multiply-adds (about a millisecond of numpy) leaves the event loop.

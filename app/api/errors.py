@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from app.api.serialize import NonFiniteError, json_response
 from app.engine.errors import SpecError
-from app.sessions.store import Conflict, NotFound, StoreFull
+from app.sessions.stores.base import Conflict, NotFound, StoreFull
 
 log = logging.getLogger("backprop_explorer")
 

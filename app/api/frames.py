@@ -24,9 +24,9 @@ from typing import Any
 import numpy as np
 import orjson
 
+from app.api import views
 from app.api.controls import BoundaryRequest
 from app.api.serialize import dumps
-from app.sessions import compute
 from app.sessions.play import ChunkResult, boundary_arrays
 from app.sessions.session import Session
 from app.settings import Limits
@@ -74,7 +74,7 @@ def frame(
     }
     if fmt == "json":
         header["metrics"] = asdict(s.metrics) if s.metrics else None  # (dumps checks it)
-        view = compute.network_view(s.network)
+        view = views.network_view(s.network)
         header["weights"], header["biases"] = view["weights"], view["biases"]
         header["boundary"] = boundary
         return dumps(header).decode()  # refuses NaN/Infinity as every JSON answer does

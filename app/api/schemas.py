@@ -1,66 +1,43 @@
-"""Every request and response body of the API, in one place.
+"""The API's request wrappers and response shapes.
 
-Requests are validated here for types and fixed ranges; the configurable
-limits (widths, samples, steps …) are checked in ``app.api.limits`` before any
-work starts, and the shapes that depend on each other (a weight matrix against
-the layer widths) by the engine, whose errors name the field as well.
+Request bodies wrap the domain's specs (``app.sessions.specs``: network, dataset,
+training, state, history, sample selection), re-exported here under the same names so
+routers and the OpenAPI schema see one module; the configurable limits are checked in
+``app.api.limits`` before any work starts. ``*Out`` models document what is answered.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, create_model
 
-ActivationName = Literal[
-    "sigmoid", "tanh", "relu", "leaky_relu", "linear", "softplus", "square", "softmax"
-]
-LossName = Literal["mse", "bce", "cross_entropy"]
-InitName = Literal["xavier", "he", "normal", "zeros"]
-OptimizerName = Literal["sgd", "momentum", "adam"]
-RegularizationName = Literal["none", "l1", "l2"]
-FeatureName = Literal["x1", "x2", "x1_sq", "x2_sq", "x1_x2", "sin_x1", "sin_x2"]
-DatasetName = Literal["xor", "circle", "gauss", "spiral", "moons", "sine", "plane", "bumps"]
-Split = Literal["train", "test"]
+from app.sessions.specs import ActivationName as ActivationName
+from app.sessions.specs import BuiltinDataset as BuiltinDataset
+from app.sessions.specs import Count as Count
+from app.sessions.specs import CreateSession as CreateSession
+from app.sessions.specs import CustomDataset as CustomDataset
+from app.sessions.specs import DatasetName as DatasetName
+from app.sessions.specs import FeatureName as FeatureName
+from app.sessions.specs import History as History
+from app.sessions.specs import InitName as InitName
+from app.sessions.specs import LossName as LossName
+from app.sessions.specs import Matrix as Matrix
+from app.sessions.specs import MetricsColumns as MetricsColumns
+from app.sessions.specs import NetworkSpec as NetworkSpec
+from app.sessions.specs import OptimizerName as OptimizerName
+from app.sessions.specs import RegularizationName as RegularizationName
+from app.sessions.specs import SampleSelection as SampleSelection
+from app.sessions.specs import Seed as Seed
+from app.sessions.specs import SessionNetworkSpec as SessionNetworkSpec
+from app.sessions.specs import SessionState as SessionState
+from app.sessions.specs import Snapshot as Snapshot
+from app.sessions.specs import Split as Split
+from app.sessions.specs import Strict as Strict
+from app.sessions.specs import TrainingSettings as TrainingSettings
+from app.sessions.specs import metrics_model
 
-
-def _rectangular(rows: list[list[float]]) -> list[list[float]]:
-    """Ragged rows are refused here, naming the field; numpy would fail on them with a 500."""
-    for i, row in enumerate(rows):
-        if len(row) != len(rows[0]):
-            raise ValueError(f"row {i} has {len(row)} values but row 0 has {len(rows[0])}")
-    return rows
-
-
-Matrix = Annotated[list[list[float]], AfterValidator(_rectangular)]
-Seed = Annotated[int, Field(ge=0, le=2**32 - 1)]
-# Step numbers and positions: stored as 64-bit integers and read by JavaScript, so at most
-# 2⁵³ − 1 (larger ones were a 500 from SQLite and orjson).
-Count = Annotated[int, Field(ge=0, le=2**53 - 1)]
-
-
-class Strict(BaseModel):
-    """Unknown fields are errors (a typo should not be silently ignored); no NaN/Infinity."""
-
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-
-
-# --- networks ------------------------------------------------------------------------------
-
-
-class NetworkSpec(Strict):
-    layers: list[Annotated[int, Field(ge=1)]] = Field(
-        min_length=2, description="Widths n_0 … n_L; n_0 is the input.", examples=[[2, 4, 1]]
-    )
-    activations: list[ActivationName] = Field(
-        description="σ_l for l = 1 … L.", examples=[["tanh", "sigmoid"]]
-    )
-    loss: LossName = "mse"
-    bias: bool = True
-    weights: list[Matrix] | None = Field(
-        None, description="W^l for l = 1 … L, each n_l × n_{l-1}; omit to initialise."
-    )
-    biases: list[list[float]] | None = Field(None, description="b^l for l = 1 … L, each n_l.")
+# --- requests ------------------------------------------------------------------------------
 
 
 class TraceRequest(Strict):
@@ -87,130 +64,17 @@ class TraceRequest(Strict):
     )
 
 
-class SessionNetworkSpec(NetworkSpec):
-    init: InitName | None = Field(
-        "xavier", description="Initialiser used when weights are absent (and on reset)."
-    )
-    seed: Seed = 0
-    features: list[FeatureName] | None = Field(
-        None, description="Input transforms; layers[0] must equal their count. null: raw input."
-    )
+def _patch_of(model: type[BaseModel]) -> Any:
+    """``model``'s fields, each with its own constraints but optional (None: unchanged)."""
+    optional: dict[str, Any] = {}
+    for name, info in model.model_fields.items():
+        kind: Any = Annotated[info.annotation, *info.metadata] if info.metadata else info.annotation
+        optional[name] = (kind | None, None)
+    return create_model(f"_{model.__name__}Patch", __base__=Strict, **optional)
 
 
-# --- datasets ------------------------------------------------------------------------------
-
-
-class BuiltinDataset(Strict):
-    name: DatasetName = "xor"
-    n_samples: Annotated[int, Field(ge=1)] = 200
-    noise: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
-    test_fraction: Annotated[float, Field(ge=0.0, le=0.9)] = 0.2
-    seed: Seed = 0
-
-
-class CustomDataset(Strict):
-    x: Matrix = Field(description="N × d raw inputs.")
-    y: Matrix = Field(description="N × 1 labels (0/1) or N × n targets.")
-    test_x: Matrix | None = None
-    test_y: Matrix | None = None
-    name: Annotated[str, Field(max_length=60)] | None = Field(
-        None, description="Display name; a built-in's name and parameters are kept on export."
-    )
-    source: BuiltinDataset | None = Field(
-        None, description="The built-in these points came from, if any (display only)."
-    )
-    kind: Literal["classification", "regression"] | None = Field(
-        None,
-        description="Omitted: classification when every target is 0 or 1, else regression.",
-    )
-
-
-# --- training ------------------------------------------------------------------------------
-
-
-class TrainingSettings(Strict):
-    optimizer: OptimizerName = "sgd"
-    learning_rate: Annotated[float, Field(gt=0.0, le=100.0)] = 0.03
-    batch_size: Annotated[int, Field(ge=1)] = 10
-    regularization: RegularizationName = "none"
-    regularization_rate: Annotated[float, Field(ge=0.0, le=10.0)] = 0.0
-    momentum: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.9
-    beta1: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.9
-    beta2: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.999
-    epsilon: Annotated[float, Field(gt=0.0, le=1.0)] = 1e-8
-
-
-class TrainingPatch(Strict):
-    optimizer: OptimizerName | None = None
-    learning_rate: Annotated[float, Field(gt=0.0, le=100.0)] | None = None
-    batch_size: Annotated[int, Field(ge=1)] | None = None
-    regularization: RegularizationName | None = None
-    regularization_rate: Annotated[float, Field(ge=0.0, le=10.0)] | None = None
-    momentum: Annotated[float, Field(ge=0.0, lt=1.0)] | None = None
-    beta1: Annotated[float, Field(ge=0.0, lt=1.0)] | None = None
-    beta2: Annotated[float, Field(ge=0.0, lt=1.0)] | None = None
-    epsilon: Annotated[float, Field(gt=0.0, le=1.0)] | None = None
-
-
-# --- sessions ------------------------------------------------------------------------------
-
-
-class SessionState(Strict):
-    """Where a run is: restores a session exactly (export → create)."""
-
-    step: Count = 0
-    optimizer_state: dict[str, list[float]] = Field(default_factory=dict)
-    batch_epoch: Count = 0
-    batch_cursor: Count = 0
-    initial_weights: list[Matrix] | None = None
-    initial_biases: list[list[float]] | None = None
-
-
-class MetricsColumns(Strict):
-    step: list[Count] = Field(default_factory=list)
-    train_loss: list[float] = Field(default_factory=list)
-    test_loss: list[float | None] = Field(default_factory=list)
-    train_accuracy: list[float | None] = Field(default_factory=list)
-    test_accuracy: list[float | None] = Field(default_factory=list)
-    delta_norms: list[list[float]] = Field(default_factory=list)
-    grad_norms: list[list[float]] = Field(default_factory=list)
-
-
-class Snapshot(Strict):
-    step: Count
-    weights: list[Matrix]
-    biases: list[list[float]] | None = None
-
-
-class History(Strict):
-    metrics: MetricsColumns = Field(default_factory=MetricsColumns)
-    snapshots: list[Snapshot] = Field(default_factory=list)
-
-
-class CreateSession(Strict):
-    network: SessionNetworkSpec
-    dataset: BuiltinDataset | CustomDataset = Field(default_factory=BuiltinDataset)
-    training: TrainingSettings = Field(default_factory=TrainingSettings)
-    state: SessionState | None = None
-    history: History | None = None
-
-    model_config = ConfigDict(
-        json_schema_extra={
-            "examples": [
-                {
-                    "network": {
-                        "layers": [2, 4, 1],
-                        "activations": ["tanh", "sigmoid"],
-                        "loss": "bce",
-                        "init": "xavier",
-                        "seed": 0,
-                    },
-                    "dataset": {"name": "xor", "n_samples": 200, "noise": 0.0, "seed": 0},
-                    "training": {"optimizer": "sgd", "learning_rate": 0.1, "batch_size": 10},
-                }
-            ]
-        }
-    )
+class TrainingPatch(_patch_of(TrainingSettings)):  # type: ignore[misc]
+    pass
 
 
 class ParameterEdit(Strict):
@@ -228,15 +92,6 @@ class NewPoint(Strict):
 
 
 # --- computing on a session ----------------------------------------------------------------
-
-
-class SampleSelection(Strict):
-    """Which samples: dataset rows by index, or explicit raw inputs (and targets)."""
-
-    indices: list[Annotated[int, Field(ge=0)]] | None = None
-    split: Split = "train"
-    x: Matrix | None = Field(None, description="Explicit raw inputs, B × d.")
-    y: Matrix | None = Field(None, description="Targets for explicit x, B × n_L.")
 
 
 class StepRequest(Strict):
@@ -312,28 +167,29 @@ class SessionNetworkOut(NetworkOut):
     features: list[FeatureName] | None
 
 
-class MetricsOut(Out):
+# Descriptions of the metrics fields that need one (the fields come from Metrics).
+METRICS_DESCRIPTIONS = {
+    "delta_norms": "‖δ^l‖ per layer (Frobenius over √B).",
+    "grad_norms": "‖∂C/∂W^l‖ per layer.",
+}
+
+
+def _record_field(name: str, kind: Any) -> tuple[Any, Any]:
+    if name in METRICS_DESCRIPTIONS:
+        return kind, Field(description=METRICS_DESCRIPTIONS[name])
+    return kind, ...
+
+
+class MetricsOut(metrics_model("_MetricsOut", Out, _record_field)):  # type: ignore[misc]
     """One step's record."""
 
-    step: int
-    train_loss: float
-    test_loss: float | None
-    train_accuracy: float | None
-    test_accuracy: float | None
-    delta_norms: list[float] = Field(description="‖δ^l‖ per layer (Frobenius over √B).")
-    grad_norms: list[float] = Field(description="‖∂C/∂W^l‖ per layer.")
+
+def _column_field(name: str, kind: Any) -> tuple[Any, Any]:
+    return list[kind], ...
 
 
-class MetricsColumnsOut(Out):
+class MetricsColumnsOut(metrics_model("_MetricsColumnsOut", Out, _column_field)):  # type: ignore[misc]
     """Per-step metrics as columns, one entry per step."""
-
-    step: list[int]
-    train_loss: list[float]
-    test_loss: list[float | None]
-    train_accuracy: list[float | None]
-    test_accuracy: list[float | None]
-    delta_norms: list[list[float]]
-    grad_norms: list[list[float]]
 
 
 class DatasetOut(Out):
@@ -352,6 +208,13 @@ class DatasetOut(Out):
     test_labels: Matrix | None
 
 
+class DeadOut(Out):
+    step: int = Field(description="The step these neurons were found dead at.")
+    layers: list[list[int]] = Field(
+        description="Per layer l = 1 … L, the neurons j whose a^l_j is 0 on every training sample."
+    )
+
+
 class SessionOut(Out):
     id: str = Field(description="128 random bits, URL-safe base64.")
     step: int = Field(description="Updates since creation or reset.")
@@ -361,6 +224,7 @@ class SessionOut(Out):
     dataset: DatasetOut
     training: TrainingSettings
     metrics: MetricsOut | None = Field(description="The latest step's record; null before one.")
+    dead: DeadOut
 
 
 class SessionSummary(Out):
@@ -423,6 +287,7 @@ class StepOut(Out):
     message: str | None
     metrics: MetricsOut | None
     network: NetworkOut
+    dead: DeadOut
     indices: list[int] | None = None
     update: UpdateOut | None = None
     trace: TraceOut | None = None
@@ -448,21 +313,45 @@ class BoundaryOut(Out):
     neurons: list[Matrix] | None = Field(None, description="With neurons: a^l, n_l × cells.")
 
 
+class GradcheckParameterOut(Out):
+    name: str = Field(description="W^l_{j,k} or b^l_{j}, in the book's notation.")
+    kind: Literal["W", "b"]
+    layer: int
+    row: int
+    column: int = Field(description="k of W^l_{jk}; 0 for a bias.")
+    backprop: float
+    numeric: float = Field(description="Central difference D(h) for this parameter.")
+    error: float = Field(description="|backprop − numeric| / max(|backprop|, |numeric|, ρG).")
+    tolerance: float = Field(description="r + (what the step h explains) / the same scale.")
+    verdict: Literal["pass", "fail", "kink"]
+
+
 class GradcheckLayerOut(Out):
     layer: int
     backprop_weights: Matrix
     numeric_weights: Matrix
     backprop_biases: list[float] | None
     numeric_biases: list[float] | None
-    max_relative_error: float
+    max_relative_error: float = Field(description="Largest error of the checked parameters.")
+    passed: bool
+    worst: int = Field(description="Index in parameters of the one deciding the verdict.")
+    parameters: list[GradcheckParameterOut] = Field(description="W^l row by row, then b^l.")
+
+
+class GradcheckCountsOut(Out):
+    pass_: int = Field(alias="pass")
+    fail: int
+    kink: int
 
 
 class GradcheckOut(Out):
     indices: list[int] | None
-    passed: bool
+    passed: bool = Field(description="No checked parameter failed; kinks are not counted.")
     max_relative_error: float
     step: float
-    threshold: float
+    threshold: float = Field(description="r: the relative agreement asked of backprop.")
+    gradient_scale: float = Field(description="G, the largest |backprop| or |numeric|.")
+    counts: GradcheckCountsOut
     drop_derivative_layer: int | None
     layers: list[GradcheckLayerOut]
 
@@ -505,3 +394,6 @@ class CatalogOut(Out):
     presets: list[dict[str, Any]]
     defaults: dict[str, Any]
     limits: dict[str, int]
+    metrics_fields: list[str] = Field(
+        description="A step's metrics record, field by field, in order (as ``/metrics`` columns)."
+    )

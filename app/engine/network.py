@@ -289,6 +289,18 @@ class Network:
         fwd = self.forward(x)
         return float(self.loss.per_sample(fwd.zs[-1], fwd.output, y, self.sigmas[-1]).mean())
 
+    def dead_neurons(self, x: Array) -> list[list[int]]:
+        """Per layer l = 1 … L, the neurons j whose a^l_j is exactly 0 for every row of x.
+
+        For a ReLU that is z ≤ 0 on every input: σ'(z) = 0 there, so δ^l_j = 0 and no
+        gradient reaches the weights into it — a dead neuron. No rows, no verdict: [].
+        """
+        if len(x) == 0:
+            return [[] for _ in self.forward_steps]
+        return [
+            np.flatnonzero(~np.any(a != 0, axis=0)).tolist() for a in self.forward(x).activations
+        ]
+
     def check_targets(self, y: Array, loc: str = "y") -> Array:
         y = _as_matrix(y, loc)
         if y.ndim != 2 or y.shape[1] != self.layers[-1]:

@@ -10,7 +10,7 @@ in training: the traces the page shows are gradients of the data loss alone.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 
 import numpy as np
 
@@ -143,6 +143,11 @@ class Metrics:
     test_accuracy: float | None
     delta_norms: list[float]  # ‖δ^l‖ (Frobenius over the minibatch, divided by √B)
     grad_norms: list[float]  # ‖∂C/∂W^l‖ (Frobenius)
+
+
+# The one list of a record's fields, in order: history columns, the restore of an export,
+# the stored record and the catalog's ``metrics_fields`` all derive from it.
+METRICS_FIELDS: tuple[str, ...] = tuple(f.name for f in fields(Metrics))
 
 
 def accuracy(output: Array, y: Array) -> float:

@@ -1,99 +1,54 @@
-"""What the API computes on a session, as plain dicts of numpy arrays.
+"""The use cases the API offers on a session: choose samples, forward, backward, step,
+boundary, gradient check, path sums.
 
-Each function takes a Session (and validated request values), calls the
-engine, and returns the answer's shape; ``app.api.serialize`` turns it into
-JSON bytes without a detour through Python lists.
+One job: run the engine on a Session for one API call and return the result as plain
+data (numpy arrays, engine dataclasses, small dicts); JSON views of those results are
+the API's (``app.api.views``), and which snapshots a run keeps is ``retention``'s.
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from typing import Any
+from dataclasses import asdict, dataclass
+from typing import Any, TypedDict
 
 import numpy as np
 
-from app.api import schemas
 from app.engine.activations import Array, IndexArray
-from app.engine.datasets import BOUND
 from app.engine.errors import SpecError
 from app.engine.gradcheck import gradient_check
-from app.engine.network import Network, Trace
+from app.engine.network import Trace
 from app.engine.paths import cost_by_depth, sum_over_paths
 from app.engine.training import Metrics, evaluate, train_step
+from app.sessions import specs
+from app.sessions.retention import snapshot_due
 from app.sessions.session import Session
-from app.sessions.store import DENSE_SNAPSHOTS
 from app.settings import Limits
-
-SNAPSHOT_EVERY = 10  # after the dense start; the store thins old ones to stay bounded
 
 Json = dict[str, Any]
 
 
-# --- views of a session --------------------------------------------------------------------
+# --- creating ------------------------------------------------------------------------------
 
 
-def network_view(net: Network, params: Array | None = None) -> Json:
-    weights, biases = net.views(net.params if params is None else params)
-    return {
-        "layers": net.layers,
-        "activations": net.activation_names,
-        "loss": net.loss_name,
-        "bias": net.bias,
-        "weights": weights,
-        "biases": biases,
-    }
-
-
-def session_view(s: Session) -> Json:
-    d = s.data
-    y, test_y = s.inputs("train")[1], s.inputs("test")[1]
-    return {
-        "id": s.id,
-        "step": s.step,
-        "created_at": s.created_at,
-        "updated_at": s.updated_at,
-        "network": {**network_view(s.network), "init": s.init, "seed": s.seed,
-                    "features": s.features},
-        "dataset": {
-            "name": d.name, "kind": d.kind, "input_dim": d.input_dim,
-            "n_train": len(d.x), "n_test": len(d.test_x), "source": d.source,
-            "domain": domain(s), "x": d.x, "y": y, "test_x": d.test_x, "test_y": test_y,
-            "labels": d.y if d.classification else None,
-            "test_labels": d.test_y if d.classification else None,
-        },
-        "training": s.training.model_dump(),
-        "metrics": asdict(s.metrics) if s.metrics else None,
-    }  # fmt: skip
-
-
-def trace_view(trace: Trace) -> Json:
-    return {
-        "loss": trace.loss,
-        "sample_losses": trace.sample_losses,
-        "x": trace.x,
-        "layers": [
-            {"z": t.z, "a": t.a, "delta": t.delta, "grad_weights": t.grad_weights,
-             "grad_biases": t.grad_biases}
-            for t in trace.layers
-        ],
-    }  # fmt: skip
-
-
-def domain(s: Session) -> list[list[float]]:
-    """The input box drawn and gridded: the built-ins' square, or the data's range padded."""
-    if s.data.source is not None:
-        return [[-BOUND, BOUND]] * s.data.input_dim
-    pts = np.vstack([s.data.x, s.data.test_x])
-    lo, hi = pts.min(axis=0), pts.max(axis=0)
-    pad = np.maximum((hi - lo) * 0.1, 0.5)
-    return [[float(a), float(b)] for a, b in zip(lo - pad, hi + pad, strict=True)]
+def create_session(
+    session_id: str, req: specs.CreateSession
+) -> tuple[Session, list[Metrics], list[tuple[int, Array]] | None]:
+    """A new session with its first metrics, or an export restored with its history;
+    returns (session, metrics, snapshots or None for "the current weights")."""
+    session = Session.create(session_id, req)
+    if req.history is None:
+        if session.step:  # restored state without history: nothing to record
+            return session, [], None
+        return session, initial_metrics(session), None
+    metrics, snapshots = session.restore_history(req.history)
+    return session, metrics, snapshots
 
 
 # --- choosing samples ----------------------------------------------------------------------
 
 
 def select(
-    s: Session, sel: schemas.SampleSelection, need_targets: bool, limits: Limits
+    s: Session, sel: specs.SampleSelection, need_targets: bool, limits: Limits
 ) -> tuple[Array, Array, Array | None, list[int] | None]:
     """(raw x, network input x, targets or None, indices or None) for a selection."""
     if sel.x is not None:
@@ -146,7 +101,7 @@ def next_batch_indices(s: Session, peek: bool) -> IndexArray:
 # --- forward, backward, step ---------------------------------------------------------------
 
 
-def forward(s: Session, sel: schemas.SampleSelection, limits: Limits) -> Json:
+def forward(s: Session, sel: specs.SampleSelection, limits: Limits) -> Json:
     x_raw, x, _, indices = select(s, sel, need_targets=False, limits=limits)
     fwd = s.network.forward(x)
     return {
@@ -155,7 +110,18 @@ def forward(s: Session, sel: schemas.SampleSelection, limits: Limits) -> Json:
     }  # fmt: skip
 
 
-def backward(s: Session, sel: schemas.SampleSelection, limits: Limits) -> Json:
+@dataclass
+class Backward:
+    """A backward pass at the session's current weights, and the update it proposes."""
+
+    trace: Trace
+    step: int  # the session's step: the weights this pass used
+    indices: list[int] | None
+    x_raw: Array
+    update: Json  # ΔW, Δb as ``proposed_update`` gives them
+
+
+def backward(s: Session, sel: specs.SampleSelection, limits: Limits) -> Backward:
     if sel.indices is None and sel.x is None:
         idx = next_batch_indices(s, peek=True)
         x_all, y_all = s.inputs("train")
@@ -165,8 +131,7 @@ def backward(s: Session, sel: schemas.SampleSelection, limits: Limits) -> Json:
         assert y_opt is not None
         y = y_opt
     trace = s.network.backward(x, y)
-    return {**trace_view(trace), "step": s.step, "indices": indices, "x_raw": x_raw,
-            "update": proposed_update(s, trace)}  # fmt: skip
+    return Backward(trace, s.step, indices, x_raw, proposed_update(s, trace))
 
 
 def proposed_update(s: Session, trace: Trace) -> Json:
@@ -206,10 +171,24 @@ def diverged_message(s: Session, step: int) -> str:
     )
 
 
+class Steps(TypedDict):
+    """What a step call did. ``indices``, ``delta`` and ``trace`` describe the update of a
+    one-step call (None otherwise, and ``trace`` None unless asked for)."""
+
+    requested: int
+    step: int
+    applied_steps: int
+    diverged: bool
+    message: str | None
+    indices: IndexArray | None
+    delta: Array | None  # Δθ in the parameters' layout
+    trace: Trace | None
+
+
 def run_steps(
     s: Session, n: int, with_trace: bool
-) -> tuple[Json, list[Metrics], list[tuple[int, Array]]]:
-    """N minibatch updates; returns (answer, new metrics, snapshots to store)."""
+) -> tuple[Steps, list[Metrics], list[tuple[int, Array]]]:
+    """N minibatch updates; returns (what was done, new metrics, snapshots to store)."""
     x_all, y_all = s.inputs("train")
     if len(x_all) == 0:
         raise SpecError("dataset.x", "the training set is empty")
@@ -219,7 +198,10 @@ def run_steps(
     history: list[Metrics] = []
     snapshots: list[tuple[int, Array]] = []
     message = None
-    last: Json = {}
+    done = Steps(
+        requested=n, step=s.step, applied_steps=0, diverged=False, message=None,
+        indices=None, delta=None, trace=None,
+    )  # fmt: skip
     for i in range(n):
         position = (s.batcher.epoch, s.batcher.cursor)
         before = net.params.copy()
@@ -235,26 +217,14 @@ def run_steps(
         s.step += 1
         s.metrics = metrics
         history.append(metrics)
-        if s.step <= DENSE_SNAPSHOTS or s.step % SNAPSHOT_EVERY == 0 or (n > 1 and i == n - 1):
+        if snapshot_due(s.step, last_of_many=n > 1 and i == n - 1):
             snapshots.append((s.step, net.params.copy()))
         if n == 1:
-            dw, db = net.views(result.delta)
-            last = {"indices": idx, "update": {"weights": dw, "biases": db}}
-            if with_trace:
-                last["trace"] = trace_view(result.trace)
-    answer: Json = {
-        "step": s.step,
-        "applied_steps": len(history),
-        "diverged": message is not None,
-        "message": message,
-        "metrics": asdict(s.metrics) if s.metrics else None,
-        "network": network_view(net),
-    }
-    if n == 1:
-        answer.update(last)
-    else:
-        answer["history"] = metrics_columns([asdict(m) for m in history])
-    return answer, history, snapshots
+            done["indices"], done["delta"] = idx, result.delta
+            done["trace"] = result.trace if with_trace else None
+    done["step"], done["applied_steps"] = s.step, len(history)
+    done["diverged"], done["message"] = message is not None, message
+    return done, history, snapshots
 
 
 def _finite_metrics(m: Metrics) -> bool:
@@ -262,18 +232,12 @@ def _finite_metrics(m: Metrics) -> bool:
     return all(v is None or np.isfinite(v) for v in values)
 
 
-def metrics_columns(rows: list[Json]) -> Json:
-    keys = ("step", "train_loss", "test_loss", "train_accuracy", "test_accuracy",
-            "delta_norms", "grad_norms")  # fmt: skip
-    return {key: [row[key] for row in rows] for key in keys}
-
-
 # --- pictures and checks -------------------------------------------------------------------
 
 
 def boundary(s: Session, resolution: int, neurons: bool) -> Json:
     """Output (and each neuron) over a grid of the input domain."""
-    box = domain(s)
+    box = s.domain()
     if s.data.input_dim == 2:
         xs = np.linspace(box[0][0], box[0][1], resolution)
         ys = np.linspace(box[1][1], box[1][0], resolution)  # top row is the largest x₂
@@ -299,7 +263,10 @@ def boundary(s: Session, resolution: int, neurons: bool) -> Json:
     return answer
 
 
-def gradcheck(s: Session, req: schemas.GradcheckRequest, limits: Limits) -> Json:
+def gradcheck(
+    s: Session, sel: specs.SampleSelection, drop_derivative_layer: int | None, limits: Limits
+) -> Json:
+    """Backprop's gradient beside central differences, optionally with σ_l' left out."""
     if s.network.n_params > limits.max_gradcheck_params:
         raise SpecError(
             "network",
@@ -307,67 +274,51 @@ def gradcheck(s: Session, req: schemas.GradcheckRequest, limits: Limits) -> Json
             f"{limits.max_gradcheck_params}; use a smaller network",
         )
     L = len(s.network.layers) - 1
-    if req.drop_derivative_layer is not None and req.drop_derivative_layer > L:
+    if drop_derivative_layer is not None and drop_derivative_layer > L:
         raise SpecError("drop_derivative_layer", f"must be a layer between 1 and {L}")
-    _, x, y, indices = select(s, req, need_targets=True, limits=limits)
+    _, x, y, indices = select(s, sel, need_targets=True, limits=limits)
     assert y is not None
-    check = gradient_check(s.network, x, y, drop_derivative_layer=req.drop_derivative_layer)
+    check = gradient_check(s.network, x, y, drop_derivative_layer=drop_derivative_layer)
     return {
         "indices": indices,
         "passed": check.passed,
         "max_relative_error": check.max_relative_error,
         "step": check.step,
         "threshold": check.threshold,
-        "drop_derivative_layer": req.drop_derivative_layer,
-        "layers": [asdict(layer) for layer in check.layers],
-    }
+        "gradient_scale": check.gradient_scale,
+        "counts": {v: check.count(v) for v in ("pass", "fail", "kink")},
+        "drop_derivative_layer": drop_derivative_layer,
+        "layers": [
+            {**{k: v for k, v in asdict(layer).items() if k != "parameters"},
+             "passed": layer.passed,
+             # each row is one parameter's own numbers, so a table cannot mix two of them
+             "parameters": [{"name": p.name, **asdict(p)} for p in layer.parameters]}
+            for layer in check.layers
+        ],
+    }  # fmt: skip
 
 
-def paths(s: Session, req: schemas.PathsRequest, limits: Limits) -> Json:
-    n = len(s.inputs(req.split)[0])
-    if req.index >= n:  # checked here so the answer names ``index``, not select's ``indices``
-        raise SpecError("index", f"{req.index} is out of range: the {req.split} set has {n} points")
-    sel = schemas.SampleSelection(indices=[req.index], split=req.split, x=None, y=None)
+def paths(
+    s: Session,
+    layer: int,
+    row: int,
+    column: int,
+    index: int,
+    split: specs.Split,
+    limits: Limits,
+) -> Json:
+    """∂C/∂W^l[row][column] for sample ``index`` summed over every path, beside δ's."""
+    n = len(s.inputs(split)[0])
+    if index >= n:  # checked here so the answer names ``index``, not select's ``indices``
+        raise SpecError("index", f"{index} is out of range: the {split} set has {n} points")
+    sel = specs.SampleSelection(indices=[index], split=split, x=None, y=None)
     _, x, y, _ = select(s, sel, need_targets=True, limits=limits)
     assert y is not None
-    result = sum_over_paths(
-        s.network, x, y, req.layer, req.row, req.column, max_paths=limits.max_paths
-    )
+    result = sum_over_paths(s.network, x, y, layer, row, column, max_paths=limits.max_paths)
     widths = s.network.layers
     hidden = max(widths[1:-1], default=widths[-1])
     return {
         **asdict(result),
-        "index": req.index,
+        "index": index,
         "cost_by_depth": cost_by_depth(hidden, widths[0], widths[-1], max_depth=12),
     }
-
-
-def export(s: Session, metric_rows: list[Json], snapshots: list[tuple[int, Array]]) -> Json:
-    """A create request that reproduces the session exactly."""
-    net = s.network
-    initial = network_view(net, s.initial_params) if s.initial_params is not None else None
-    d = s.data
-    return {
-        "network": {**network_view(net), "init": s.init, "seed": s.seed, "features": s.features},
-        "dataset": {"x": d.x, "y": d.y,
-                    "test_x": d.test_x if len(d.test_x) else None,
-                    "test_y": d.test_y if len(d.test_y) else None,
-                    "name": d.name, "source": d.source, "kind": d.kind},
-        "training": s.training.model_dump(),
-        "state": {
-            "step": s.step,
-            "optimizer_state": s.opt_state,
-            "batch_epoch": s.batcher.epoch,
-            "batch_cursor": s.batcher.cursor,
-            "initial_weights": initial["weights"] if initial else None,
-            "initial_biases": initial["biases"] if initial else None,
-        },
-        "history": {
-            "metrics": metrics_columns(metric_rows),
-            "snapshots": [
-                {"step": step, **{k: v for k, v in network_view(net, p).items()
-                                  if k in ("weights", "biases")}}
-                for step, p in snapshots
-            ],
-        },
-    }  # fmt: skip

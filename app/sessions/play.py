@@ -30,8 +30,8 @@ from app.engine.errors import SpecError
 from app.engine.lean import LeanTrainer
 from app.engine.training import Batcher, Metrics, evaluate
 from app.sessions import compute
+from app.sessions.retention import DENSE_SNAPSHOTS
 from app.sessions.session import Session
-from app.sessions.store import DENSE_SNAPSHOTS
 
 
 @dataclass

@@ -13,10 +13,10 @@ from typing import Any
 import numpy as np
 import orjson
 
-from app.api import schemas
 from app.engine.activations import Array
 from app.engine.network import Network
 from app.engine.training import Batcher, Metrics
+from app.sessions import specs
 from app.sessions.session import Data, Session
 
 
@@ -98,7 +98,7 @@ def session_from(
         meta["features"],
         Data(info["name"], info["kind"], data["x"], data["y"], data["test_x"], data["test_y"],
              info["source"]),
-        schemas.TrainingSettings(**meta["training"]),
+        specs.TrainingSettings(**meta["training"]),
         step=meta["step"],
         opt_state={k[4:]: v for k, v in arrays.items() if k.startswith("opt_")},
         batcher=Batcher(meta["seed"], meta["batch_epoch"], meta["batch_cursor"]),

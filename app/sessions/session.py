@@ -1,8 +1,9 @@
 """A stored training session: network, data, settings and where the run is.
 
-This is the domain object the routers work on. It knows nothing of HTTP or
-SQL: it is built from a validated create request, changed by the operations
-the API offers, and turned into a plain record for the store and back.
+This is the domain object the use cases work on. It knows nothing of HTTP or
+SQL: it is built from the domain's specs (``specs.CreateSession``), changed by
+its own edit methods (a parameter, a point, the settings, a restored history),
+and turned into a plain record for the store and back (``record``).
 """
 
 from __future__ import annotations
@@ -13,15 +14,22 @@ from typing import Any
 
 import numpy as np
 
-from app.api import schemas
 from app.engine.activations import Array
-from app.engine.datasets import REGRESSION, Dataset, custom_dataset, labels_to_targets, make_dataset
+from app.engine.datasets import (
+    BOUND,
+    REGRESSION,
+    Dataset,
+    custom_dataset,
+    labels_to_targets,
+    make_dataset,
+)
 from app.engine.errors import SpecError
 from app.engine.features import apply_features
 from app.engine.initializers import initialize
 from app.engine.network import Network
 from app.engine.optimizers import Optimizer, State, make_optimizer
-from app.engine.training import Batcher, Metrics, Regularization
+from app.engine.training import METRICS_FIELDS, Batcher, Metrics, Regularization
+from app.sessions import specs
 
 
 @dataclass
@@ -37,8 +45,8 @@ class Data:
     source: dict[str, Any] | None = None  # the built-in's parameters, if any
 
     @classmethod
-    def from_request(cls, spec: schemas.BuiltinDataset | schemas.CustomDataset) -> Data:
-        if isinstance(spec, schemas.BuiltinDataset):
+    def from_request(cls, spec: specs.BuiltinDataset | specs.CustomDataset) -> Data:
+        if isinstance(spec, specs.BuiltinDataset):
             ds = make_dataset(spec.name, spec.n_samples, spec.noise, spec.test_fraction, spec.seed)
             return cls._from(ds, spec.name, spec.model_dump())
         ds = custom_dataset(spec.x, spec.y, spec.test_x, spec.test_y)
@@ -69,6 +77,42 @@ class Data:
     def classification(self) -> bool:
         return self.kind != REGRESSION
 
+    def split(self, split: str) -> tuple[Array, Array]:
+        """(raw inputs, labels or targets) of the train or test set."""
+        return (self.x, self.y) if split == "train" else (self.test_x, self.test_y)
+
+    def add_point(self, x: list[float], y: list[float], split: str, max_samples: int) -> None:
+        """Append one point (raw input, label or target row) to a split."""
+        if len(self.x) + len(self.test_x) + 1 > max_samples:
+            raise SpecError("x", f"the dataset already holds the limit of {max_samples} points")
+        row_x = np.asarray([x], dtype=np.float64)
+        row_y = np.asarray([y], dtype=np.float64)
+        if row_x.shape[1] != self.input_dim:
+            raise SpecError("x", f"needs {self.input_dim} values (the dataset's raw input)")
+        if row_y.shape[1] != self.y.shape[1]:
+            raise SpecError("y", f"needs {self.y.shape[1]} values, like the dataset's targets")
+        if self.classification and not np.isin(row_y, (0.0, 1.0)).all():
+            raise SpecError("y", "classification labels must be 0 or 1")
+        xs, ys = self.split(split)
+        self._set(split, np.vstack([xs, row_x]), np.vstack([ys, row_y]))
+
+    def remove_point(self, split: str, index: int) -> None:
+        """Remove point ``index`` of a split; the training set keeps at least one."""
+        xs, ys = self.split(split)
+        if not 0 <= index < len(xs):
+            raise SpecError(
+                "index", f"{index} is out of range: the {split} set has {len(xs)} points"
+            )
+        if split == "train" and len(xs) == 1:
+            raise SpecError("index", "the training set needs at least one point")
+        self._set(split, np.delete(xs, index, axis=0), np.delete(ys, index, axis=0))
+
+    def _set(self, split: str, x: Array, y: Array) -> None:
+        if split == "train":
+            self.x, self.y = x, y
+        else:
+            self.test_x, self.test_y = x, y
+
 
 @dataclass
 class Session:
@@ -78,7 +122,7 @@ class Session:
     seed: int
     features: list[str] | None
     data: Data
-    training: schemas.TrainingSettings
+    training: specs.TrainingSettings
     step: int = 0
     opt_state: State = field(default_factory=dict)
     batcher: Batcher = field(default_factory=Batcher)
@@ -92,7 +136,7 @@ class Session:
     # --- building --------------------------------------------------------------------------
 
     @classmethod
-    def create(cls, session_id: str, req: schemas.CreateSession) -> Session:
+    def create(cls, session_id: str, req: specs.CreateSession) -> Session:
         spec = req.network
         data = Data.from_request(req.dataset)
         if spec.weights is not None:
@@ -125,7 +169,7 @@ class Session:
         session.inputs("test")
         return session
 
-    def _restore(self, state: schemas.SessionState) -> None:
+    def _restore(self, state: specs.SessionState) -> None:
         self.step = state.step
         self.batcher = Batcher(self.seed, state.batch_epoch, state.batch_cursor)
         self.opt_state = {
@@ -185,6 +229,19 @@ class Session:
     def data_changed(self) -> None:
         self._inputs.clear()
 
+    def dead_neurons(self) -> list[list[int]]:
+        """Per layer l = 1 … L, the neurons whose a^l is 0 on every training sample."""
+        return self.network.dead_neurons(self.inputs("train")[0])
+
+    def domain(self) -> list[list[float]]:
+        """The input box drawn and gridded: the built-ins' square, or the data's range padded."""
+        if self.data.source is not None:
+            return [[-BOUND, BOUND]] * self.data.input_dim
+        pts = np.vstack([self.data.x, self.data.test_x])
+        lo, hi = pts.min(axis=0), pts.max(axis=0)
+        pad = np.maximum((hi - lo) * 0.1, 0.5)
+        return [[float(a), float(b)] for a, b in zip(lo - pad, hi + pad, strict=True)]
+
     def targets_for(self, y: Array, loc: str = "y") -> Array:
         try:
             y = labels_to_targets(
@@ -220,3 +277,65 @@ class Session:
 
     def touch(self) -> None:
         self.updated_at = time.time()
+
+    # --- edits -----------------------------------------------------------------------------
+
+    def set_parameter(self, layer: int, kind: str, row: int, column: int, value: float) -> None:
+        """Set one weight W^l[row][column] (``kind`` "weight") or bias b^l[row]."""
+        net = self.network
+        L = len(net.layers) - 1
+        if layer > L:
+            raise SpecError("layer", f"must be between 1 and {L}, got {layer}")
+        n_out, n_in = net.layers[layer], net.layers[layer - 1]
+        if row >= n_out:
+            raise SpecError("row", f"layer {layer} has {n_out} neurons (rows 0…{n_out - 1})")
+        if kind == "weight":
+            if column >= n_in:
+                raise SpecError(
+                    "column", f"layer {layer - 1} has {n_in} neurons (columns 0…{n_in - 1})"
+                )
+            net.weights[layer - 1][row, column] = value
+        else:
+            if net.biases is None:
+                raise SpecError("kind", "this network has no biases")
+            net.biases[layer - 1][row] = value
+
+    def update_training(self, changes: dict[str, Any]) -> None:
+        """Change some training settings mid-run; a new optimiser starts with no memory."""
+        if changes.get("optimizer", self.training.optimizer) != self.training.optimizer:
+            self.opt_state = {}  # another optimiser's memory means nothing to this one
+        self.training = self.training.model_copy(update=changes)
+
+    def add_point(self, x: list[float], y: list[float], split: str, max_samples: int) -> None:
+        self.data.add_point(x, y, split, max_samples)
+        self.data_changed()
+        self.inputs(split)  # validate before saving
+
+    def remove_point(self, split: str, index: int) -> None:
+        self.data.remove_point(split, index)
+        self.data_changed()
+
+    def restore_history(
+        self, history: specs.History
+    ) -> tuple[list[Metrics], list[tuple[int, Array]]]:
+        """An export's metrics columns and weight snapshots, checked against this network;
+        the latest record becomes the session's."""
+        cols = history.metrics
+        n = len(cols.step)
+        for name in METRICS_FIELDS[1:]:
+            if len(getattr(cols, name)) != n:
+                raise SpecError(f"history.metrics.{name}", f"must have {n} entries, like step")
+        columns = [getattr(cols, name) for name in METRICS_FIELDS]
+        metrics = [Metrics(*row) for row in zip(*columns, strict=True)]
+        net = self.network
+        snapshots = []
+        for i, snap in enumerate(history.snapshots):
+            try:
+                restored = Network.from_arrays(net.layers, net.activation_names, net.loss_name,
+                                               snap.weights, snap.biases, net.bias)  # fmt: skip
+            except SpecError as err:
+                raise SpecError(f"history.snapshots[{i}].{err.loc}", err.message) from None
+            snapshots.append((snap.step, restored.params.copy()))
+        if metrics:
+            self.metrics = metrics[-1]
+        return metrics, snapshots

@@ -1,7 +1,7 @@
 // The API client: one function per endpoint of docs/api.md. Failed requests
 // throw ApiError whose message is the body's `detail` (a readable sentence).
 
-export class ApiError extends Error {
+class ApiError extends Error {
   constructor(message, status, body) {
     super(message);
     this.name = "ApiError";
@@ -44,7 +44,7 @@ async function send(method, path, body) {
   }
   if (res.status === 204) return null;
   const text = await res.text();
-  let data = null;
+  let data;
   try {
     data = text ? JSON.parse(text) : null;
   } catch {

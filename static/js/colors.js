@@ -40,6 +40,13 @@ export function signedEdge(v, max = 1) {
   return EDGE_TABLE[Math.round(t * EDGE_STEPS)];
 }
 
+/**
+ * A ReLU that is off (a = 0 exactly): a colour of its own, dark and outside the ramp, so
+ * it never reads as the pale shade of "almost 0". Used when a scale has `zero: true`.
+ */
+export const ZERO_ACTIVATION = "#2b3040";
+export const ZERO_ACTIVATION_RGB = [0x2b, 0x30, 0x40];
+
 /** A scale v ↦ colour for a domain [lo, hi] whose neutral colour sits at mid. */
 export function divergingScale(lo, mid, hi) {
   return (v) => {

@@ -29,7 +29,7 @@ export function i18nText(node, key, english) {
   node.textContent = t(key, english);
 }
 
-export function i18nAttr(node, attr, key, english) {
+function i18nAttr(node, attr, key, english) {
   const data = "i18n" + attr.replace(/(^|-)(\w)/g, (m, d, c) => c.toUpperCase());
   node.dataset[data] = key;
   node.dataset[`${data}En`] = english;
@@ -100,4 +100,14 @@ export function setText(node, text) {
 /** Enable or disable a control, touching the DOM only on a change (this runs on every frame of Play). */
 export function setDisabled(control, disabled) {
   if (control.disabled !== disabled) control.disabled = disabled;
+}
+
+/**
+ * Set an attribute only when it differs: even an equal value makes Blink lay the SVG out again.
+ * @param {Element} node
+ * @param {string} name
+ * @param {string} value
+ */
+export function setAttr(node, name, value) {
+  if (node.getAttribute(name) !== value) node.setAttribute(name, value);
 }

@@ -1,6 +1,7 @@
 // Coalesce drawing into animation frames: a view asks to be redrawn as often as
 // it likes; each view draws at most once per displayed frame.
 
+/** @type {Map<string, () => void>} */
 const pending = new Map();
 let scheduled = false;
 
@@ -11,7 +12,11 @@ function flush() {
   for (const job of jobs) job();
 }
 
-/** Run `fn` in the next animation frame; a later request with the same key replaces it. */
+/**
+ * Run `fn` in the next animation frame; a later request with the same key replaces it.
+ * @param {string} key
+ * @param {() => void} fn
+ */
 export function schedule(key, fn) {
   pending.set(key, fn);
   if (!scheduled) {
@@ -27,9 +32,11 @@ export function schedule(key, fn) {
  * part that depends only on those is drawn once instead of sixty times a second.
  */
 export function changes() {
+  /** @type {unknown[] | null} */
   let last = null;
-  return (...deps) => {
-    const same = last !== null && last.length === deps.length && deps.every((d, i) => Object.is(d, last[i]));
+  return (/** @type {unknown[]} */ ...deps) => {
+    const prev = last;
+    const same = prev !== null && prev.length === deps.length && deps.every((d, i) => Object.is(d, prev[i]));
     last = deps;
     return !same;
   };

@@ -1,7 +1,7 @@
 // Wiring: one store, one set of actions, one module per panel.
 
 import { createStore } from "./store.js";
-import { createActions } from "./actions.js";
+import { createActions } from "./actions/index.js";
 import { startPlayLoop } from "./play.js";
 import { startPlayStream } from "./play-stream.js";
 import { mountToasts } from "./views/toast.js";

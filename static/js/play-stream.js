@@ -6,9 +6,8 @@
 // close code 4404 (the session is gone), which goes to the page's usual 404 handling.
 // Follow mode (?follow=) keeps its polling path and never opens a stream.
 
-import { SPEEDS } from "./actions.js";
+import { SPEEDS } from "./actions/play.js";
 import { TrainingStream } from "./stream.js";
-import { t } from "./i18n.js";
 
 const SESSION_GONE = 4404;
 const PAUSE_WAIT_MS = 1500;
@@ -48,10 +47,7 @@ export function startPlayStream(store, actions) {
     const current = new TrainingStream(id, {
       onFrame: (frame) => actions.applyFrame(frame, id),
       onPaused: (msg) => {
-        if (msg.reason === "diverged" && stream === current && st().playing) {
-          store.set({ playing: false });
-          store.emit("error", { title: t("toast.diverged", "Diverged"), message: msg.message || t("toast.divergedText", "Training diverged: the update was not applied. Try a smaller learning rate.") });
-        }
+        if (msg.reason === "diverged" && stream === current && st().playing) actions.streamDiverged(msg.message);
       },
       onError: () => {
         // a refused play/speed message: let the REST loop carry on
@@ -62,7 +58,6 @@ export function startPlayStream(store, actions) {
         if (stream !== current) return;
         stream = null;
         if (code === SESSION_GONE) {
-          store.set({ playing: false });
           actions.streamSessionGone(reason);
           return;
         }

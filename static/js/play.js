@@ -2,8 +2,13 @@
 // this loop only decides when to send the next training request: never while one
 // is still in flight, and each request carries as many steps as the speed control says.
 
-import { SPEEDS } from "./actions.js";
+import { SPEEDS } from "./actions/play.js";
 
+/**
+ * @param {import("./store.js").Store} store
+ * @param {import("./actions/index.js").Actions} actions
+ * @param {{streaming?: () => boolean}} [options]  true while play-stream.js drives Play
+ */
 export function startPlayLoop(store, actions, { streaming = () => false } = {}) {
   let inFlight = false;
   let lastSent = 0;

@@ -2,12 +2,32 @@
 // The builder, data and training panels edit a copy of the current spec; the
 // page then creates a new session from it.
 
+/**
+ * @typedef {Record<string, any>} Catalog  GET /api/catalog (datasets, features, optimizers, presets, defaults, …)
+ * @typedef {Record<string, any>} Session  a session as the API returns it
+ * @typedef {Record<string, any>} Dataset  a spec's dataset: a built-in {name, n_samples, noise, seed, …}
+ *   or explicit {x, y, test_x?, test_y?, name?, source?}
+ * @typedef {{layers: number[], activations: string[], loss?: string, bias?: boolean, init?: string,
+ *            seed?: number, features?: string[] | null, weights?: number[][][], biases?: number[][]}} NetworkSpec
+ * @typedef {{network: NetworkSpec, dataset: Dataset, training: Record<string, any>}} Spec
+ */
+
+/**
+ * A deep copy of JSON data.
+ * @template T
+ * @param {T} v
+ * @returns {T}
+ */
 export const clone = (v) => (v === undefined ? v : JSON.parse(JSON.stringify(v)));
 
 /** Base training fields of the API (docs/api.md); optimiser options come from the catalog. */
 const TRAINING_BASE = ["optimizer", "learning_rate", "batch_size", "regularization", "regularization_rate"];
 
-export function trainingKeys(catalog) {
+/**
+ * The training fields a spec may carry: the base ones and every optimiser's options.
+ * @param {Catalog | null | undefined} catalog
+ */
+function trainingKeys(catalog) {
   const keys = new Set(TRAINING_BASE);
   for (const opt of catalog?.optimizers ?? []) {
     for (const k of Object.keys(optionDefaults(opt))) keys.add(k);
@@ -15,7 +35,11 @@ export function trainingKeys(catalog) {
   return [...keys];
 }
 
-/** {option: default} of a catalog optimiser entry, whether `options` is a dict or a list. */
+/**
+ * {option: default} of a catalog optimiser entry, whether `options` is a dict or a list.
+ * @param {{options?: Record<string, any> | {name: string, default: unknown}[]} | null | undefined} opt
+ * @returns {Record<string, unknown>}
+ */
 export function optionDefaults(opt) {
   const o = opt?.options;
   if (!o) return {};
@@ -27,15 +51,28 @@ export function optionDefaults(opt) {
   );
 }
 
+/**
+ * The catalog entry called `name` (by its name, or id).
+ * @param {any[] | null | undefined} list
+ * @param {string} name
+ */
 export function byName(list, name) {
-  return (list ?? []).find((e) => (e.name ?? e.id) === name);
+  return (list ?? []).find((/** @type {any} */ e) => (e.name ?? e.id) === name);
 }
 
+/**
+ * @param {Catalog} catalog
+ * @param {Dataset | null | undefined} ds
+ */
 export function isBuiltinDataset(catalog, ds) {
   return !!ds && typeof ds.name === "string" && !ds.x && !!byName(catalog.datasets, ds.name);
 }
 
-/** The catalog entry of the dataset a spec uses (its built-in, or the built-in it came from). */
+/**
+ * The catalog entry of the dataset a spec uses (its built-in, or the built-in it came from).
+ * @param {Catalog} catalog
+ * @param {Dataset | null | undefined} ds
+ */
 export function datasetEntry(catalog, ds) {
   if (!ds) return null;
   if (isBuiltinDataset(catalog, ds)) return byName(catalog.datasets, ds.name);
@@ -43,7 +80,13 @@ export function datasetEntry(catalog, ds) {
   return null;
 }
 
-/** Raw input dimension d of a spec's dataset. */
+/**
+ * Raw input dimension d of a spec's dataset.
+ * @param {Catalog} catalog
+ * @param {Dataset} ds
+ * @param {Session | null} [session]
+ * @returns {number}
+ */
 export function inputDim(catalog, ds, session) {
   const entry = datasetEntry(catalog, ds);
   if (entry && !ds.x) return entry.input_dim;
@@ -51,31 +94,60 @@ export function inputDim(catalog, ds, session) {
   return session?.dataset?.input_dim ?? entry?.input_dim ?? 2;
 }
 
+/**
+ * "classification" | "regression": the session's, else the dataset's catalog entry's.
+ * @param {Catalog} catalog
+ * @param {Dataset} ds
+ * @param {Session | null} [session]
+ * @returns {string}
+ */
 export function datasetKind(catalog, ds, session) {
   if (session?.dataset?.kind) return session.dataset.kind;
   return datasetEntry(catalog, ds)?.kind ?? "classification";
 }
 
-/** Feature names a network sees when `features` is null: the raw columns. */
+/**
+ * Feature names a network sees when `features` is null: the raw columns.
+ * @param {number} d  raw input dimension
+ */
 export function defaultFeatures(d) {
   return d >= 2 ? ["x1", "x2"] : ["x1"];
 }
 
-export function featureNeeds(feature) {
+/**
+ * The raw inputs (0-based) a catalog feature is computed from.
+ * @param {{needs?: number[]} | null | undefined} feature
+ * @returns {number[]}
+ */
+function featureNeeds(feature) {
   return feature?.needs ?? [];
 }
 
+/**
+ * Whether data of `d` raw inputs can provide the feature.
+ * @param {{needs?: number[]} | null | undefined} feature
+ * @param {number} d
+ */
 export function featureFits(feature, d) {
   return featureNeeds(feature).every((i) => i < d);
 }
 
-/** Number of output units for a classification net: a softmax pair, else one. */
-export function outputWidth(activation, kind, targetWidth = 1) {
+/**
+ * Number of output units: for classification a softmax pair, else one; for regression the target's.
+ * @param {string} activation  the output layer's σ
+ * @param {string} kind
+ * @param {number} [targetWidth]
+ */
+function outputWidth(activation, kind, targetWidth = 1) {
   if (kind === "classification") return activation === "softmax" ? 2 : 1;
   return targetWidth;
 }
 
-/** Drop explicit weights (a structural change invalidates them) and make sure init is set. */
+/**
+ * Drop explicit weights (a structural change invalidates them) and make sure init is set.
+ * @param {Spec} spec
+ * @param {Catalog} catalog
+ */
 export function dropWeights(spec, catalog) {
   delete spec.network.weights;
   delete spec.network.biases;
@@ -88,7 +160,10 @@ export function dropWeights(spec, catalog) {
 
 /**
  * Adapt a spec's network to its dataset: input width to the features the data
- * can provide, the loss and output activation to the kind of task.
+ * can provide, the loss and output activation to the kind of task. True when the widths changed.
+ * @param {Spec} spec
+ * @param {Catalog} catalog
+ * @param {{kindChanged?: boolean, dimChanged?: boolean}} [changed]
  */
 export function fitNetworkToData(spec, catalog, { kindChanged = false, dimChanged = false } = {}) {
   const net = spec.network;
@@ -96,7 +171,7 @@ export function fitNetworkToData(spec, catalog, { kindChanged = false, dimChange
   const kind = datasetKind(catalog, spec.dataset);
   if (dimChanged) net.features = null; // another input space: start from its raw inputs
   if (net.features) {
-    const fits = net.features.filter((f) => featureFits(byName(catalog.features, f), d));
+    const fits = net.features.filter((/** @type {string} */ f) => featureFits(byName(catalog.features, f), d));
     net.features = fits.length ? fits : null;
   }
   const n0 = net.features ? net.features.length : defaultFeatures(d).length;
@@ -116,9 +191,13 @@ export function fitNetworkToData(spec, catalog, { kindChanged = false, dimChange
   return changed;
 }
 
-/** Loss and output activation used for a kind of task, taken from the catalog's defaults and presets. */
+/**
+ * Loss and output activation used for a kind of task, taken from the catalog's defaults and presets.
+ * @param {Catalog} catalog
+ * @param {string} kind
+ */
 function modelFor(catalog, kind) {
-  const candidates = [catalog.defaults, ...(catalog.presets ?? []).map((p) => p.request)];
+  const candidates = [catalog.defaults, ...(catalog.presets ?? []).map((/** @type {any} */ p) => p.request)];
   for (const req of candidates) {
     if (!req?.network) continue;
     const entry = datasetEntry(catalog, req.dataset);
@@ -130,16 +209,26 @@ function modelFor(catalog, kind) {
   return kind === "regression" ? { loss: "mse", output: "linear" } : null;
 }
 
-/** Labels (0/1 per row) from targets that may be one-hot rows. */
+/**
+ * Labels (0/1 per row) from targets that may be one-hot rows.
+ * @param {number[][]} rows
+ */
 function labelRows(rows) {
   return rows.map((r) => [r.length > 1 ? r.indexOf(Math.max(...r)) : r[0]]);
 }
 
-/** The session's current points as an explicit dataset (after points were added). */
+/**
+ * The session's current points as an explicit dataset (after points were added).
+ * @param {Session} session
+ * @param {{dataset: Dataset}} spec
+ * @param {Catalog} catalog
+ * @returns {Dataset}
+ */
 export function explicitDataset(session, spec, catalog) {
   const d = session.dataset;
   const cls = d.kind === "classification";
   const y = cls ? d.labels ?? labelRows(d.y) : d.y;
+  /** @type {Dataset} */
   const out = { x: d.x, y };
   if (d.test_x?.length) {
     out.test_x = d.test_x;
@@ -151,7 +240,12 @@ export function explicitDataset(session, spec, catalog) {
   return out;
 }
 
-/** A spec (create request) describing an existing session, for sessions not created by this page. */
+/**
+ * A spec (create request) describing an existing session, for sessions not created by this page.
+ * @param {Session} session
+ * @param {Catalog} catalog
+ * @returns {Spec}
+ */
 export function specFromSession(session, catalog) {
   const n = session.network;
   const network = {
@@ -163,6 +257,7 @@ export function specFromSession(session, catalog) {
   const src = d.source;
   const untouched = src && byName(catalog.datasets, src.name) && d.n_train + d.n_test === src.n_samples;
   const dataset = untouched ? clone(src) : explicitDataset(session, { dataset: src ? clone(src) : {} }, catalog);
+  /** @type {Record<string, unknown>} */
   const training = {};
   for (const k of trainingKeys(catalog)) if (session.training?.[k] !== undefined) training[k] = session.training[k];
   return { network, dataset, training };

@@ -1,9 +1,40 @@
 // The page's state and a tiny event emitter. Views subscribe to the keys they
-// draw; actions (actions.js) are the only code that talks to the API and sets
+// draw; the actions (actions/) are the only code that talks to the API and sets
 // state. Nothing else is global.
 
-/** The initial state; every key that views may subscribe to is listed here. */
-export function initialState() {
+/**
+ * The page's state. API answers are typed loosely (any) here; docs/api.md describes their fields.
+ * @typedef {object} State
+ * @property {any} catalog
+ * @property {any} spec
+ * @property {any} session
+ * @property {Record<string, any[]>} history
+ * @property {{split: string, index: number}} sample
+ * @property {any} forward
+ * @property {any} backward
+ * @property {any} gradient
+ * @property {any} update
+ * @property {any} boundary
+ * @property {string} edgeMode
+ * @property {boolean} neuronMaps
+ * @property {any} selection
+ * @property {any} highlightPaths
+ * @property {boolean} playing
+ * @property {number} speed
+ * @property {boolean} busy
+ * @property {any} lastStep
+ * @property {string | null} following
+ */
+/**
+ * @typedef {(payload: any, state: State) => void} Listener
+ * @typedef {ReturnType<typeof createStore>} Store
+ */
+
+/**
+ * The initial state; every key that views may subscribe to is listed here.
+ * @returns {State}
+ */
+function initialState() {
   return {
     catalog: null,       // GET /api/catalog
     spec: null,          // the create request of the current session (no weights unless a preset set them)
@@ -20,20 +51,27 @@ export function initialState() {
     selection: null,     // {kind:"node", layer, index} | {kind:"edge", layer, row, column} | null
     highlightPaths: null, // [{edges: ["l:j:k", …], contribution}] paths the network view emphasises (teaching panels)
     playing: false,
-    speed: 2,            // index into SPEEDS (actions.js)
+    speed: 2,            // index into SPEEDS (actions/play.js)
     busy: false,         // a request is in flight
     lastStep: null,      // {before: session before it, answer: POST /step answer with its trace} of the last Step (exports)
     following: null,     // id of the session this page follows read-only (?follow=<id>), or null
   };
 }
 
+/** @returns {Record<string, any[]>} the columns of GET /metrics, empty */
 export function emptyHistory() {
   return { step: [], train_loss: [], test_loss: [], train_accuracy: [], test_accuracy: [], delta_norms: [], grad_norms: [] };
 }
 
+/** @param {State} [state] */
 export function createStore(state = initialState()) {
-  const listeners = new Map(); // key → Set<fn>
+  /** @type {Map<string, Set<Listener>>} */
+  const listeners = new Map();
 
+  /**
+   * @param {string} key
+   * @param {any} [payload]
+   */
   function emit(key, payload) {
     const set = listeners.get(key);
     if (!set) return;
@@ -44,21 +82,29 @@ export function createStore(state = initialState()) {
     /** The live state object (read it; change it through set()). */
     get state() { return state; },
 
-    /** Merge `patch` into the state; notify subscribers of each changed key, then "change". */
+    /**
+     * Merge `patch` into the state; notify subscribers of each changed key, then "change".
+     * @param {Partial<State> & Record<string, any>} patch
+     */
     set(patch) {
-      const keys = Object.keys(patch).filter((k) => state[k] !== patch[k]);
+      const now = /** @type {Record<string, unknown>} */ (/** @type {unknown} */ (state));
+      const keys = Object.keys(patch).filter((k) => now[k] !== patch[k]);
       if (!keys.length) return;
       Object.assign(state, patch);
-      for (const k of keys) emit(k, state[k]);
+      for (const k of keys) emit(k, now[k]);
       emit("change", keys);
     },
 
-    /** Subscribe to one key, several keys, or a plain event name. Returns the unsubscribe function. */
+    /**
+     * Subscribe to one key, several keys, or a plain event name. Returns the unsubscribe function.
+     * @param {string | string[]} keys
+     * @param {Listener} fn
+     */
     on(keys, fn) {
       const list = Array.isArray(keys) ? keys : [keys];
       for (const k of list) {
-        if (!listeners.has(k)) listeners.set(k, new Set());
-        listeners.get(k).add(fn);
+        const set = listeners.get(k) ?? new Set();
+        listeners.set(k, set.add(fn));
       }
       return () => list.forEach((k) => listeners.get(k)?.delete(fn));
     },

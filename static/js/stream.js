@@ -25,32 +25,63 @@
 // resolution, domain, output: Float32Array, inputs: [per input], neurons: [per layer
 // [per neuron Float32Array]] } — the /boundary answer's shape with typed arrays) }.
 
+/**
+ * @typedef {{dims: number, resolution: number, domain: number[][], output: Float32Array | number[],
+ *            inputs?: (Float32Array | number[])[], neurons?: (Float32Array | number[])[][]}} FrameBoundary
+ * @typedef {{seq: number, step: number, steps: number, trainMs: number, diverged: boolean,
+ *            message?: string, metrics: Record<string, any>, params: Float64Array | null,
+ *            weights: (Float64Array | number[])[][], biases: (Float64Array | number[])[] | null,
+ *            boundary: FrameBoundary | null}} Frame
+ * @typedef {[number, number, number, number | null][]} ParamLayout
+ *   the hello's `layout`: per layer l, [offset of W^l, n_l, n_{l−1}, offset of b^l or null]
+ * @typedef {{stepsPerFrame?: number, stepsPerSecond?: number,
+ *            boundary?: {per_second?: number, every?: number, resolution?: number, neurons?: boolean} | null,
+ *            format?: string}} Settings
+ */
+
 const CONNECT_TIMEOUT_MS = 5000;
 const NORMAL_CLOSE = 1000;
 
+/** @param {number} n */
 function align8(n) {
   return (n + 7) & ~7;
 }
 
+/** @param {string} sessionId */
 function streamUrl(sessionId) {
   const scheme = location.protocol === "https:" ? "wss:" : "ws:";
   return `${scheme}//${location.host}/api/networks/${encodeURIComponent(sessionId)}/stream`;
 }
 
-/** Rows of a row-major block as subarray views: block[j] is row j. */
+/**
+ * Rows of a row-major block as subarray views: block[j] is row j.
+ * @template {Float64Array | Float32Array} A
+ * @param {A} flat
+ * @param {number} start
+ * @param {number} nRows
+ * @param {number} nCols
+ * @returns {A[]}
+ */
 function rows(flat, start, nRows, nCols) {
   const out = new Array(nRows);
-  for (let j = 0; j < nRows; j++) out[j] = flat.subarray(start + j * nCols, start + (j + 1) * nCols);
+  for (let j = 0; j < nRows; j++) out[j] = /** @type {A} */ (flat.subarray(start + j * nCols, start + (j + 1) * nCols));
   return out;
 }
 
-/** Decode a binary frame (uint32 header length, JSON header, padding, float64 params, float32 grids). */
+/**
+ * Decode a binary frame (uint32 header length, JSON header, padding, float64 params, float32 grids).
+ * @param {ArrayBuffer} buffer
+ * @param {ParamLayout} layout
+ * @returns {Frame}
+ */
 export function decodeFrame(buffer, layout) {
   const view = new DataView(buffer);
   const length = view.getUint32(0, true);
   const header = JSON.parse(new TextDecoder().decode(new Uint8Array(buffer, 4, length)));
   const base = align8(4 + length);
+  /** @param {[number, number]} span */
   const f64 = ([offset, count]) => new Float64Array(buffer, base + offset, count);
+  /** @param {[number, number]} span */
   const f32 = ([offset, count]) => new Float32Array(buffer, base + offset, count);
   const params = f64(header.params);
   const weights = [];
@@ -63,15 +94,18 @@ export function decodeFrame(buffer, layout) {
   if (header.boundary) {
     const d = header.boundary;
     const cells = d.dims === 2 ? d.resolution * d.resolution : d.resolution;
-    boundary = { dims: d.dims, resolution: d.resolution, domain: d.domain, output: f32(d.output) };
+    /** @type {FrameBoundary} */
+    const grids = { dims: d.dims, resolution: d.resolution, domain: d.domain, output: f32(d.output) };
     if (d.neurons) {
+      /** @param {[number, number]} span */
       const block = (span) => {
         const flat = f32(span);
         return rows(flat, 0, flat.length / cells, cells);
       };
-      boundary.inputs = block(d.inputs);
-      boundary.neurons = d.neurons.map(block);
+      grids.inputs = block(d.inputs);
+      grids.neurons = d.neurons.map(block);
     }
+    boundary = grids;
   }
   return {
     seq: header.seq,
@@ -88,6 +122,11 @@ export function decodeFrame(buffer, layout) {
   };
 }
 
+/**
+ * A JSON frame (format "json") in the binary frame's shape.
+ * @param {Record<string, any>} message
+ * @returns {Frame}
+ */
 function fromJson(message) {
   return {
     seq: message.seq,
@@ -104,8 +143,12 @@ function fromJson(message) {
   };
 }
 
-/** Speed and boundary options in the protocol's names. */
+/**
+ * Speed and boundary options in the protocol's names.
+ * @param {Settings} [options]
+ */
 function settings({ stepsPerFrame, stepsPerSecond, boundary, format } = {}) {
+  /** @type {Record<string, unknown>} */
   const out = {};
   if (stepsPerFrame != null) out.steps_per_frame = stepsPerFrame;
   if (stepsPerSecond != null) out.steps_per_second = stepsPerSecond;
@@ -117,29 +160,42 @@ function settings({ stepsPerFrame, stepsPerSecond, boundary, format } = {}) {
 export class TrainingStream {
   /**
    * @param {string} sessionId
-   * @param {object} handlers onFrame, onHello, onPaused, onError, onFailure (all optional)
-   * @param {object} options  url (default: this page's host), pace: "animation-frame"
-   *   (default: one frame per requestAnimationFrame, acked after onFrame) or "immediate"
-   *   (each frame handed over and acked as soon as it arrives)
+   * @param {{onFrame?: (frame: Frame) => void, onHello?: (hello: any) => void,
+   *          onPaused?: (msg: {step: number, reason?: string, message?: string}) => void,
+   *          onError?: (detail: any, msg: any) => void,
+   *          onFailure?: (failure: {code: number, reason: string}) => void}} [handlers]
+   * @param {{url?: string, pace?: "animation-frame" | "immediate"}} [options]  url (default: this
+   *   page's host), pace: "animation-frame" (default: one frame per requestAnimationFrame, acked
+   *   after onFrame) or "immediate" (each frame handed over and acked as soon as it arrives)
    */
   constructor(sessionId, handlers = {}, options = {}) {
     this.sessionId = sessionId;
     this.handlers = handlers;
     this.url = options.url ?? streamUrl(sessionId);
     this.pace = options.pace ?? "animation-frame";
+    /** @type {WebSocket | null} */
     this.ws = null;
+    /** @type {any} the server's hello: {layout, …} */
     this.hello = null;
     this.playing = false;
     this.closedByUs = false;
     this.failed = false;
+    /** @type {Frame[]} */
     this.queue = [];
     this.rafPending = false;
   }
 
-  /** Connect; resolves with the server's hello, rejects (after onFailure) if that fails. */
+  /**
+   * Connect; resolves with the server's hello, rejects (after onFailure) if that fails.
+   * @returns {Promise<any>}
+   */
   open() {
     return new Promise((resolve, reject) => {
       let settled = false;
+      /**
+       * @param {number} code
+       * @param {string} reason
+       */
       const fail = (code, reason) => {
         if (!settled) {
           settled = true;
@@ -156,7 +212,7 @@ export class TrainingStream {
       try {
         ws = new WebSocket(this.url);
       } catch (err) {
-        fail(0, `cannot open the stream: ${err.message}`);
+        fail(0, `cannot open the stream: ${err instanceof Error ? err.message : err}`);
         return;
       }
       ws.binaryType = "arraybuffer";
@@ -220,14 +276,16 @@ export class TrainingStream {
     return this.ws !== null && this.ws.readyState === WebSocket.OPEN && !this.failed;
   }
 
+  /** @param {Record<string, unknown>} message */
   #send(message) {
-    if (!this.connected) {
+    if (!this.ws || !this.connected) {
       this.#fail(0, "the stream is not connected");
       return;
     }
     this.ws.send(JSON.stringify(message));
   }
 
+  /** @param {Frame} frame */
   #enqueue(frame) {
     if (this.pace === "immediate") {
       this.#deliver(frame);
@@ -250,15 +308,20 @@ export class TrainingStream {
     }
   }
 
+  /** @param {Frame} frame */
   #deliver(frame) {
     try {
       this.handlers.onFrame?.(frame);
     } finally {
       // acknowledged once shown: the server may now train and send the next one
-      if (this.connected) this.ws.send(JSON.stringify({ type: "ack", seq: frame.seq }));
+      if (this.ws && this.connected) this.ws.send(JSON.stringify({ type: "ack", seq: frame.seq }));
     }
   }
 
+  /**
+   * @param {number} code
+   * @param {string} reason
+   */
   #fail(code, reason) {
     if (this.failed || this.closedByUs) return;
     this.failed = true;

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from dataclasses import asdict
+from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any, get_args
 
@@ -17,7 +17,7 @@ from app.engine.features import FEATURES
 from app.engine.initializers import INITIALIZERS
 from app.engine.losses import LOSSES
 from app.engine.optimizers import OPTIMIZERS
-from app.engine.training import REGULARIZATIONS
+from app.engine.training import REGULARIZATIONS, Metrics
 from app.main import create_app
 from app.presets import DEFAULT_REQUEST, PRESETS
 from app.settings import Limits, Settings
@@ -99,6 +99,23 @@ def test_catalog_holds_presets_defaults_and_limits(catalog: dict[str, Any]) -> N
     assert catalog["presets"] == PRESETS
     assert catalog["defaults"] == DEFAULT_REQUEST
     assert catalog["limits"] == asdict(Limits())
+
+
+def test_catalog_names_the_metrics_fields_every_answer_uses(
+    client: TestClient, catalog: dict[str, Any], create: Callable[[dict[str, Any]], dict[str, Any]]
+) -> None:
+    """One list (the Metrics dataclass): the catalog names it, and a session's latest record,
+    a step's history columns and GET /metrics have exactly those keys, in that order."""
+    assert catalog["metrics_fields"] == [f.name for f in fields(Metrics)]
+    assert catalog["metrics_fields"][:3] == ["step", "train_loss", "test_loss"]
+    session = create(DEFAULT_REQUEST)
+    assert list(session["metrics"]) == catalog["metrics_fields"]
+    steps = client.post(f"/api/networks/{session['id']}/step", json={"steps": 3}).json()
+    assert list(steps["history"]) == catalog["metrics_fields"]
+    assert steps["history"]["step"] == [1, 2, 3]
+    columns = client.get(f"/api/networks/{session['id']}/metrics").json()
+    assert list(columns) == catalog["metrics_fields"]
+    assert columns["step"] == [0, 1, 2, 3]
 
 
 def test_catalog_reports_the_configured_limits(tmp_path: Path) -> None:

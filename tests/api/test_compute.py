@@ -401,6 +401,59 @@ def test_gradcheck_without_the_output_derivative_of_bce_still_passes(
     assert _post(client, session_id, "gradcheck", {"drop_derivative_layer": 2})["passed"] is True
 
 
+def test_each_gradcheck_row_is_one_parameters_own_numbers(
+    client: TestClient, create_preset: CreatePreset
+) -> None:
+    """Every row's backprop and numeric values are the layer matrices' entries at its
+    indices, and its error is computed from those two, not taken from another weight."""
+    session_id = create_preset("spiral")["id"]
+    _step(client, session_id, 200)
+    body = _post(client, session_id, "gradcheck", {"indices": [5]})
+    trace = _post(client, session_id, "backward", {"indices": [5]})
+    scale = body["gradient_scale"]
+    counts = {"pass": 0, "fail": 0, "kink": 0}
+    for layer, traced in zip(body["layers"], trace["layers"], strict=True):
+        assert len(layer["parameters"]) == sum(len(row) + 1 for row in layer["backprop_weights"])
+        ratios = [p["error"] / p["tolerance"] for p in layer["parameters"]]
+        assert ratios[layer["worst"]] == max(ratios)
+        assert layer["max_relative_error"] == max(p["error"] for p in layer["parameters"])
+        for p in layer["parameters"]:
+            counts[p["verdict"]] += 1
+            j, k = p["row"], p["column"]
+            if p["kind"] == "W":
+                assert p["name"] == f"W^{layer['layer']}_{{{j},{k}}}"
+                assert (
+                    p["backprop"] == layer["backprop_weights"][j][k] == traced["grad_weights"][j][k]
+                )
+                assert p["numeric"] == layer["numeric_weights"][j][k]
+            else:
+                assert p["backprop"] == layer["backprop_biases"][j] == traced["grad_biases"][j]
+                assert p["numeric"] == layer["numeric_biases"][j]
+            size = max(abs(p["backprop"]), abs(p["numeric"]), 1e-3 * scale)
+            assert p["error"] == pytest.approx(abs(p["backprop"] - p["numeric"]) / size)
+            assert p["tolerance"] >= body["threshold"]
+            assert p["verdict"] == ("pass" if p["error"] <= p["tolerance"] else "fail")
+    assert body["counts"] == counts and counts["fail"] == 0 and body["passed"] is True
+
+
+def test_gradcheck_reports_a_parameter_at_a_relu_kink_as_a_kink(
+    client: TestClient, create: Create
+) -> None:
+    """z¹ = w x + b = 1·1 − 1 = 0 exactly: w¹ and b¹ move it across relu's kink."""
+    session = create({
+        "network": {"layers": [1, 1, 1], "activations": ["relu", "linear"], "loss": "mse",
+                    "weights": [[[1.0]], [[2.0]]], "biases": [[-1.0], [0.5]]},
+        "dataset": {"x": [[1.0]], "y": [[3.0]], "kind": "regression"},
+    })  # fmt: skip
+    body = _post(client, session["id"], "gradcheck", {"indices": [0]})
+    assert [p["verdict"] for p in body["layers"][0]["parameters"]] == ["kink", "kink"]
+    assert [p["verdict"] for p in body["layers"][1]["parameters"]] == ["pass", "pass"]
+    assert body["counts"] == {"pass": 2, "fail": 0, "kink": 2}
+    assert body["passed"] is True
+    # the numbers disagree there (the difference straddles two slopes), and that is no failure
+    assert body["layers"][0]["parameters"][1]["error"] > 0.1
+
+
 @pytest.mark.parametrize(("layer", "row", "column"), [(1, 0, 1), (1, 7, 3), (2, 4, 5), (4, 0, 5)])
 def test_path_sum_equals_the_delta_recurrence(
     client: TestClient, create_preset: CreatePreset, layer: int, row: int, column: int

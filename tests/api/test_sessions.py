@@ -457,6 +457,19 @@ def test_export_then_import_reproduces_the_session_exactly(
     assert {k: v[0] for k, v in exported["history"]["metrics"].items()} == reset[0]["metrics"]
 
 
+@pytest.mark.parametrize("column", ["train_loss", "test_accuracy", "grad_norms"])
+def test_an_import_whose_metrics_columns_differ_in_length_names_the_column(
+    client: TestClient, create_preset: CreatePreset, column: str
+) -> None:
+    original = create_preset("xor")["id"]
+    _step(client, original, 2)
+    exported = _export(client, original)
+    exported["history"]["metrics"][column].pop()
+    response = client.post("/api/networks", json=exported)
+    assert response.status_code == 422
+    assert response.json()["detail"] == f"history.metrics.{column}: must have 3 entries, like step"
+
+
 def test_export_after_edits_reproduces_the_edited_session(
     client: TestClient, create_preset: CreatePreset
 ) -> None:

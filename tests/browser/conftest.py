@@ -7,7 +7,9 @@ to install; the rest of the suite still runs.
 
 from __future__ import annotations
 
+import json
 import re
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,7 +17,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize, expect, sync_playwright
 
 from tests.servers import running_server
 
@@ -97,6 +99,30 @@ class UI:
         return self.page.evaluate(
             f"() => {{ const s = window.backprop.store.state; return {expr}; }}"
         )
+
+
+def api(base: str, method: str, path: str, body: object | None = None) -> Any:
+    """A JSON call to the test server (the page's own calls go through the page)."""
+    data = None if body is None else json.dumps(body).encode()
+    req = urllib.request.Request(
+        base + path, data=data, method=method, headers={"content-type": "application/json"}
+    )
+    with urllib.request.urlopen(req, timeout=20) as res:
+        return json.loads(res.read())
+
+
+def wait_idle(ui: UI) -> None:
+    """Until no request is queued and two animation frames have been drawn."""
+    ui.page.wait_for_function("() => !window.backprop.store.state.busy")
+    ui.page.evaluate(
+        "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))"
+    )
+
+
+def wait_still(ui: UI) -> None:
+    """Until the network view's animation (a forward or backward pass, a step's edges
+    morphing) has ended: it publishes data-phase="idle" on #network."""
+    expect(ui.page.locator("#network")).to_have_attribute("data-phase", "idle")
 
 
 @pytest.fixture

@@ -19,8 +19,7 @@ from urllib.parse import urlparse
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import UI
-from tests.browser.test_explorer_page import api, wait_idle
+from tests.browser.conftest import UI, api, wait_idle
 
 pytestmark = pytest.mark.browser
 

@@ -12,8 +12,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import UI
-from tests.browser.test_explorer_page import wait_idle
+from tests.browser.conftest import UI, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -138,7 +137,7 @@ def test_neurons_are_reachable_and_readable_without_a_mouse(ui: UI) -> None:
     expect(edge).to_have_attribute("tabindex", "0")
     w = ui.state("s.session.network.weights[0][0][0]")
     edge_label = edge.get_attribute("aria-label") or ""
-    assert edge_label.startswith("W^1[0][0] = ")
+    assert edge_label.startswith("W¹₀₀ = ")
     value = float(edge_label.split(" = ")[1].split(" ")[0].split(",")[0].replace("−", "-"))
     assert value == pytest.approx(w, rel=1e-3)
 

@@ -12,8 +12,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import UI
-from tests.browser.test_explorer_page import wait_idle
+from tests.browser.conftest import UI, wait_idle
 
 pytestmark = pytest.mark.browser
 

@@ -10,8 +10,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import UI
-from tests.browser.test_explorer_page import wait_idle
+from tests.browser.conftest import UI, wait_idle
 
 pytestmark = pytest.mark.browser
 

@@ -18,8 +18,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.browser.conftest import SMALL, UI
-from tests.browser.test_explorer_page import api, wait_idle
+from tests.browser.conftest import SMALL, UI, api, wait_idle
 
 pytestmark = pytest.mark.browser
 

@@ -7,27 +7,15 @@ Numbers shown by the page are compared with the API's own answers for the same s
 from __future__ import annotations
 
 import itertools
-import json
 import math
 import re
-import urllib.request
-from typing import Any
 
 import pytest
 from playwright.sync_api import Locator, expect
 
-from tests.browser.conftest import LARGE, UI
+from tests.browser.conftest import LARGE, UI, api, wait_idle, wait_still
 
 pytestmark = pytest.mark.browser
-
-
-def api(base: str, method: str, path: str, body: object | None = None) -> Any:
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(
-        base + path, data=data, method=method, headers={"content-type": "application/json"}
-    )
-    with urllib.request.urlopen(req, timeout=10) as res:
-        return json.loads(res.read())
 
 
 def node_count(ui: UI) -> int:
@@ -47,14 +35,6 @@ def number(locator: Locator, attribute: str) -> float:
     value = locator.get_attribute(attribute)
     assert value, f"{attribute} is empty"
     return float(value)
-
-
-def wait_idle(ui: UI) -> None:
-    """Until no request is queued and the last animation frame has been drawn."""
-    ui.page.wait_for_function("() => !window.backprop.store.state.busy")
-    ui.page.evaluate(
-        "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))"
-    )
 
 
 def test_default_network_is_drawn(ui: UI) -> None:
@@ -135,7 +115,7 @@ def test_forward_backward_step_and_play(ui: UI) -> None:
     # Forward: the a values of the selected sample, equal to the API's
     page.click("[data-action=forward]")
     wait_idle(ui)
-    page.wait_for_timeout(100 + 400 * (L + 1))  # the animation runs left → right
+    wait_still(ui)  # the animation runs left → right; unreached layers show no a yet
     ui.shot("04-forward")
     fwd = api(ui.base, "POST", f"/api/networks/{sid}/forward", {"indices": [0]})
     for l in range(1, L + 1):
@@ -147,7 +127,7 @@ def test_forward_backward_step_and_play(ui: UI) -> None:
     # Backward: δ per neuron, equal to the API's; the edges switch to ∂C/∂W
     page.click("[data-action=backward]")
     wait_idle(ui)
-    page.wait_for_timeout(100 + 400 * (L + 1))
+    wait_still(ui)
     ui.shot("05-backward")
     back = api(ui.base, "POST", f"/api/networks/{sid}/backward", {"indices": [0]})
     for l in range(1, L + 1):
@@ -172,7 +152,8 @@ def test_forward_backward_step_and_play(ui: UI) -> None:
     assert w_after != w_before
     assert loss == pytest.approx(session["metrics"]["train_loss"], rel=1e-3)
     page.click("[data-edge-mode=update]")
-    page.wait_for_timeout(200)
+    expect(page.locator("[data-edge-mode=update]")).to_have_attribute("aria-pressed", "true")
+    wait_idle(ui)
     ui.shot("06-step-delta-w")
 
     # Play: steps run on their own, then stop on Pause
@@ -187,7 +168,9 @@ def test_forward_backward_step_and_play(ui: UI) -> None:
     expect(page.locator("[data-action=play]")).to_have_attribute("aria-pressed", "false")
     wait_idle(ui)
     stopped = int(page.locator("[data-metric=step]").inner_text())
-    page.wait_for_timeout(400)
+    # the play loop has seen the pause (it clears the measured rate), and sends nothing more
+    expect(page.locator("#speed-label")).not_to_contain_text("steps/s")
+    wait_idle(ui)
     assert int(page.locator("[data-metric=step]").inner_text()) == stopped
     assert api(ui.base, "GET", f"/api/networks/{sid}")["step"] == stopped
     assert page.locator('[data-node="1:0"]').get_attribute("data-a") != a_before
@@ -229,13 +212,13 @@ def test_worked_example_reaches_0_597_after_30_steps(ui: UI) -> None:
     expect(page.locator("svg.net .edge-label")).to_have_text("w = 0.5972")
     loss = float(page.locator("[data-metric=loss]").inner_text())
     assert loss == pytest.approx(0.5 * w**4, rel=1e-3)
-    page.wait_for_timeout(700)  # the edge transition ends
+    wait_still(ui)  # the edges have morphed to the last step's weights
     box = edge.bounding_box()  # a horizontal line: its box has no height, so hover by position
     assert box
     page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
     tooltip = page.locator("#tooltip")
     expect(tooltip).to_be_visible()
-    expect(tooltip).to_contain_text("W^1[0][0]")
+    expect(tooltip).to_contain_text("W¹₀₀")
     expect(tooltip).to_contain_text("0.5972")
     ui.shot("10-worked-example-30-steps")
 

@@ -8,8 +8,7 @@ from collections.abc import Iterator
 import pytest
 from playwright.sync_api import Browser, WebSocket, expect
 
-from tests.browser.conftest import UI, open_ui
-from tests.browser.test_explorer_page import api, wait_idle
+from tests.browser.conftest import UI, api, open_ui, wait_idle
 
 
 def play_then_pause(ui: UI, at_least: int, shot: str) -> int:

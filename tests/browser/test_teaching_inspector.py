@@ -6,16 +6,14 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import LARGE, SMALL, UI
+from tests.browser.conftest import LARGE, SMALL, UI, api, wait_idle
 from tests.browser.test_teaching_support import (
-    api,
     data,
     shot,
     shown_text,
     sid,
     sig,
     tex_of,
-    wait_idle,
 )
 
 pytestmark = pytest.mark.browser

@@ -8,18 +8,17 @@ import math
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import LARGE, UI
+from tests.browser.conftest import LARGE, UI, api, wait_idle
 from tests.browser.test_teaching_support import (
-    api,
     assert_matrix,
     data,
+    gradcheck_rows_match,
     matrices,
     open_tab,
     shot,
     sid,
     steps,
     tex_of,
-    wait_idle,
 )
 
 pytestmark = pytest.mark.browser
@@ -69,22 +68,7 @@ def check_gradient_check(ui: UI) -> None:
     assert root.get_attribute("data-passed") == "true" and answer["passed"]
     expect(root.locator("[data-teach-verdict=pass]")).to_be_visible()
 
-    def rows_match(answer: dict) -> None:
-        rows = root.locator("tbody tr")
-        assert rows.count() == len(answer["layers"])
-        for i, layer in enumerate(answer["layers"]):
-            row = rows.nth(i)
-            j, k = (
-                int(row.get_attribute("data-row") or -1),
-                int(row.get_attribute("data-column") or -1),
-            )
-            assert data(row, "backprop") == layer["backprop_weights"][j][k]
-            assert data(row, "numeric") == layer["numeric_weights"][j][k]
-            assert data(row, "rel-error") == layer["max_relative_error"]
-            ok = layer["max_relative_error"] <= answer["threshold"]
-            assert row.get_attribute("data-verdict") == ("pass" if ok else "fail")
-
-    rows_match(answer)
+    gradcheck_rows_match(root, answer)
     shot(ui, "teach-gradcheck-pass")
 
     page.select_option("[data-teach-control=drop-derivative]", "1")
@@ -95,8 +79,13 @@ def check_gradient_check(ui: UI) -> None:
     )  # fmt: skip
     assert not broken["passed"]
     assert root.get_attribute("data-passed") == "false"
-    rows_match(broken)
-    assert root.locator("tbody tr").nth(0).get_attribute("data-verdict") == "fail"
+    gradcheck_rows_match(root, broken)
+    assert (
+        root.locator("tbody tr[data-decides=true]").nth(0).get_attribute("data-verdict") == "fail"
+    )
+    # layers 1 … L: the note names the broken layer as "layer 1", never "layers 1…1"
+    expect(root.locator("[data-note=dropped]")).to_contain_text("layer 1 fails")
+    expect(root.locator("[data-note=dropped]")).not_to_contain_text("1…1")
     expect(root.locator("[data-teach-verdict=fail]")).to_be_visible()
     shot(ui, "teach-gradcheck-fail")
 

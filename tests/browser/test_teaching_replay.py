@@ -11,8 +11,8 @@ import numpy as np
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import LARGE, SMALL, UI
-from tests.browser.test_teaching_support import api, data, open_tab, shot, sid, steps, wait_idle
+from tests.browser.conftest import LARGE, SMALL, UI, api, wait_idle
+from tests.browser.test_teaching_support import data, open_tab, shot, sid, steps
 
 pytestmark = pytest.mark.browser
 

@@ -7,38 +7,19 @@ compare them with the API's answers for the same state.
 
 from __future__ import annotations
 
-import json
 import math
 import re
-import urllib.request
 from typing import Any
 
 from playwright.sync_api import Locator
 
-from tests.browser.conftest import UI
+from tests.browser.conftest import UI, wait_idle
 
 Matrix = list[list[float | None]]
 
 
-def api(base: str, method: str, path: str, body: object | None = None) -> Any:
-    data = None if body is None else json.dumps(body).encode()
-    req = urllib.request.Request(
-        base + path, data=data, method=method, headers={"content-type": "application/json"}
-    )
-    with urllib.request.urlopen(req, timeout=20) as res:
-        return json.loads(res.read())
-
-
 def sid(ui: UI) -> str:
     return str(ui.state("s.session.id"))
-
-
-def wait_idle(ui: UI) -> None:
-    """Until no request is queued and two animation frames have been drawn."""
-    ui.page.wait_for_function("() => !window.backprop.store.state.busy")
-    ui.page.evaluate(
-        "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))"
-    )
 
 
 def shot(ui: UI, name: str) -> None:
@@ -135,3 +116,23 @@ def assert_matrix(
 def sig(v: float, digits: int = 4) -> str:
     """A number as the panels print it in normal ranges: `digits` significant digits."""
     return f"{float(f'{v:.{digits}g}'):g}" if 1e-3 <= abs(v) < 1e5 else f"{v:.{digits}g}"
+
+
+def gradcheck_rows_match(root: Locator, answer: dict[str, Any]) -> None:
+    """Each layer's deciding row of the Check table shows that one parameter's own backprop,
+    numeric value, error, tolerance and verdict, as the API's /gradcheck answer gives them."""
+    rows = root.locator("tbody tr[data-decides=true]")
+    assert rows.count() == len(answer["layers"])
+    for i, layer in enumerate(answer["layers"]):
+        row, p = rows.nth(i), layer["parameters"][layer["worst"]]
+        j, k = int(row.get_attribute("data-row") or -1), int(row.get_attribute("data-column") or -1)
+        assert (row.get_attribute("data-kind"), j, k) == (p["kind"], p["row"], p["column"])
+        assert int(row.get_attribute("data-layer") or -1) == layer["layer"]
+        assert data(row, "backprop") == p["backprop"]
+        assert data(row, "numeric") == p["numeric"]
+        if p["kind"] == "W":  # the row's numbers are that weight's entries of the layer's matrices
+            assert p["backprop"] == layer["backprop_weights"][j][k]
+            assert p["numeric"] == layer["numeric_weights"][j][k]
+        assert data(row, "rel-error") == p["error"]
+        assert data(row, "tolerance") == p["tolerance"]
+        assert row.get_attribute("data-verdict") == p["verdict"]

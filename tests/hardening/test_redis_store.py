@@ -26,11 +26,12 @@ import pytest
 from app.api import schemas
 from app.engine.training import Metrics
 from app.presets import DEFAULT_REQUEST
-from app.sessions import base
-from app.sessions.base import Store
-from app.sessions.redis_store import LOCK_TTL_MS, RedisStore, kept_snapshots
+from app.sessions import stores as base
+from app.sessions.retention import kept_snapshots
 from app.sessions.session import Session
-from app.sessions.store import Conflict, NotFound, SqliteStore, StoreFull, new_id
+from app.sessions.stores.base import Conflict, NotFound, Store, StoreFull, new_id
+from app.sessions.stores.redis import LOCK_TTL_MS, RedisStore
+from app.sessions.stores.sqlite import SqliteStore
 from app.settings import Settings
 from tests.servers import ROOT, run_async, running_server
 

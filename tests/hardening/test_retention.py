@@ -16,7 +16,8 @@ from app.api import schemas
 from app.main import create_app
 from app.presets import DEFAULT_REQUEST
 from app.sessions.session import Session
-from app.sessions.store import NotFound, SqliteStore, new_id
+from app.sessions.stores.base import NotFound, new_id
+from app.sessions.stores.sqlite import SqliteStore
 from app.settings import Limits, Settings
 
 WORKED = {

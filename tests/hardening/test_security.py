@@ -16,7 +16,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
-from app.sessions.store import new_id
+from app.sessions.stores.base import new_id
 from app.settings import Limits, Settings
 from tests.servers import ROOT, running_server
 

@@ -15,7 +15,7 @@ from app.engine.activations import ACTIVATIONS
 from app.engine.datasets import BOUND, DATASETS
 from app.engine.features import FEATURES
 from app.engine.losses import LOSSES
-from app.engine.training import REGULARIZATIONS
+from app.engine.training import METRICS_FIELDS, REGULARIZATIONS
 from app.presets import DEFAULT_REQUEST, PRESETS
 from app.settings import Limits
 
@@ -63,10 +63,12 @@ def catalog(lim: Limits) -> dict[str, Any]:
         "presets": PRESETS,
         "defaults": DEFAULT_REQUEST,
         "limits": {f.name: getattr(lim, f.name) for f in fields(lim)},
+        "metrics_fields": list(METRICS_FIELDS),
     }  # fmt: skip
 
 
 @router.get("/api/catalog", response_model=schemas.CatalogOut)
 async def get_catalog(request: Request) -> Response:
-    """Activations, losses, optimisers, initialisers, features, datasets, presets, limits."""
+    """Activations, losses, optimisers, initialisers, features, datasets, presets, limits,
+    and the names of a step's metrics."""
     return json_response(catalog(limits(request)))

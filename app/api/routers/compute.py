@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import APIRouter, Query, Request, Response
 
 from app.api import limits as check
-from app.api import schemas
-from app.api.deps import editing, heavy, keep_alive, limits, respond, run, store
+from app.api import schemas, views
+from app.api.deps import editing, heavy, limits, reading, respond, run, store
 from app.api.responses import SESSION
 from app.api.serialize import dumps
 from app.sessions import compute
@@ -35,7 +35,9 @@ async def backward(session_id: str, sel: schemas.SampleSelection, request: Reque
     when none are chosen; nothing is updated."""
     async with editing(store(request), session_id) as session:
         big = heavy(_rows(session, sel), session.network.layers, passes=3)
-        return await respond(big, compute.backward, session, sel, limits(request))
+        return await respond(
+            big, lambda: views.backward_view(compute.backward(session, sel, limits(request)))
+        )
 
 
 @router.post("/step", response_model=schemas.StepOut)
@@ -49,11 +51,9 @@ async def step(session_id: str, req: schemas.StepRequest, request: Request) -> R
         d = session.data
         rows = 3 * session.training.batch_size + len(d.x) + len(d.test_x)
         big = heavy(rows, session.network.layers, passes=req.steps)
-        answer, metrics, snapshots = await run(
-            big, compute.run_steps, session, req.steps, req.trace
-        )
+        done, metrics, snapshots = await run(big, compute.run_steps, session, req.steps, req.trace)
         st.save(session, metrics, snapshots)
-        body = await run(big, dumps, answer)
+        body = await run(big, lambda: dumps(views.steps_view(session, done, metrics)))
         return Response(body, media_type="application/json")
 
 
@@ -63,24 +63,20 @@ async def metrics(
 ) -> Response:
     """Per-step metrics since creation (or step ``since``), as columns."""
     st = store(request)
-    await keep_alive(st, st.get(session_id))
+    await reading(st, session_id)
     # A long run has many rows: read and encode them off the event loop.
-    return await respond(True, lambda: compute.metrics_columns(st.metrics(session_id, since)))
+    return await respond(True, lambda: views.metrics_columns(st.metrics(session_id, since)))
 
 
 @router.get("/snapshots", response_model=schemas.SnapshotsOut)
 async def snapshots(session_id: str, request: Request) -> Response:
     """Stored weight snapshots: every early step, then evenly thinned, bounded."""
     st = store(request)
-    session = st.get(session_id)
-    await keep_alive(st, session)
-    return await respond(True, lambda: {
-        "snapshots": [
-            {"step": step, **{k: v for k, v in compute.network_view(session.network, p).items()
-                              if k in ("weights", "biases")}}
-            for step, p in st.snapshots(session_id)
-        ]
-    })  # fmt: skip
+    session = await reading(st, session_id)
+    return await respond(
+        True,
+        lambda: {"snapshots": views.snapshots_view(session.network, st.snapshots(session_id))},
+    )
 
 
 @router.get("/boundary", response_model=schemas.BoundaryOut)
@@ -104,11 +100,16 @@ async def boundary(
 async def gradcheck(session_id: str, req: schemas.GradcheckRequest, request: Request) -> Response:
     """Backprop beside central differences for every parameter, per layer."""
     async with editing(store(request), session_id) as session:
-        return await respond(True, compute.gradcheck, session, req, limits(request))
+        return await respond(
+            True, compute.gradcheck, session, req, req.drop_derivative_layer, limits(request)
+        )
 
 
 @router.post("/paths", response_model=schemas.PathsOut)
 async def paths(session_id: str, req: schemas.PathsRequest, request: Request) -> Response:
     """∂C/∂w summed over every path to the loss, beside the δ recurrence, with both costs."""
     async with editing(store(request), session_id) as session:
-        return await respond(True, compute.paths, session, req, limits(request))
+        return await respond(
+            True, compute.paths, session, req.layer, req.row, req.column, req.index, req.split,
+            limits(request),
+        )  # fmt: skip

@@ -32,7 +32,7 @@ from app.api.pacing import WINDOW, Pacer, Plan
 from app.engine.errors import SpecError
 from app.sessions.play import Chunk, ChunkResult
 from app.sessions.session import Session
-from app.sessions.store import Conflict, NotFound
+from app.sessions.stores.base import Conflict, NotFound
 from app.settings import Limits
 
 router = APIRouter(tags=["stream"])

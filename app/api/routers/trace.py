@@ -1,3 +1,5 @@
+"""The stateless trace: one forward and backward pass on a network given in full."""
+
 from __future__ import annotations
 
 import numpy as np
@@ -7,9 +9,9 @@ from app.api import limits as check
 from app.api import schemas
 from app.api.deps import heavy, limits, respond
 from app.api.responses import BODY
+from app.api.views import trace_view
 from app.engine.errors import SpecError
 from app.engine.network import Network
-from app.sessions.compute import trace_view
 
 router = APIRouter(tags=["trace"])
 

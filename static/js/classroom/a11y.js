@@ -3,7 +3,7 @@
 // in aria-label ("Hidden neuron 1 of layer 1: a = 0.53, δ = −0.012"). The labels follow
 // the data-a / data-delta / data-w attributes the view sets on every redraw.
 
-import { fmt } from "../format.js";
+import { fmt, weightName } from "../format.js";
 import { onLanguageChange, t } from "../i18n.js";
 
 const MAX_FOCUSABLE_EDGES = 40; // beyond this, Tab through the neurons only
@@ -30,7 +30,7 @@ export function mountNetworkAccess(store, actions, stage) {
 
   function edgeLabel(edge) {
     const [l, j, k] = edge.dataset.edge.split(":").map(Number);
-    const values = [`W^${l}[${j}][${k}] = ${num(edge.getAttribute("data-w")) ?? "–"}`];
+    const values = [`${weightName(l, j, k)} = ${num(edge.getAttribute("data-w")) ?? "–"}`];
     const g = num(edge.getAttribute("data-grad"));
     if (g !== null) values.push(`∂C/∂w = ${g}`);
     return `${values.join(", ")} (${t("tip.edge", "neuron {k} of layer {from} → neuron {j} of layer {l}", { k, from: l - 1, j, l })})`;

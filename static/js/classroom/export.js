@@ -35,18 +35,18 @@ function svgEl(tag, attrs = {}, text) {
 }
 
 /** The network view as a self-contained SVG document: {text, width, height}. */
-export function networkSvg() {
+function networkSvg() {
   const src = document.querySelector("#network svg.net:not(.net-edges)");
   const edgeSrc = document.querySelector("#network svg.net-edges");
   const stage = src.parentElement;
   const width = stage.clientWidth;
   const height = stage.clientHeight;
   const zoom = stage.getBoundingClientRect().width / width || 1; // presenter mode zooms the page
-  const out = src.cloneNode(true);
+  const out = /** @type {SVGSVGElement} */ (src.cloneNode(true));
   inlineStyles(src, out);
   // the edges are drawn in an SVG of their own under the rest (views/network.js): put them first
   if (edgeSrc) {
-    const edges = edgeSrc.cloneNode(true);
+    const edges = /** @type {SVGSVGElement} */ (edgeSrc.cloneNode(true));
     inlineStyles(edgeSrc, edges);
     out.prepend(...edges.childNodes);
   }
@@ -75,7 +75,7 @@ export function networkSvg() {
   const font = getComputedStyle(document.body).fontFamily;
   // the layer names above the columns (HTML in the page)
   const heads = svgEl("g", { style: `font-family:${font};font-size:12px;font-weight:700;fill:#1d2433;text-anchor:middle` });
-  for (const head of stage.querySelectorAll(".layer-head")) {
+  for (const head of /** @type {NodeListOf<HTMLElement>} */ (stage.querySelectorAll(".layer-head"))) {
     const title = head.querySelector(".lh-title");
     if (!title) continue;
     heads.append(svgEl("text", { x: parseFloat(head.style.left) || 0, y: 14 }, title.textContent.trim()));
@@ -86,14 +86,14 @@ export function networkSvg() {
   // the colour legends of the footer, in a row under the drawing
   const legends = svgEl("g", { transform: `translate(8, ${height + 8})`, style: `font-family:${font};font-size:11px;fill:#4a5468` });
   let x = 0;
-  for (const box of document.querySelectorAll("#network-footer .legend")) {
+  for (const box of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("#network-footer .legend"))) {
     if (!box.offsetParent) continue;
     const title = box.querySelector(".legend-title")?.textContent ?? "";
     const bar = box.querySelector("svg");
     legends.append(svgEl("text", { x, y: 10 }, title));
     x += (box.querySelector(".legend-title")?.getBoundingClientRect().width ?? 60) / zoom + 6;
     if (bar) {
-      const copy = bar.cloneNode(true);
+      const copy = /** @type {SVGSVGElement} */ (bar.cloneNode(true));
       inlineStyles(bar, copy);
       const g = svgEl("g", { transform: `translate(${x}, 1)` });
       g.append(...copy.childNodes);
@@ -106,8 +106,8 @@ export function networkSvg() {
   out.setAttribute("role", "img");
   out.prepend(svgEl("title", {}, t("export.svgTitle", "Backprop Explorer: the network at step {step}", { step: document.querySelector("[data-metric=step]")?.textContent ?? "" })));
   out.setAttribute("xmlns", SVG_NS);
-  out.setAttribute("width", width);
-  out.setAttribute("height", height + 40);
+  out.setAttribute("width", String(width));
+  out.setAttribute("height", String(height + 40));
   out.setAttribute("viewBox", `0 0 ${width} ${height + 40}`);
   out.removeAttribute("style");
   out.setAttribute("font-family", font);
@@ -115,7 +115,7 @@ export function networkSvg() {
 }
 
 /** The SVG drawn on a canvas at `scale` × its size, as a PNG Blob. */
-export async function networkPng(scale = 2) {
+async function networkPng(scale = 2) {
   const { text, width, height } = networkSvg();
   const url = URL.createObjectURL(new Blob([text], { type: "image/svg+xml" }));
   try {
@@ -150,7 +150,7 @@ function rowsAt(rows, indices) {
  * The trace to export: the latest of the sample's Backward pass (state.backward) and the last
  * Step (state.lastStep), as a plain document, or null when neither belongs to the current weights.
  */
-export function traceDocument(state, latest) {
+function traceDocument(state, latest) {
   const s = state.session;
   if (!s) return null;
   const b = state.backward;

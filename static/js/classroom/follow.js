@@ -58,7 +58,8 @@ export function mountFollow(store, actions, container, id) {
       return Promise.resolve();
     };
   }
-  const lockable = () => document.querySelectorAll("main button, main input, main select, main textarea, #preset-select");
+  const lockable = () => /** @type {NodeListOf<HTMLButtonElement | HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>} */ (
+    document.querySelectorAll("main button, main input, main select, main textarea, #preset-select"));
   function lock() {
     for (const node of lockable()) {
       if (!node.disabled && !node.matches(KEEP)) {

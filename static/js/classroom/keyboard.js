@@ -8,7 +8,7 @@ import { t } from "../i18n.js";
 import { isTypingTarget } from "./util.js";
 
 /** The shortcuts: key (KeyboardEvent.key), how it is shown, what it does. */
-export const KEYS = [
+const KEYS = [
   { key: " ", shown: "Space", aria: "Space", action: "play", i18n: ["keys.play", "Play / pause training"] },
   { key: "ArrowRight", shown: "→", aria: "ArrowRight", action: "step", i18n: ["keys.step", "One training step (Step)"] },
   { key: "f", shown: "F", aria: "F", action: "forward", i18n: ["keys.forward", "Forward pass of the selected sample"] },
@@ -20,7 +20,8 @@ export const KEYS = [
 ];
 
 export function mountKeyboard(store, container, { presenter, readOnly = () => false }) {
-  const button = (action) => document.querySelector(`[data-action=${action}]`);
+  /** @param {string} action */
+  const button = (action) => /** @type {HTMLButtonElement | null} */ (document.querySelector(`[data-action=${action}]`));
   for (const k of KEYS) {
     if (k.aria && ["play", "step", "forward", "backward", "reset"].includes(k.action)) button(k.action)?.setAttribute("aria-keyshortcuts", k.aria);
   }

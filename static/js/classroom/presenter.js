@@ -12,7 +12,7 @@ import { onLanguageChange } from "../i18n.js";
 import { popover, queryParams, setQueryParams } from "./util.js";
 
 /** What presenter mode can hide: id (in the URL), label, and the elements. */
-export const PANELS = [
+const PANELS = [
   { id: "builder", key: "presenter.item.builder", en: "Network settings", sel: "#panel-builder" },
   { id: "data", key: "presenter.item.data", en: "Data", sel: "#panel-data" },
   { id: "training", key: "presenter.item.training", en: "Training settings", sel: "#panel-training" },
@@ -21,7 +21,7 @@ export const PANELS = [
   { id: "selection", key: "presenter.item.selection", en: "Selection", sel: "#panel-side" },
   { id: "preset-note", key: "presenter.item.presetNote", en: "Preset explanation", sel: "#preset-note" },
 ];
-export const CONTROLS = [
+const CONTROLS = [
   { id: "run", key: "presenter.item.run", en: "Run buttons", sel: "#runbar .run-buttons" },
   { id: "speed", key: "presenter.item.speed", en: "Speed", sel: "#runbar .speed" },
   { id: "metrics", key: "presenter.item.metrics", en: "Step and loss", sel: "#metrics" },
@@ -32,7 +32,7 @@ export const CONTROLS = [
 ];
 const KNOWN = new Set([...PANELS, ...CONTROLS].map((i) => i.id));
 /** Hidden when presenter mode is turned on without a list: the settings, not the pictures. */
-export const DEFAULT_HIDE = ["builder", "data", "training", "speed", "toolbar", "layer-controls", "presets"];
+const DEFAULT_HIDE = ["builder", "data", "training", "speed", "toolbar", "layer-controls", "presets"];
 
 /** Panels added by other modules: section.panel[id] in a column, not one of PANELS. */
 function extraPanels() {
@@ -45,10 +45,14 @@ function extraPanels() {
     }));
 }
 
+/**
+ * @param {HTMLElement} container
+ * @param {{onChange?: (on: boolean) => void}} [options]
+ */
 export function mountPresenter(container, { onChange } = {}) {
   const params = queryParams();
   let on = params.get("presenter") === "1";
-  let hide = new Set(params.has("hide") ? params.get("hide").split(",").filter(Boolean) : DEFAULT_HIDE);
+  const hide = new Set(params.has("hide") ? params.get("hide").split(",").filter(Boolean) : DEFAULT_HIDE);
 
   const toggle = el("button", {
     type: "button", class: "cl-btn", "data-control": "presenter", "aria-pressed": String(on),
@@ -79,6 +83,7 @@ export function mountPresenter(container, { onChange } = {}) {
   }
 
   function renderList() {
+    /** @type {[string[], string[][]][]} */
     const groups = [
       [["presenter.panels", "Panels"], [...PANELS.map((p) => [p.id, text(p)]), ...extraPanels().map((p) => [p.id, p.label])]],
       [["presenter.controls", "Controls"], CONTROLS.map((c) => [c.id, text(c)])],

@@ -30,7 +30,7 @@ async function pipe(bytes, stream) {
 }
 
 /** The fragment value of a create request. */
-export async function encodeSetup(spec) {
+async function encodeSetup(spec) {
   const bytes = new TextEncoder().encode(JSON.stringify(spec));
   const plain = `j.${toBase64Url(bytes)}`;
   if (plain.length <= COMPRESS_OVER || typeof CompressionStream === "undefined") return plain;
@@ -58,7 +58,7 @@ export function setupInUrl() {
  * The create request that recreates the current setup: the spec the page created the session
  * from, with the training settings in force and, with `weights`, the current weights.
  */
-export function shareableSpec(state, { weights = false } = {}) {
+function shareableSpec(state, { weights = false } = {}) {
   const spec = clone(state.spec);
   delete spec.state;
   delete spec.history;
@@ -78,7 +78,7 @@ export async function setupLink(state, options) {
   return `${location.origin}${location.pathname}#setup=${await encodeSetup(shareableSpec(state, options))}`;
 }
 
-export function followLink(id) {
+function followLink(id) {
   return `${location.origin}${location.pathname}?follow=${encodeURIComponent(id)}`;
 }
 

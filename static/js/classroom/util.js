@@ -33,6 +33,9 @@ export function download(name, data, type = "application/octet-stream") {
 /**
  * A header button that opens `panel` as a popover (light dismiss, Esc closes) just below
  * itself, right-aligned with it. The panel is appended to <body> (top layer).
+ * @param {HTMLButtonElement} button
+ * @param {HTMLElement} panel
+ * @param {{onOpen?: () => void}} [options]
  */
 export function popover(button, panel, { onOpen } = {}) {
   panel.setAttribute("popover", "auto");
@@ -53,6 +56,6 @@ export function popover(button, panel, { onOpen } = {}) {
 /** Is `node` a place where the user types (keys belong to it, not to the page's shortcuts)? */
 export function isTypingTarget(node) {
   if (!(node instanceof Element)) return false;
-  if (node.isContentEditable) return true;
+  if (node instanceof HTMLElement && node.isContentEditable) return true;
   return node.matches("input, select, textarea");
 }

@@ -56,7 +56,7 @@ register("zh", {
   "preset.vanishing.title": "梯度消失：8 层 sigmoid",
   "preset.vanishing.description": "σ'(z) 最大只有 ¼，而 δ 的递推每经过一层就乘上一个这样的因子，所以越靠近输入，‖δ^l‖ 每层大约缩小四倍。梯度流图显示前几层几乎学不动。",
   "preset.dead-relu.title": "学习率过高导致 ReLU 死亡",
-  "preset.dead-relu.description": "一次大步长可能让某个 ReLU 对所有输入的 z 都小于 0；此时 σ'(z) = 0，它的 δ 为 0，权重再也不会改变。观察神经元变暗并一直暗下去。",
+  "preset.dead-relu.description": "一次大步长可能让某个 ReLU 对每个训练输入的 z 都小于 0；此时 σ'(z) = 0，它的 δ 为 0，进入它的权重不再改变。用这个种子，前一百步内就有几个神经元死亡：看它们变暗（a = 0）并一直暗下去。",
   "preset.zero-init.title": "零初始化与对称性",
   "preset.zero-init.description": "所有权重为 0 时，每个隐藏神经元算出相同的 z、收到相同的 δ，因此每次更新后它们仍然一模一样。网络表现得就像只有一个神经元。",
   "preset.diverging.title": "发散的学习率",
@@ -142,6 +142,7 @@ register("zh", {
   "net.legend.update": "连线 Δw",
   "net.legend.delta": "外环 δ",
   "net.legend.neuron": "神经元 a",
+  "net.legend.off": "深色：a = 0，ReLU 关闭 · 红色虚线环：死亡（对每个训练样本 a = 0）",
   "net.legendNote": "颜色覆盖 σ 的取值范围；{note}",
   "net.sample": "样本",
   "net.prevSample": "上一个样本",
@@ -175,6 +176,8 @@ register("zh", {
   "tip.gradSample": "{split}样本 #{index} 的 ∂C/∂w",
   "tip.gradBatch": "第 {step} 步小批量的 ∂C/∂w",
   "tip.edge": "第 {from} 层神经元 {k} → 第 {l} 层神经元 {j}",
+  "tip.dead": "死亡",
+  "tip.deadWhy": "对每个训练样本 a = 0",
 
   // selection panel
   "side.empty": "点击网络中的神经元或连线，查看它的数值。",

@@ -5,7 +5,7 @@
 import { legend } from "../colors.js";
 import { changes, schedule } from "../frame.js";
 import { paintHeatmap } from "./heatmap.js";
-import { drawPoints } from "./plot.js";
+import { axisGroup, drawPoints, fitSvg } from "./plot.js";
 import { getLanguage, onLanguageChange, t } from "../i18n.js";
 
 const M = { l: 28, r: 8, t: 6, b: 22 };
@@ -19,13 +19,8 @@ export function mountBoundary(store, actions, { container, legendSlot, subtitle 
   const curve = svg.append("path").attr("fill", "none").attr("stroke", "#1f2a3a").attr("stroke-width", 2.2);
   const frame = svg.append("rect").attr("class", "frame-rect");
   const gPts = svg.append("g");
-  let size = { w: 0, h: 0 };
-  new ResizeObserver(() => {
-    size = { w: container.clientWidth, h: container.clientHeight };
-    svg.attr("width", size.w).attr("height", size.h);
-    request();
-  }).observe(container);
   const request = () => schedule("boundary", render);
+  const size = fitSvg(container, svg, request);
 
   function range(state) {
     return state.session?.dataset?.kind === "classification" ? { lo: 0, mid: 0.5, hi: 1 } : { lo: -1, mid: 0, hi: 1 };
@@ -71,9 +66,9 @@ export function mountBoundary(store, actions, { container, legendSlot, subtitle 
       curve.attr("d", null);
     }
     frame.attr("x", M.l).attr("y", M.t).attr("width", W).attr("height", H);
-    gAxes.selectAll("g.x").data([0]).join("g").attr("class", "axis x")
+    axisGroup(gAxes, "g.x").attr("class", "axis x")
       .attr("transform", `translate(0,${M.t + H})`).call(d3.axisBottom(sx).ticks(6).tickSize(3));
-    gAxes.selectAll("g.y").data([0]).join("g").attr("class", "axis y")
+    axisGroup(gAxes, "g.y").attr("class", "axis y")
       .attr("transform", `translate(${M.l},0)`).call(d3.axisLeft(sy).ticks(6).tickSize(3));
     drawPoints(gPts, state, {
       sx, sy, yOf: (p) => (dims === 1 ? p.y[0] : p.x[1]), radius: size.w > 340 ? 3.8 : 3.2,

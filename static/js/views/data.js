@@ -4,12 +4,12 @@
 
 import { el, field, setOptions, syncValue } from "../dom.js";
 import { datasetEntry, isBuiltinDataset } from "../spec.js";
-import { domainOf, drawPoints, pointLegend } from "./plot.js";
+import { axisGroup, domainOf, drawPoints, fitSvg, pointLegend } from "./plot.js";
 import { getLanguage, onLanguageChange, t } from "../i18n.js";
 import { changes } from "../frame.js";
 
 /** A built-in dataset's description in the current language (the catalog has the English). */
-export const datasetDescription = (entry) => t(`dataset.${entry.name}.description`, entry.description ?? "");
+const datasetDescription = (entry) => t(`dataset.${entry.name}.description`, entry.description ?? "");
 
 /** A dataset parameter's range from its catalog entry, whatever shape the catalog uses. */
 function paramRange(entry, key, fallback) {
@@ -50,12 +50,7 @@ export function mountData(store, actions, { controls, scatter, hint }) {
   const gPts = svg.append("g");
   const legendBox = el("div", { class: "legend-slot" });
   scatter.after(legendBox);
-  let size = { w: 0, h: 0 };
-  new ResizeObserver(() => {
-    size = { w: scatter.clientWidth, h: scatter.clientHeight };
-    svg.attr("width", size.w).attr("height", size.h);
-    renderScatter();
-  }).observe(scatter);
+  const size = fitSvg(scatter, svg, () => renderScatter());
 
   const M = { l: 26, r: 6, t: 6, b: 20 };
   let scales = null;
@@ -95,9 +90,9 @@ export function mountData(store, actions, { controls, scatter, hint }) {
     const sy = d3.scaleLinear().domain(yDom).range([size.h - M.b, M.t]);
     scales = { sx, sy };
     frame.attr("x", M.l).attr("y", M.t).attr("width", size.w - M.l - M.r).attr("height", size.h - M.t - M.b);
-    gAxes.selectAll("g.x").data([0]).join("g").attr("class", "axis x")
+    axisGroup(gAxes, "g.x").attr("class", "axis x")
       .attr("transform", `translate(0,${size.h - M.b})`).call(d3.axisBottom(sx).ticks(5).tickSize(3));
-    gAxes.selectAll("g.y").data([0]).join("g").attr("class", "axis y")
+    axisGroup(gAxes, "g.y").attr("class", "axis y")
       .attr("transform", `translate(${M.l},0)`).call(d3.axisLeft(sy).ticks(5).tickSize(3));
     drawPoints(gPts, state, { sx, sy, yOf: (p) => (dims === 1 ? p.y[0] : p.x[1]), radius: size.w > 280 ? 3.4 : 3 });
     pointLegend(legendBox, session.dataset.kind, dims);
@@ -144,10 +139,12 @@ export function mountData(store, actions, { controls, scatter, hint }) {
         s.out.textContent = "";
       }
     };
-    configure(noise, paramRange(entry, "noise", { min: 0, max: 1 }), src.noise ?? 0, 0.05);
-    configure(samples, { ...paramRange(entry, "n_samples", { min: 10, max: maxSamples }), min: 10, max: maxSamples }, src.n_samples ?? session?.dataset?.x?.length, 10);
-    configure(testFraction, paramRange(entry, "test_fraction", { min: 0, max: 0.9 }), src.test_fraction ?? 0, 0.05);
-    seedOut.textContent = entry ? String(src.seed ?? 0) : "–";
+    // a value the request leaves out is the one the session used (its built-in's parameters)
+    const used = session?.dataset?.source ?? {};
+    configure(noise, paramRange(entry, "noise", { min: 0, max: 1 }), src.noise ?? used.noise ?? 0, 0.05);
+    configure(samples, { ...paramRange(entry, "n_samples", { min: 10, max: maxSamples }), min: 10, max: maxSamples }, src.n_samples ?? used.n_samples ?? session?.dataset?.x?.length, 10);
+    configure(testFraction, paramRange(entry, "test_fraction", { min: 0, max: 0.9 }), src.test_fraction ?? used.test_fraction ?? 0, 0.05);
+    seedOut.textContent = entry ? String(src.seed ?? used.seed ?? 0) : "–";
     regenerate.disabled = !entry;
     const d = session?.dataset;
     hint.textContent = !d ? "" : d.input_dim === 1 ? t("data.hint1d", "Click the plot to add a point (x, y).")

@@ -77,7 +77,7 @@ export function mountLayerHeads(store, actions, stage) {
         .filter((n) => !allowed || allowed.includes(n));
       const sel = d3.select(this);
       sel.selectAll("option").data(names, (n) => n).join("option").attr("value", (n) => n).text((n) => n);
-      this.value = net.activations[d.l - 1];
+      /** @type {HTMLSelectElement} */ (this).value = net.activations[d.l - 1];
     });
   }
 

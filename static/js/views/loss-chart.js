@@ -62,9 +62,16 @@ export function mountLossChart(store, container) {
   });
   let pending = null;
 
+  /**
+   * (step, value) points of one history column, at most about MAX_POINTS of them.
+   * @param {Record<string, any[]>} h
+   * @param {string} key
+   * @returns {[number, number][]}
+   */
   function series(h, key) {
     const n = h.step.length;
     const stride = Math.max(1, Math.ceil(n / MAX_POINTS));
+    /** @type {[number, number][]} */
     const out = [];
     for (let i = 0; i < n; i += stride) if (h[key][i] !== null && h[key][i] !== undefined) out.push([h.step[i], h[key][i]]);
     if (n && (n - 1) % stride && h[key][n - 1] !== null) out.push([h.step[n - 1], h[key][n - 1]]);
@@ -105,7 +112,9 @@ export function mountLossChart(store, container) {
     train.attr("d", tr.length ? line(tr) : null);
     test.attr("d", te.length ? line(te) : null);
     // the latest values as dots, so a run of one step shows too
-    const ends = [[tr, "#1f2a3a"], [te, "#12707f"]].filter(([s]) => s.length && Number.isFinite(s[s.length - 1][1]) && (!log || s[s.length - 1][1] > 0))
+    /** @type {[[number, number][], string][]} */
+    const lines = [[tr, "#1f2a3a"], [te, "#12707f"]];
+    const ends = lines.filter(([s]) => s.length && Number.isFinite(s[s.length - 1][1]) && (!log || s[s.length - 1][1] > 0))
       .map(([s, c]) => ({ p: s[s.length - 1], c }));
     endDots.selectAll("circle").data(ends).join("circle").attr("r", 3)
       .attr("cx", (d) => sx(d.p[0])).attr("cy", (d) => sy(d.p[1])).attr("fill", (d) => d.c);

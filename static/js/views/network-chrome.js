@@ -17,7 +17,7 @@ const EDGE_MODES = [
 ];
 const modeLegend = (m) => t(`net.legend.${m.mode}`, m.legend);
 /** "train" / "test" in the current language. */
-export const splitName = (split) => t(`split.${split}`, split);
+const splitName = (split) => t(`split.${split}`, split);
 
 export function mountNetworkChrome(store, actions, { toolbar, footer, network }) {
   // --- toolbar -------------------------------------------------------------------------------
@@ -106,10 +106,12 @@ export function mountNetworkChrome(store, actions, { toolbar, footer, network })
     const edgeTicks = eMax ? [`−${short(eMax)}`, "0", `+${short(eMax)}`] : ["–", "0", "–"];
     const fresh = isBackwardFresh(state);
     const dm = fresh ? deltaMax(state) : null;
-    if (legendsChanged(String(nl.ticks), nl.note, edgeMode, String(edgeTicks), dm, lang)) {
+    if (legendsChanged(String(nl.ticks), nl.note, edgeMode, String(edgeTicks), dm, lang, String(state.session?.network?.activations))) {
       legend(legendA, { ...nl, title: t("net.legend.neuron", nl.title), width: 110 });
       legendA.title = nl.note ? t("net.legendNote", "Colour spans σ's range; {note}", { note: nl.note }) : "";
-      legendNote.textContent = nl.note ? `(${nl.note})` : "";
+      const relu = (state.session?.network?.activations ?? []).includes("relu");
+      legendNote.textContent = [nl.note ? `(${nl.note})` : "",
+        relu ? t("net.legend.off", "dark: a = 0, ReLU off · dashed red ring: dead (a = 0 on every training sample)") : ""].filter(Boolean).join(" ");
       legend(legendE, { title: modeLegend(mode), ticks: edgeTicks, width: 110 });
       legendD.hidden = !fresh;
       if (fresh) legend(legendD, { title: t("net.legend.delta", "ring δ"), ticks: [`−${short(dm)}`, "0", `+${short(dm)}`], width: 110 });

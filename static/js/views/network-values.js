@@ -4,6 +4,11 @@
 import { byName, defaultFeatures } from "../spec.js";
 import { target } from "../format.js";
 
+/**
+ * @param {any} state
+ * @param {{forward: any, showA?: (l: number) => boolean, showDelta?: (l: number) => boolean}} options
+ *   which layers show a and δ (an animation reveals them layer by layer)
+ */
 export function nodeValues(state, { forward, showA = () => true, showDelta = () => true }) {
   const f = forward;
   const b = state.backward;
@@ -85,7 +90,7 @@ export function sampleTarget(state) {
 }
 
 /** Largest |input| of the data domain, the colour range of input neurons. */
-export function inputMax(state) {
+function inputMax(state) {
   const dom = state.boundary?.domain ?? state.catalog?.domain;
   if (Array.isArray(dom)) {
     const flat = dom.flat(2).filter(Number.isFinite).map(Math.abs);
@@ -99,13 +104,20 @@ export function inputMax(state) {
 // neuron's map then matches the output plot. The catalog's `range` wins when it has one.
 const BOUNDED_FALLBACK = { sigmoid: [0, 1], softmax: [0, 1], tanh: [-1, 1] };
 
-export function activationScale(catalog, name) {
+function activationScale(catalog, name) {
   const r = byName(catalog?.activations, name)?.range ?? BOUNDED_FALLBACK[name];
   if (r && Number.isFinite(r[0]) && Number.isFinite(r[1])) return { lo: r[0], mid: (r[0] + r[1]) / 2, hi: r[1] };
   return { lo: -1, mid: 0, hi: 1 };
 }
 
-/** Colour scale {lo, mid, hi} of neuron j of layer l (inputs: ± the largest |value| of the feature). */
+/**
+ * Colour scale {lo, mid, hi} of neuron j of layer l (inputs: ± the largest |value| of the feature);
+ * `zero`: a = 0 has a colour of its own (relu's "off").
+ * @param {any} state
+ * @param {number} l
+ * @param {number} j
+ * @returns {{lo: number, mid: number, hi: number, zero?: boolean}}
+ */
 export function neuronScale(state, l, j) {
   if (l === 0) {
     const map = state.boundary?.inputs?.[j];
@@ -114,7 +126,15 @@ export function neuronScale(state, l, j) {
     m = m || inputMax(state);
     return { lo: -m, mid: 0, hi: m };
   }
-  return activationScale(state.catalog, state.session?.network?.activations?.[l - 1]);
+  const act = state.session?.network?.activations?.[l - 1];
+  // relu's a = 0 means "off" (σ' = 0): drawn in a colour of its own, not the ramp's middle
+  return { ...activationScale(state.catalog, act), zero: act === "relu" };
+}
+
+/** Whether neuron j of layer l is dead at the session's step: a = 0 on every training sample. */
+export function isDead(state, l, j) {
+  const dead = state.session?.dead;
+  return !!dead && dead.step === state.session.step && l > 0 && (dead.layers[l - 1] ?? []).includes(j);
 }
 
 /**

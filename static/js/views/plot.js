@@ -28,7 +28,7 @@ export function domainOf(state) {
 }
 
 /** Every point of the session as {x, y, split, index, label|target}. */
-export function pointsOf(state) {
+function pointsOf(state) {
   const d = state.session?.dataset;
   if (!d) return [];
   const out = [];
@@ -40,7 +40,7 @@ export function pointsOf(state) {
 }
 
 /** The colour of a point: its class, or its target on the diverging scale. */
-export function pointColor(p, kind, dims = 2) {
+function pointColor(p, kind, dims = 2) {
   if (dims === 1) return "#3a4358"; // a curve plot: the height is the target already
   if (kind === "classification") {
     const label = p.y.length > 1 ? p.y.indexOf(Math.max(...p.y)) : p.y[0];
@@ -49,7 +49,41 @@ export function pointColor(p, kind, dims = 2) {
   return signed(p.y[0], 1);
 }
 
-/** Draw points into `g` with scales sx, sy; `yOf(p)` gives the vertical coordinate. */
+/**
+ * Keep `svg` as large as `container` and call `redraw` whenever that changes. Answers the
+ * size {w, h}, kept current (0 × 0 until the first measurement).
+ * @param {HTMLElement} container
+ * @param {any} svg  d3 selection of the plot's <svg>
+ * @param {() => void} redraw
+ */
+export function fitSvg(container, svg, redraw) {
+  const size = { w: 0, h: 0 };
+  new ResizeObserver(() => {
+    size.w = container.clientWidth;
+    size.h = container.clientHeight;
+    svg.attr("width", size.w).attr("height", size.h);
+    redraw();
+  }).observe(container);
+  return size;
+}
+
+/**
+ * The one <g> matching `selector` (e.g. "g.x") in `parent`, made when missing: where an axis goes.
+ * @param {any} parent  d3 selection
+ * @param {string} selector
+ * @returns {import("d3").Selection<SVGGElement, number, any, unknown>}
+ */
+export function axisGroup(parent, selector) {
+  return parent.selectAll(selector).data([0]).join("g");
+}
+
+/**
+ * Draw points into `g` with scales sx, sy; `yOf(p)` gives the vertical coordinate.
+ * @param {any} g  d3 selection of an SVG <g>
+ * @param {any} state
+ * @param {{sx: (v: number) => number, sy: (v: number) => number, yOf: (p: any) => number, radius?: number,
+ *          onClick?: (event: MouseEvent, p: any) => void}} options
+ */
 export function drawPoints(g, state, { sx, sy, yOf, radius = 3.5, onClick }) {
   const kind = state.session?.dataset?.kind;
   const dims = state.session?.dataset?.input_dim ?? 2;

@@ -4,8 +4,8 @@ import { setOptions } from "../dom.js";
 import { onLanguageChange, t } from "../i18n.js";
 
 /** A preset's title and description in the current language (the catalog has the English). */
-export const presetTitle = (p) => t(`preset.${p.id}.title`, p.title ?? p.id);
-export const presetDescription = (p) => t(`preset.${p.id}.description`, p.description ?? "");
+const presetTitle = (p) => t(`preset.${p.id}.title`, p.title ?? p.id);
+const presetDescription = (p) => t(`preset.${p.id}.description`, p.description ?? "");
 
 export function mountPresets(store, actions, select) {
   select.addEventListener("change", () => {

@@ -1,7 +1,7 @@
 // The run bar above the network: Forward, Backward, Step, Play/Pause, Reset,
 // the speed control, and the step counter with the current losses and accuracies.
 
-import { SPEEDS } from "../actions.js";
+import { SPEEDS } from "../actions/play.js";
 import { plain, pct } from "../format.js";
 import { onLanguageChange, t } from "../i18n.js";
 import { setText } from "../dom.js";

@@ -2,7 +2,7 @@
 // (The teaching panels — inspector, equations, gradient check — grow here.)
 
 import { el } from "../dom.js";
-import { fmt } from "../format.js";
+import { activationOf, fmt, weightName } from "../format.js";
 import { edgeValue, isBackwardFresh, nodeValues } from "./network-values.js";
 import { getLanguage, onLanguageChange, t } from "../i18n.js";
 import { changes } from "../frame.js";
@@ -30,7 +30,7 @@ export function mountSidePanel(store, root) {
       const v = nodeValues(state, { forward: state.forward, showDelta: () => isBackwardFresh(state) });
       const rows = [];
       if (s.layer > 0) rows.push(["z", fmt(v.z(s.layer, s.index), { digits: 4 })]);
-      rows.push([s.layer > 0 ? "a = σ(z)" : "a⁰ = x", fmt(v.a(s.layer, s.index), { digits: 4 })]);
+      rows.push([s.layer > 0 ? `a = ${activationOf(net.activations[s.layer - 1])}` : "a⁰ = x", fmt(v.a(s.layer, s.index), { digits: 4 })]);
       if (v.delta(s.layer, s.index) !== null) rows.push(["δ = ∂C/∂z", fmt(v.delta(s.layer, s.index), { digits: 4 })]);
       if (s.layer > 0 && net.biases) rows.push(["b", fmt(net.biases[s.layer - 1][s.index], { digits: 4 })]);
       const title = s.layer === 0 ? t("side.inputNeuron", "Input neuron {j}", { j: s.index })
@@ -43,7 +43,7 @@ export function mountSidePanel(store, root) {
       if (g !== null) rows.push(["∂C/∂w", fmt(g, { digits: 4 })]);
       const u = edgeValue(state, "update", d);
       if (u !== null) rows.push(["Δw", fmt(u, { digits: 4 })]);
-      root.replaceChildren(el("p", { class: "side-title", text: `W^${s.layer}[${s.row}][${s.column}]` }),
+      root.replaceChildren(el("p", { class: "side-title", text: weightName(s.layer, s.row, s.column) }),
         el("p", { class: "hint", text: t("side.edgeFromTo", "from neuron {k} of layer {from} to neuron {j} of layer {l}", { k: s.column, from: s.layer - 1, j: s.row, l: s.layer }) }), kv(rows));
     }
   }

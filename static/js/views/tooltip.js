@@ -2,6 +2,10 @@
 
 const el = () => document.getElementById("tooltip");
 
+/**
+ * @param {MouseEvent} event
+ * @param {{title: string, rows?: string[][], note?: string}} tip
+ */
 export function showTooltip(event, { title, rows = [], note }) {
   const tip = el();
   tip.replaceChildren();

@@ -5,7 +5,7 @@
 
 import { t } from "../../i18n.js";
 import { el } from "../../dom.js";
-import { DERIVATIVES, LOSS_GRADIENTS, renderTex, sup, texColumn, texMatrix } from "./math.js";
+import { DERIVATIVES, LOSS_GRADIENTS, TEX_ACTIVATION, renderTex, sup, texColumn, texMatrix } from "./math.js";
 import { noteEl, sampleCaption, targetRow } from "./common.js";
 
 export function mountEquations(ctx, body) {
@@ -95,8 +95,10 @@ export function mountEquations(ctx, body) {
       `\\underbrace{${texMatrix(W, opts)}}_{W^{${l}}}\\underbrace{${texColumn(aPrev, opts)}}_{a^{${l - 1}}}`,
       ...(b ? [`+ \\underbrace{${texColumn(b, opts)}}_{b^{${l}}}`] : [])]);
     parts.push(block("forward", t("teach.equations.forward", "Forward"), `z^{${l}} = W^{${l}} a^{${l - 1}}${b ? ` + b^{${l}}` : ""}`, fwd));
-    parts.push(block("activation", t("teach.equations.activation", "Activation ({act})", { act }), `a^{${l}} = \\sigma_{${l}}(z^{${l}})`,
-      `\\underbrace{${texColumn(a, opts)}}_{a^{${l}}} = \\sigma_{${l}}\\!\\left(${texColumn(z, opts)}\\right)`));
+    // σ_l is this layer's activation: the formula names it (σ alone is the sigmoid)
+    const name = TEX_ACTIVATION[act] ?? `\\operatorname{${act}}`;
+    parts.push(block("activation", t("teach.equations.activation", "Activation ({act})", { act }), `a^{${l}} = \\sigma_{${l}}(z^{${l}}) = ${name}(z^{${l}})`,
+      `\\underbrace{${texColumn(a, opts)}}_{a^{${l}}} = ${name}\\!\\left(${texColumn(z, opts)}\\right)`));
 
     if (!trace) {
       parts.push(noteEl(state.playing ? t("teach.inspector.playing", "Training is running: δ is shown when it pauses.")

@@ -13,7 +13,7 @@ import { createLineChart } from "./chart.js";
 const MAX_POINTS = 400;
 
 /** Layer l of L: the purple half of the page's diverging ramp, darker towards the output. */
-export function layerColor(l, L) {
+function layerColor(l, L) {
   return rampColor(L <= 1 ? 1 : 0.7 + (0.3 * (l - 1)) / (L - 1));
 }
 

@@ -29,6 +29,12 @@ const TABS = [
  * Mount the tabs into the side panel `panel` (#panel-side). The selection summary
  * (#side-panel, views/side-panel.js) stays at the top of the Inspector tab.
  */
+/**
+ * @param {import("../../store.js").Store} store
+ * @param {import("../../actions/index.js").Actions} actions
+ * @param {HTMLElement} panel
+ * @param {{presetNote?: HTMLElement | null}} [slots]
+ */
 export function mountTeaching(store, actions, panel, { presetNote } = {}) {
   panel.classList.add("teach");
   const summary = panel.querySelector("#side-panel");

@@ -7,10 +7,11 @@
 
 import { t } from "../../i18n.js";
 import { el } from "../../dom.js";
+import { biasName, weightName } from "../../format.js";
 import { byName } from "../../spec.js";
 import { inputLabels } from "../network-values.js";
 import {
-  DERIVATIVES, LOSS_GRADIENTS, exact, renderTex, shownIndices, sum, sup, texFactor, texNum, textNum,
+  DERIVATIVES, LOSS_GRADIENTS, exact, renderTex, shownIndices, sum, texFactor, texNum, textNum,
 } from "./math.js";
 import { noteEl, sampleCaption, stalePlaying, targetRow, updateOf } from "./common.js";
 
@@ -48,10 +49,13 @@ export function mountInspector(ctx, body) {
 
   /** An input and Apply button that set one parameter (PATCH /parameter) to the typed value. */
   function parameterEditor(kind, current, edit, labelText, ariaLabel) {
-    const input = el("input", { type: "number", step: "any", value: String(current), "data-teach-input": kind, "aria-label": ariaLabel });
+    // shown rounded to 6 significant digits (the full value is in data-value); applying the
+    // untouched field changes nothing, so a rounded copy never replaces the weight
+    const shown = Number(current.toPrecision(6));
+    const input = el("input", { type: "number", step: "any", value: String(shown), "data-value": exact(current), "data-teach-input": kind, "aria-label": ariaLabel });
     const apply = () => {
       const v = Number(input.value);
-      if (input.value.trim() === "" || !Number.isFinite(v) || v === current) return;
+      if (input.value.trim() === "" || !Number.isFinite(v) || v === shown || v === current) return;
       actions.editParameter({ ...edit, value: v });
     };
     input.addEventListener("keydown", (e) => { if (e.key === "Enter") apply(); });
@@ -82,7 +86,7 @@ export function mountInspector(ctx, body) {
     const act = net.activations[l - 1];
     const z = layer.z[0][j];
     const a = layer.a[0][j];
-    const aPrev = l === 1 ? (trace?.x ?? f?.x)[0] : (trace ?? f).layers[l - 2].a[0];
+    const aPrev = l === 1 ? (trace?.x ?? f.x)[0] : (trace ?? f).layers[l - 2].a[0];
     const W = net.weights[l - 1];
     const b = net.biases?.[l - 1];
     const deriv = DERIVATIVES[act];
@@ -113,7 +117,7 @@ export function mountInspector(ctx, body) {
       parts.push(section(t("teach.inspector.bias", "Bias"),
         math("b", `b^{${l}}_{${j}} = ${texNum(b[j], 6)}`),
         parameterEditor("bias", b[j], { layer: l, kind: "bias", row: j },
-          t("teach.inspector.setB", "set b ="), t("teach.inspector.editBiasLabel", "New value of b{l}[{j}]", { l: sup(l), j }))));
+          t("teach.inspector.setB", "set b ="), t("teach.inspector.editBiasLabel", "New value of {name}", { name: biasName(l, j) }))));
     }
 
     // backward: δ by its recurrence, or from the loss at the output
@@ -232,7 +236,7 @@ export function mountInspector(ctx, body) {
     parts.push(section(t("teach.inspector.weight", "Weight"),
       math("w", `w = W^{${l}}_{${j}${k}} = ${texNum(w, 6)}`),
       parameterEditor("weight", w, { layer: l, kind: "weight", row: j, column: k },
-        t("teach.inspector.setW", "set w ="), t("teach.inspector.editLabel", "New value of W{l}[{j}][{k}]", { l: sup(l), j, k }))));
+        t("teach.inspector.setW", "set w ="), t("teach.inspector.editLabel", "New value of {name}", { name: weightName(l, j, k) }))));
 
     if (!trace) {
       parts.push(noteEl(stalePlaying(state)

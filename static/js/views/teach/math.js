@@ -88,7 +88,7 @@ export const DERIVATIVES = {
 };
 
 /** a = σ(z) of one layer's row, for the replay's forward pass. */
-export function activateRow(name, z) {
+function activateRow(name, z) {
   switch (name) {
     case "sigmoid": return z.map((v) => (v >= 0 ? 1 / (1 + Math.exp(-v)) : Math.exp(v) / (1 + Math.exp(v))));
     case "tanh": return z.map(Math.tanh);
@@ -162,3 +162,9 @@ export const sup = (n) => String(n).split("").map((c) => SUP[c] ?? c).join("");
 
 /** Σ of a list. */
 export const sum = (xs) => xs.reduce((x, y) => x + y, 0);
+
+/** The name of an activation as a TeX operator: \sigma for the sigmoid, \tanh, ReLU, … */
+export const TEX_ACTIVATION = {
+  sigmoid: "\\sigma", tanh: "\\tanh", relu: "\\operatorname{ReLU}", leaky_relu: "\\operatorname{LeakyReLU}",
+  linear: "\\operatorname{id}", softplus: "\\operatorname{softplus}", square: "\\operatorname{square}", softmax: "\\operatorname{softmax}",
+};

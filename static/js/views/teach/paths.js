@@ -113,7 +113,7 @@ export function mountPaths(ctx, body) {
     if (!fresh) request(state, w);
     const r = fresh ? result.answer : null;
     const caption = [sampleCaption(state)];
-    if (!w.chosen) caption.push(el("p", { class: "hint", text: t("teach.paths.pick", "Showing W¹[0][0]; click an edge of the network to choose another weight.") }));
+    if (!w.chosen) caption.push(el("p", { class: "hint", text: t("teach.paths.pick", "Showing W¹₀₀; click an edge of the network to choose another weight.") }));
     if (!r) {
       root.replaceChildren(...caption, noteEl(state.playing ? t("teach.paths.playing", "Training is running: the paths are summed when it pauses.") : t("teach.paths.running", "Summing over every path…")));
       return;

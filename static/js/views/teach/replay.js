@@ -143,7 +143,7 @@ export function mountReplay(ctx, body) {
     const W = 128, H = 128;
     const sx = d3.scaleLinear().domain(b.domain[0]).range([2, W - 2]);
     curveSvg.attr("width", W).attr("height", H);
-    let points = [];
+    let points;
     let sy;
     if (b.dims === 2) {
       canvas.hidden = false;

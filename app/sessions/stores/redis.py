@@ -1,7 +1,7 @@
 """Sessions in Redis, so several workers or hosts behind a load balancer share them.
 
 Selected by ``BACKPROP_EXPLORER_STORE=redis://host:port/db``; the interface and the
-guarantees are the SQLite store's (``app.sessions.store``):
+guarantees are the SQLite store's (``app.sessions.stores.sqlite``):
 
 * Every change an API call makes (the session, its new metrics, its snapshots) is one
   Lua script, so it is applied whole or not at all.
@@ -31,13 +31,9 @@ from __future__ import annotations
 
 import asyncio
 import secrets
-import time
-import weakref
-from collections import OrderedDict
 from contextlib import suppress
 from typing import Any, cast
 
-import numpy as np
 import orjson
 import redis
 
@@ -45,15 +41,24 @@ from app.engine.activations import Array
 from app.engine.training import Metrics
 from app.sessions import record
 from app.sessions.session import Session
-from app.sessions.store import DENSE_SNAPSHOTS, Conflict, NotFound, StoreFull
+from app.sessions.stores.base import Conflict, NotFound, StoreBase, Update, snapshot_from
 
 LOCK_TTL_MS = 10_000  # a crashed holder's lock expires after this; a live one renews it
 LOCK_WAIT_SECONDS = 60.0  # give up (409) after waiting this long for a busy session
-CACHE_SIZE = 256
+
+# Remove session ``oid``'s keys and its place in the index ``idx``.
+_DROP = """
+local function drop(idx, prefix, oid)
+  redis.call('DEL', prefix .. 's:' .. oid, prefix .. 'm:' .. oid, prefix .. 'snap:' .. oid)
+  redis.call('ZREM', idx, oid)
+end
+"""
 
 # Make room at the session limit: remove the oldest sessions idle since before the cutoff.
 # KEYS[1] = idx; ARGV[1] = prefix, ARGV[2] = max sessions, ARGV[3] = cutoff. Sets `room`.
-_MAKE_ROOM = """
+_MAKE_ROOM = (
+    _DROP
+    + """
 local room = true
 local count = redis.call('ZCARD', KEYS[1])
 local max = tonumber(ARGV[2])
@@ -63,13 +68,11 @@ if count >= max then
   if #old < need then
     room = false
   else
-    for _, oid in ipairs(old) do
-      redis.call('DEL', ARGV[1] .. 's:' .. oid, ARGV[1] .. 'm:' .. oid, ARGV[1] .. 'snap:' .. oid)
-      redis.call('ZREM', KEYS[1], oid)
-    end
+    for _, oid in ipairs(old) do drop(KEYS[1], ARGV[1], oid) end
   end
 end
 """
+)
 
 # Pairs (field, value) from ARGV starting at i, preceded by their count; HSET into key.
 _PAIRS = """
@@ -133,14 +136,14 @@ return 1
 """
 
 # KEYS: idx. ARGV: prefix, cutoff, batch size. Returns the removed ids.
-REMOVE_IDLE = """
+REMOVE_IDLE = (
+    _DROP
+    + """
 local old = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[2], 'LIMIT', 0, ARGV[3])
-for _, oid in ipairs(old) do
-  redis.call('DEL', ARGV[1] .. 's:' .. oid, ARGV[1] .. 'm:' .. oid, ARGV[1] .. 'snap:' .. oid)
-  redis.call('ZREM', KEYS[1], oid)
-end
+for _, oid in ipairs(old) do drop(KEYS[1], ARGV[1], oid) end
 return old
 """
+)
 
 # KEYS: lock. ARGV: token (, ttl). Only the owner may release or extend a lock.
 RELEASE = """
@@ -153,32 +156,11 @@ return 0
 """
 
 
-def kept_snapshots(steps: list[int], max_snapshots: int) -> list[int]:
-    """The snapshot steps kept after adding ``steps`` one at a time, as the SQLite store does:
-    every step up to DENSE_SNAPSHOTS, then, whenever there are too many, the later snapshot
-    whose neighbours are closest together goes (never the newest)."""
-    kept: list[int] = []
-    for step in steps:
-        if step not in kept:
-            kept.append(step)
-            kept.sort()
-        if len(kept) <= max_snapshots:
-            continue
-        later = [s for s in kept if s > DENSE_SNAPSHOTS]
-        for _ in range(len(kept) - max_snapshots):
-            if len(later) < 2:
-                break
-            bounds = [DENSE_SNAPSHOTS, *later]
-            spans = [bounds[i + 2] - bounds[i] for i in range(len(later) - 1)]
-            kept.remove(later.pop(spans.index(min(spans))))
-    return kept
-
-
 def _float(value: float) -> bytes:
     return repr(float(value)).encode()
 
 
-class RedisStore:
+class RedisStore(StoreBase):
     name = "redis"
     unavailable: tuple[type[Exception], ...] = (redis.ConnectionError, redis.TimeoutError)
 
@@ -190,14 +172,10 @@ class RedisStore:
         idle_seconds: float,
         prefix: str = "bpe:",
     ) -> None:
+        super().__init__(max_sessions, max_snapshots, idle_seconds)
         self._r = client
-        self.max_sessions = max_sessions
-        self.max_snapshots = max_snapshots
-        self.idle_seconds = idle_seconds
         self.prefix = prefix
         self.lock_ttl_ms = LOCK_TTL_MS
-        self._cache: OrderedDict[str, Session] = OrderedDict()
-        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
         self._make_room_script = client.register_script(MAKE_ROOM)
         self._create_script = client.register_script(CREATE)
         self._save_script = client.register_script(SAVE)
@@ -232,23 +210,27 @@ class RedisStore:
 
     def lock(self, session_id: str) -> _SessionLock:
         """``async with store.lock(id):`` — held by one call at a time across all processes."""
-        local = self._locks.get(session_id)
-        if local is None:
-            local = asyncio.Lock()
-            self._locks[session_id] = local
-        return _SessionLock(self, session_id, local)
+        return _SessionLock(self, session_id, self._local_lock(session_id))
+
+    def try_lock(self, key: str, token: bytes) -> bool:
+        """Take the Redis lock ``key`` for ``lock_ttl_ms`` if nobody holds it."""
+        return bool(self._r.set(key, token, nx=True, px=self.lock_ttl_ms))
+
+    def renew_lock(self, key: str, token: bytes) -> None:
+        """Extend the lock's time to live, if ``token`` still holds it."""
+        self._renew_script(keys=[key], args=[token, self.lock_ttl_ms])
+
+    def release_lock(self, key: str, token: bytes) -> None:
+        """Release the lock, if ``token`` still holds it."""
+        self._release_script(keys=[key], args=[token])
 
     # --- reading ---------------------------------------------------------------------------
 
     def get(self, session_id: str) -> Session:
         key = self._keys(session_id)[0]
         version = self._r.hget(key, "version")
-        if version is None:
-            self._cache.pop(session_id, None)
-            raise NotFound(session_id)
-        cached = self._cache.get(session_id)
-        if cached is not None and cached.version == int(version):
-            self._cache.move_to_end(session_id)
+        cached = self._cached(session_id, None if version is None else int(version))
+        if cached is not None:
             return cached
         fields = cast(list[bytes | None], self._r.hmget(key, ["meta", "params", "data", "version"]))
         meta, params, data, version = fields
@@ -257,12 +239,6 @@ class RedisStore:
         session = record.session_from(session_id, meta, params, data, int(version))
         self._remember(session)
         return session
-
-    def _remember(self, session: Session) -> None:
-        self._cache[session.id] = session
-        self._cache.move_to_end(session.id)
-        while len(self._cache) > CACHE_SIZE:
-            self._cache.popitem(last=False)
 
     def recent(self, limit: int) -> list[dict[str, Any]]:
         ids = [i.decode() for i in cast(list[bytes], self._r.zrevrange(self._idx, 0, limit - 1))]
@@ -283,9 +259,7 @@ class RedisStore:
 
     def snapshots(self, session_id: str) -> list[tuple[int, Array]]:
         rows = cast(dict[bytes, bytes], self._r.hgetall(self._keys(session_id)[2]))
-        return sorted(
-            (int(step), np.frombuffer(blob, dtype=np.float64).copy()) for step, blob in rows.items()
-        )
+        return sorted((int(step), snapshot_from(blob)) for step, blob in rows.items())
 
     def count(self) -> int:
         return int(self._r.zcard(self._idx))
@@ -294,94 +268,53 @@ class RedisStore:
 
     def make_room(self) -> None:
         """At the session limit, remove the oldest idle sessions now, or raise StoreFull."""
-        cutoff = time.time() - self.idle_seconds
-        args: list[Any] = [self.prefix, self.max_sessions, _float(cutoff)]
+        args: list[Any] = [self.prefix, self.max_sessions, _float(self._cutoff())]
         if not self._make_room_script(keys=[self._idx], args=args):
             raise self._full()
 
-    def _full(self) -> StoreFull:
-        return StoreFull(
-            f"the server holds its maximum of {self.max_sessions} sessions and none has "
-            "been idle long enough to remove; try again later"
-        )
-
-    def create(
-        self,
-        session: Session,
-        metrics: list[Metrics] | None = None,
-        snapshots: list[tuple[int, Array]] | None = None,
+    def _insert(
+        self, session: Session, metrics: list[Metrics], snapshots: list[tuple[int, Array]]
     ) -> None:
-        """Insert a new session (making room by removing idle ones if at the limit)."""
-        if snapshots is None:
-            snapshots = [(session.step, session.network.params)]
-        kept = set(kept_snapshots([step for step, _ in snapshots], self.max_snapshots))
-        snaps = [(step, params) for step, params in snapshots if step in kept]
+        writes, _ = self._snapshot_changes([], snapshots)
         skey, mkey, snapkey = self._keys(session.id)
-        cutoff = time.time() - self.idle_seconds
         args: list[Any] = [
-            self.prefix, self.max_sessions, _float(cutoff), session.id,
+            self.prefix, self.max_sessions, _float(self._cutoff()), session.id,
             _float(session.updated_at), record.meta_of(session), record.params_of(session),
             record.data_of(session),
         ]  # fmt: skip
-        args += self._metric_pairs(metrics or [])
-        args += self._snapshot_pairs(snaps)
-        session.version = 1
+        args += self._metric_pairs(metrics)
+        args += self._pairs(writes)
         if not self._create_script(keys=[self._idx, skey, mkey, snapkey], args=args):
             raise self._full()
-        self._remember(session)
 
-    def save(
-        self,
-        session: Session,
-        metrics: list[Metrics] | None = None,
-        snapshots: list[tuple[int, Array]] | None = None,
-        data_changed: bool = False,
-        reset_history: bool = False,
-    ) -> None:
-        """Write the session's new state, metrics and snapshots if nobody saved in between."""
-        session.touch()
-        old = session.version
-        skey, mkey, snapkey = self._keys(session.id)
-        new = list(snapshots or [])
-        existing: list[int] = []
-        if reset_history:
-            new.insert(0, (session.step, session.network.params))
-        elif new:  # only new snapshots can push old ones out
-            existing = sorted(int(s) for s in cast(list[bytes], self._r.hkeys(snapkey)))
-        kept = set(kept_snapshots(existing + [step for step, _ in new], self.max_snapshots))
-        drops = [step for step in existing if step not in kept]
-        # Of several snapshots of one step the last one counts, as with INSERT OR REPLACE.
-        writes = dict((step, params) for step, params in new if step in kept)
+    def _update(self, u: Update) -> bool:
+        skey, mkey, snapkey = self._keys(u.session.id)
+        stored: list[int] = []
+        if u.snapshots and not u.reset_history:  # only new snapshots can push old ones out
+            stored = sorted(int(s) for s in cast(list[bytes], self._r.hkeys(snapkey)))
+        writes, drops = self._snapshot_changes(stored, u.snapshots)
         args: list[Any] = [
-            session.id, old, _float(session.updated_at), record.meta_of(session),
-            record.params_of(session), 1 if data_changed else 0,
-            record.data_of(session) if data_changed else b"", 1 if reset_history else 0,
+            u.session.id, u.old_version, _float(u.session.updated_at), record.meta_of(u.session),
+            record.params_of(u.session), 1 if u.data_changed else 0,
+            record.data_of(u.session) if u.data_changed else b"", 1 if u.reset_history else 0,
         ]  # fmt: skip
-        args += self._metric_pairs(metrics or [])
-        args += self._snapshot_pairs(list(writes.items()))
+        args += self._metric_pairs(u.metrics)
+        args += self._pairs(writes)
         args += [len(drops), *drops]
-        if not self._save_script(keys=[skey, self._idx, mkey, snapkey], args=args):
-            self._cache.pop(session.id, None)
-            raise Conflict(session.id)
-        session.version = old + 1
+        return bool(self._save_script(keys=[skey, self._idx, mkey, snapkey], args=args))
+
+    @classmethod
+    def _metric_pairs(cls, metrics: list[Metrics]) -> list[Any]:
+        # orjson writes a dataclass as asdict would, faster
+        return cls._pairs([(m.step, orjson.dumps(m)) for m in metrics])
 
     @staticmethod
-    def _metric_pairs(metrics: list[Metrics]) -> list[Any]:
-        out: list[Any] = [len(metrics)]
-        for m in metrics:
-            out += [m.step, orjson.dumps(m)]  # a dataclass: as asdict would write it, faster
+    def _pairs(pairs: list[tuple[int, bytes]]) -> list[Any]:
+        """Script arguments: the count, then each step and its value."""
+        out: list[Any] = [len(pairs)]
+        for step, value in pairs:
+            out += [step, value]
         return out
-
-    @staticmethod
-    def _snapshot_pairs(snapshots: list[tuple[int, Array]]) -> list[Any]:
-        out: list[Any] = [len(snapshots)]
-        for step, params in snapshots:
-            out += [step, np.ascontiguousarray(params, dtype=np.float64).tobytes()]
-        return out
-
-    def forget(self, session_id: str) -> None:
-        """Drop the cached copy (after a call failed part-way through changing it)."""
-        self._cache.pop(session_id, None)
 
     def delete(self, session_id: str) -> None:
         keys = [self._idx, *self._keys(session_id)]
@@ -392,7 +325,7 @@ class RedisStore:
 
     def remove_idle(self) -> int:
         """Delete sessions idle longer than the configured time; returns how many."""
-        cutoff = _float(time.time() - self.idle_seconds)
+        cutoff = _float(self._cutoff())
         removed = 0
         while True:
             ids = self._remove_idle_script(keys=[self._idx], args=[self.prefix, cutoff, 500])
@@ -425,9 +358,8 @@ class _SessionLock:
 
     async def _acquire(self) -> None:
         token = secrets.token_hex(16).encode()
-        r = self._store._r
         delay, waited = 0.0005, 0.0
-        while not r.set(self._key, token, nx=True, px=self._store.lock_ttl_ms):
+        while not self._store.try_lock(self._key, token):
             if waited > LOCK_WAIT_SECONDS:
                 raise Conflict(f"{self._session_id!r} (busy for over {LOCK_WAIT_SECONDS:g} s)")
             await asyncio.sleep(delay)  # waiting never blocks the event loop
@@ -442,13 +374,13 @@ class _SessionLock:
 
     def _renew(self) -> None:
         with suppress(redis.RedisError):  # if it lapses, the save's version check still guards
-            self._store._renew_script(keys=[self._key], args=[self._token, self._store.lock_ttl_ms])
+            self._store.renew_lock(self._key, self._token)
         self._schedule_renewal()
 
     async def __aexit__(self, *exc: object) -> None:
         try:
             if self._renewal is not None:
                 self._renewal.cancel()
-            self._store._release_script(keys=[self._key], args=[self._token])
+            self._store.release_lock(self._key, self._token)
         finally:
             self._local.release()

@@ -1,0 +1,47 @@
+"""``serve``: the app under uvicorn, quietly: one line with the address to open."""
+
+from __future__ import annotations
+
+import sys
+from contextlib import suppress
+from typing import Any
+
+import uvicorn
+
+
+class _Server(uvicorn.Server):
+    """Says where to point the browser once the socket is listening, not before."""
+
+    async def startup(self, sockets: Any = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            host = self.config.host
+            shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+            print(
+                f"Backprop Explorer is running: open http://{shown}:{self.config.port}"
+                "  (Ctrl+C stops it)",
+                flush=True,
+            )
+
+
+def serve(host: str, port: int, log_level: str) -> int:
+    config = uvicorn.Config(
+        "app.main:app",
+        host=host,
+        port=port,
+        log_level=log_level,
+        # Frames are float noise to deflate: compressing them costs more CPU than it saves
+        # (docs/api.md, Stream); browsers always offer it, so the server must refuse it.
+        ws_per_message_deflate=False,
+    )
+    server = _Server(config)
+    with suppress(SystemExit):  # uvicorn exits when it cannot listen, having logged why
+        server.run()
+    if not server.started:
+        print(
+            f"error: could not serve on {host}:{port}. Is another server using that port? "
+            "Choose another with --port (or PORT=…).",
+            file=sys.stderr,
+        )
+        return 1
+    return 0

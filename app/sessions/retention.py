@@ -1,0 +1,42 @@
+"""Which weight snapshots a run records and keeps.
+
+One job: the snapshot retention policy, shared by the training use cases (which steps
+get a snapshot) and by every store (which stored ones are dropped when a session holds
+more than ``max_snapshots``). Every step up to ``DENSE_SNAPSHOTS`` is kept, so a run's
+start can be replayed step by step; after it every ``SNAPSHOT_EVERY``-th step (and the
+last of a many-step call) is recorded, and the stores thin those evenly.
+"""
+
+from __future__ import annotations
+
+DENSE_SNAPSHOTS = 50  # every step up to here is kept; later ones are thinned
+SNAPSHOT_EVERY = 10  # after the dense start; the store thins old ones to stay bounded
+
+
+def snapshot_due(step: int, last_of_many: bool) -> bool:
+    """Whether the update that reached ``step`` records a snapshot."""
+    return step <= DENSE_SNAPSHOTS or step % SNAPSHOT_EVERY == 0 or last_of_many
+
+
+def kept_snapshots(steps: list[int], max_snapshots: int) -> list[int]:
+    """The snapshot steps kept after adding ``steps`` one at a time: every step up to
+    DENSE_SNAPSHOTS, then, whenever there are too many, the later snapshot whose neighbours
+    are closest together goes (never the newest), so what is kept stays evenly spread over
+    the run however long it gets. (Halving all later ones on each overflow instead kept the
+    recent steps dense and left the early run with almost nothing when steps arrive one
+    call at a time.) A step added twice is kept once."""
+    kept: list[int] = []
+    for step in steps:
+        if step not in kept:
+            kept.append(step)
+            kept.sort()
+        if len(kept) <= max_snapshots:
+            continue
+        later = [s for s in kept if s > DENSE_SNAPSHOTS]
+        for _ in range(len(kept) - max_snapshots):
+            if len(later) < 2:
+                break
+            bounds = [DENSE_SNAPSHOTS, *later]
+            spans = [bounds[i + 2] - bounds[i] for i in range(len(later) - 1)]
+            kept.remove(later.pop(spans.index(min(spans))))
+    return kept

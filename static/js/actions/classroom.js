@@ -1,0 +1,66 @@
+// The classroom's actions (../classroom/): session files, and following a session read-only.
+
+import { api } from "../api.js";
+import { t } from "../i18n.js";
+import { emptyHistory } from "../store.js";
+import { columnsToRecords, withRecords } from "../patches.js";
+import { specFromSession } from "../spec.js";
+
+/**
+ * @param {import("./context.js").Context} ctx
+ * @param {(id: string) => Promise<void>} loadSession  sessions.js
+ */
+export function classroomActions({ store, st, sessionId, run, reads }, loadSession) {
+  return {
+    /** GET /export of the current session: a create request that reproduces it (it imports back). */
+    exportSession() {
+      return run(() => api.exportSession(sessionId()));
+    },
+
+    /**
+     * POST an exported session (or any create request) and show it, its loss history included.
+     * @param {object} doc
+     */
+    importSession(doc) {
+      store.set({ playing: false });
+      return run(async () => {
+        const s = await api.create(doc);
+        await loadSession(s.id);
+        return s;
+      });
+    },
+
+    /**
+     * One poll of the followed session (state.following): when it changed, its weights, metrics,
+     * the sample's values and the heatmaps are fetched and drawn. Answers "gone" once it is deleted.
+     * @returns {Promise<"gone" | "same" | "changed" | undefined>}
+     */
+    followTick() {
+      return run(async () => {
+        const id = st().following;
+        if (!id) return "gone";
+        let s;
+        try {
+          s = await api.get(id);
+        } catch (err) {
+          if (err?.status !== 404) throw err;
+          store.emit("error", { title: t("follow.title", "Following"), message: t("follow.gone", "The followed session no longer exists.") });
+          return "gone";
+        }
+        const cur = st().session;
+        if (cur?.id === s.id && s.step === cur.step && s.updated_at === cur.updated_at) return "same";
+        const h = st().history;
+        const last = h.step.length ? h.step[h.step.length - 1] : -1;
+        const restart = cur?.id !== s.id || s.step < cur.step || s.step < last; // a reset starts over
+        const m = await api.metrics(id, restart ? 0 : last + 1);
+        if (st().following !== id) return "gone";
+        store.set({
+          session: s, spec: specFromSession(s, st().catalog), backward: null, gradient: null, update: null,
+          history: withRecords(restart ? emptyHistory() : h, columnsToRecords(m)),
+        });
+        await reads.refresh();
+        return "changed";
+      });
+    },
+  };
+}

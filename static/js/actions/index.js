@@ -1,0 +1,37 @@
+// Everything the page does to the store and the server, grouped by concern; the views call
+// these and never write the store themselves. Every request goes through one serial queue
+// (queue.js); the state patches are computed by the pure ../patches.js.
+
+import { createQueue } from "./queue.js";
+import { createRefresh } from "./refresh.js";
+import { sessionActions } from "./sessions.js";
+import { playActions } from "./play.js";
+import { teachActions } from "./teach.js";
+import { classroomActions } from "./classroom.js";
+
+/** @param {import("../store.js").Store} store */
+export function createActions(store) {
+  // a session the server lost is made again from its spec (createFromSpec, below)
+  const queue = createQueue(store, (spec) => createFromSpec(spec));
+  /** @type {import("./context.js").Context} */
+  const ctx = {
+    store,
+    st: () => store.state,
+    sessionId: () => store.state.session?.id,
+    run: queue.run,
+    pending: queue.pending,
+    reads: createRefresh(store),
+  };
+  const { createFromSpec, loadSession, ...sessionEdits } = sessionActions(ctx);
+  return {
+    run: queue.run,
+    /** @param {string} id */
+    loadSession: (id) => queue.run(() => loadSession(id)),
+    ...sessionEdits,
+    ...playActions(ctx),
+    ...teachActions(ctx),
+    ...classroomActions(ctx, loadSession),
+  };
+}
+
+/** @typedef {ReturnType<typeof createActions>} Actions */

@@ -1,0 +1,182 @@
+// Making and changing the page's session: the defaults, presets, shared links, builder,
+// data and training edits, added points, parameter edits and reset.
+
+import { api } from "../api.js";
+import { t } from "../i18n.js";
+import { emptyHistory } from "../store.js";
+import { validSample, withRecords, columnsToRecords } from "../patches.js";
+import {
+  clone, datasetEntry, datasetKind, dropWeights, explicitDataset, fitNetworkToData, inputDim,
+  isBuiltinDataset, specFromSession,
+} from "../spec.js";
+
+/** @param {import("./context.js").Context} ctx */
+export function sessionActions({ store, st, sessionId, run, reads }) {
+  /** @param {object} spec  a create request */
+  async function createFromSpec(spec) {
+    const s = await api.create(spec);
+    store.set({
+      spec: clone(spec), session: s, history: withRecords(emptyHistory(), [s.metrics]), forward: null, backward: null,
+      gradient: null, update: null, boundary: null, selection: null, edgeMode: "weight",
+      sample: validSample(s, st().sample),
+    });
+    await reads.refresh();
+    return s;
+  }
+
+  /** @param {string} id */
+  async function loadSession(id) {
+    const s = await api.get(id);
+    const spec = specFromSession(s, st().catalog);
+    store.set({ spec, session: s, history: emptyHistory(), forward: null, backward: null, gradient: null, update: null, boundary: null, selection: null });
+    const m = await api.metrics(id, 0);
+    store.set({ history: withRecords(st().history, columnsToRecords(m)) });
+    await reads.refresh();
+  }
+
+  /**
+   * Apply `mutate(spec)` to a copy of the current spec and create a new session from it.
+   * @param {(spec: any) => void} mutate
+   */
+  function rebuild(mutate) {
+    store.set({ playing: false });
+    return run(async () => {
+      const before = st().spec;
+      const spec = clone(before);
+      mutate(spec);
+      const structural =
+        JSON.stringify(spec.network.layers) !== JSON.stringify(before.network.layers) ||
+        spec.network.init !== before.network.init || spec.network.seed !== before.network.seed ||
+        JSON.stringify(spec.network.features) !== JSON.stringify(before.network.features);
+      if (structural || !spec.network.weights) dropWeights(spec, st().catalog);
+      try {
+        await createFromSpec(spec);
+      } catch (err) {
+        store.set({ spec: clone(before) }); // the controls show the session in force again
+        throw err;
+      }
+    });
+  }
+
+  return {
+    createFromSpec,
+    loadSession,
+
+    /**
+     * Load the catalog, then the default session; or, from a classroom link (classroom/),
+     * a new session from a shared create request `spec`, or the session `follow` read-only.
+     * @param {{spec?: object | null, follow?: string | null}} [options]
+     */
+    init({ spec = null, follow = null } = {}) {
+      return run(async () => {
+        const catalog = await api.catalog();
+        store.set({ catalog });
+        if (follow) {
+          store.set({ following: follow });
+          await loadSession(follow);
+          return;
+        }
+        if (spec) {
+          try {
+            await createFromSpec(clone(spec));
+            return;
+          } catch (err) {
+            store.emit("error", { ...err, title: t("share.failed", "Shared link"), message: err.message });
+          }
+        }
+        await createFromSpec(clone(catalog.defaults));
+      });
+    },
+
+    /** @param {{request: object}} preset */
+    loadPreset(preset) {
+      return run(async () => {
+        store.set({ playing: false });
+        await createFromSpec(clone(preset.request));
+      });
+    },
+
+    /**
+     * Builder edits: any change to the network makes a new session (same data and training).
+     * @param {(network: any, spec: any) => void} mutate
+     */
+    editNetwork(mutate) {
+      return rebuild((spec) => {
+        mutate(spec.network, spec);
+        fitNetworkToData(spec, st().catalog);
+      });
+    },
+
+    /**
+     * Data edits: a new built-in dataset (or parameters); the network adapts its input/output.
+     * @param {object} params
+     */
+    editDataset(params) {
+      return rebuild((spec) => {
+        const catalog = st().catalog;
+        const oldKind = datasetKind(catalog, spec.dataset);
+        const oldDim = inputDim(catalog, spec.dataset, st().session);
+        const base = isBuiltinDataset(catalog, spec.dataset) ? spec.dataset : spec.dataset?.source ?? {};
+        const entry = datasetEntry(catalog, { ...base, ...params });
+        spec.dataset = { ...clone(base), ...params };
+        delete spec.dataset.x; delete spec.dataset.y; delete spec.dataset.test_x; delete spec.dataset.test_y; delete spec.dataset.source;
+        const kindChanged = entry ? entry.kind !== oldKind : false;
+        const dimChanged = entry ? entry.input_dim !== oldDim : false;
+        fitNetworkToData(spec, catalog, { kindChanged, dimChanged });
+      });
+    },
+
+    /** @param {object} patch  training settings to change (PATCH /training) */
+    patchTraining(patch) {
+      return run(async () => {
+        let s;
+        try {
+          s = await api.patchTraining(sessionId(), patch);
+        } catch (err) {
+          // the controls show the values in force again (they redraw when `training` is a new object)
+          store.set({ session: { ...st().session, training: { ...st().session.training } } });
+          throw err;
+        }
+        const spec = clone(st().spec);
+        spec.training = { ...spec.training, ...patch };
+        store.set({ session: s, spec });
+      });
+    },
+
+    /**
+     * Click in the data plot: a new training point (label for classification, target for regression).
+     * @param {number[]} x
+     * @param {number[]} y
+     */
+    addPoint(x, y) {
+      return run(async () => {
+        const s = await api.addPoint(sessionId(), { x, y, split: "train" });
+        const spec = clone(st().spec);
+        spec.dataset = explicitDataset(s, spec, st().catalog);
+        store.set({ session: s, spec });
+        await reads.fetchBoundary();
+      });
+    },
+
+    /**
+     * Edit one weight or bias (PATCH /parameter); δ and gradients of the old value are dropped.
+     * @param {object} edit
+     */
+    editParameter(edit) {
+      return run(async () => {
+        const s = await api.patchParameter(sessionId(), edit);
+        store.set({ session: s, backward: null, gradient: null, update: null });
+        await reads.refresh({ animate: false });
+      });
+    },
+
+    reset() {
+      return run(async () => {
+        store.set({ playing: false });
+        const s = await api.reset(sessionId());
+        store.set({ session: s, history: withRecords(emptyHistory(), [s.metrics]), backward: null, gradient: null, update: null });
+        await reads.refresh({ animate: false });
+      });
+    },
+  };
+}
