@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
 from pathlib import Path
@@ -17,6 +18,7 @@ from threadpoolctl import threadpool_limits
 from app.api import errors
 from app.api.middleware import BodySizeLimit, SecurityHeaders
 from app.api.routers import catalog, compute, health, pages, sessions, stream, trace
+from app.engine import kernel
 from app.sessions.stores import Store, open_store
 from app.settings import Settings
 
@@ -45,6 +47,23 @@ async def sweep(store: Store, every: float) -> None:
         await asyncio.sleep(every)
 
 
+def warm_up() -> None:
+    """Compile the training kernel, or load it from numba's disk cache (app/engine/kernel.py),
+    so that no user's first step waits for it."""
+    try:
+        seconds = kernel.warm_up()
+        log.info("training kernel ready in %.2f s", seconds)
+    except Exception:  # a failed warm-up only means the first step compiles instead
+        log.exception("training kernel warm-up failed")
+
+
+def start_warm_up() -> threading.Thread:
+    """``warm_up`` in a daemon thread: the server answers while it runs."""
+    thread = threading.Thread(target=lambda: warm_up(), name="kernel-warm-up", daemon=True)
+    thread.start()
+    return thread
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     # At these matrix sizes BLAS threads cost more than they save.
@@ -55,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # A test harness may run the lifespan more than once: reopen what the last one closed.
         if app.state.store is None:
             app.state.store = open_store(settings)
+        app.state.warm_up = start_warm_up()  # off the event loop, so serving starts at once
         sweeper = asyncio.create_task(sweep(app.state.store, settings.sweep_seconds))
         try:
             yield

@@ -32,7 +32,7 @@ import numpy as np  # noqa: E402
 from scripts import bench_api, bench_engine, bench_page, bench_stream  # noqa: E402
 
 RESULTS = ROOT / "bench-results.json"
-SECTIONS = ("engine", "api", "stream", "page")
+SECTIONS = ("engine", "api", "rest", "stream", "page")
 
 
 def machine() -> dict[str, Any]:
@@ -84,7 +84,7 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
                     "met": "yes" if met else ("–" if met is None else "NO")})  # fmt: skip
 
     engine = results.get("engine") or []
-    for key, what in (("lean_speedup", "lean step"), ("speedup", "step with trace")):
+    for key, what in (("trainer_speedup", "training path"), ("speedup", "step with trace")):
         small = [r[key] for r in engine if r["network"] == "2-8-8-1" and r["batch"] <= 32]
         if small and all(s is not None for s in small):
             add(f"engine: torch/numpy ≥ 8× for 2-8-8-1 at batch ≤ 32 ({what})",
@@ -94,6 +94,16 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
         if big and all(s is not None for s in big):
             add(f"engine: numpy no slower than torch, 2-32-32-32-32-1 at batch 256 ({what})",
                 f"{min(big)}× (lowest)", min(big) >= 1)  # fmt: skip
+    rest = {r["network"].split(" ")[0]: r for r in results.get("rest") or []}
+    if "2-4-2-1" in rest:
+        ups = rest["2-4-2-1"]["updates_per_s"]
+        add("rest: ≥ 197,000 updates/s on Playground's defaults (1× Playground's engine)",
+            f"{ups} updates/s (median call of 10,000)", ups >= 197_000)  # fmt: skip
+    torch_us = next((r["torch_us"] for r in engine if r["network"] == "2-8-8-1"
+                     and r["batch"] == 32 and r["hidden"] == "tanh"), None)  # fmt: skip
+    if "2-8-8-1" in rest and torch_us:
+        ratio = round(rest["2-8-8-1"]["updates_per_s"] * torch_us / 1e6, 1)
+        add("rest: ≥ 5× torch autograd updates/s, 2-8-8-1 at batch 32", f"{ratio}×", ratio >= 5)
     api = results.get("api") or []
     one = next((r for r in api if r["clients"] == 1), None)
     if one:
@@ -127,12 +137,12 @@ def report(results: dict[str, Any]) -> str:
         f"{m['load_average_at_start']} at the start, {m.get('load_average_at_end')} at the end.",
     ]
     if results.get("engine"):
-        parts += ["", "Engine — one training step (forward, backward, SGD), median µs:", table(
+        parts += ["", "Engine — one training update (forward, backward, SGD), median µs:", table(
             results["engine"],
             [("network", "network"), ("hidden", "hidden"), ("batch", "batch"),
-             ("numpy µs (with trace)", "numpy_us"), ("numpy µs (lean)", "lean_us"),
-             ("torch µs", "torch_us"), ("torch/numpy", "speedup"),
-             ("torch/lean", "lean_speedup")],
+             ("numpy µs (with trace)", "numpy_us"), ("kernel µs", "kernel_us"),
+             ("trainer µs", "trainer_us"), ("trainer path", "path"), ("torch µs", "torch_us"),
+             ("torch/numpy", "speedup"), ("torch/trainer", "trainer_speedup")],
         )]  # fmt: skip
     if results.get("api"):
         parts += ["", "API — full-trace step vs /api/health, same server, same run:", table(
@@ -141,6 +151,13 @@ def report(results: dict[str, Any]) -> str:
              ("health p99 ms", "health_p99_ms"), ("step p50 ms", "step_p50_ms"),
              ("step p99 ms", "step_p99_ms"), ("p50 ratio", "p50_ratio"),
              ("steps/s", "step_rps")],
+        )]  # fmt: skip
+    if results.get("rest"):
+        parts += ["", "REST training — POST …/step {\"steps\": 10000}, one session:", table(
+            results["rest"],
+            [("network", "network"), ("batch", "batch"), ("calls", "calls"),
+             ("ms per call p50", "ms_per_call_p50"), ("updates/s", "updates_per_s"),
+             ("best call updates/s", "best_updates_per_s")],
         )]  # fmt: skip
     stream = results.get("stream") or {}
     if stream.get("runs"):
@@ -177,7 +194,7 @@ def report(results: dict[str, Any]) -> str:
              ("boundary/s", "boundary_per_s"), ("idle fps", "idle_fps"), ("note", "skipped")],
         )]  # fmt: skip
     if results.get("targets"):
-        parts += ["", "Targets (issue 6):", table(
+        parts += ["", "Targets (issues 6 and 15):", table(
             results["targets"], [("target", "target"), ("measured", "measured"), ("met", "met")]
         )]  # fmt: skip
     return "\n".join(parts)
@@ -195,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     steps = {
         "engine": lambda: bench_engine.run(0.15 if quick else 0.6),
         "api": lambda: bench_api.run(0.6 if quick else 2.0),
+        "rest": lambda: bench_api.throughput(1.0 if quick else 5.0),
         "stream": lambda: bench_stream.run(2.0 if quick else 10.0, 1.0 if quick else 3.0),
         "page": lambda: bench_page.run(1.5 if quick else 5.0),
     }

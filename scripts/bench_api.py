@@ -1,9 +1,12 @@
-"""API benchmark: full-trace step latency against /api/health latency, same server, same run.
+"""API benchmark: full-trace step latency against /api/health latency, same server, same run;
+and REST training throughput, updates/s in calls of 10,000 steps.
 
 Starts uvicorn on a free loopback port with a throw-away database, then for 1,
 8 and 32 concurrent clients alternates rounds of health calls and step calls
 (each step answers with the minibatch's full trace), and reports p50/p99 and
-their ratio. Bounded in time; stops the server at the end.
+their ratio. ``throughput`` then times ``POST …/step {"steps": 10000}`` on
+TensorFlow Playground's default setup and on [2,8,8,1] at batch 32. Bounded in
+time; stops the server at the end.
 """
 
 from __future__ import annotations
@@ -33,6 +36,22 @@ BENCH_NETWORK = {
     "dataset": {"name": "circle", "n_samples": 200, "seed": 0},
     "training": {"optimizer": "sgd", "learning_rate": 0.03, "batch_size": 32},
 }
+
+
+# TensorFlow Playground's defaults: [2,4,2,1], tanh, square error, 250 + 250 points, batch 10,
+# learning rate 0.03.
+PLAYGROUND_NETWORK = {
+    "network": {
+        "layers": [2, 4, 2, 1],
+        "activations": ["tanh", "tanh", "tanh"],
+        "loss": "mse",
+        "init": "xavier",
+        "seed": 0,
+    },
+    "dataset": {"name": "circle", "n_samples": 500, "test_fraction": 0.5, "seed": 0},
+    "training": {"optimizer": "sgd", "learning_rate": 0.03, "batch_size": 10},
+}
+CHUNK = 10_000  # steps per REST call
 
 
 def free_port() -> int:
@@ -138,6 +157,38 @@ def run(seconds: float = 2.0) -> list[dict[str, Any]]:
         server.stop()
 
 
+def throughput(seconds: float = 3.0) -> list[dict[str, Any]]:
+    """REST training: updates/s over ``POST …/step {"steps": 10000}`` calls, one session."""
+    server = Server()
+    rows = []
+    try:
+        with httpx.Client(base_url=server.url, timeout=120) as client:
+            for name, request in (("2-4-2-1 (Playground default)", PLAYGROUND_NETWORK),
+                                  ("2-8-8-1", BENCH_NETWORK)):  # fmt: skip
+                sid = client.post("/api/networks", json=request).json()["id"]
+                client.post(f"/api/networks/{sid}/step", json={"steps": CHUNK})  # warm
+                times: list[float] = []
+                end = time.perf_counter() + seconds
+                while time.perf_counter() < end or len(times) < 3:
+                    t0 = time.perf_counter()
+                    r = client.post(f"/api/networks/{sid}/step", json={"steps": CHUNK})
+                    times.append(time.perf_counter() - t0)
+                    r.raise_for_status()
+                rows.append({
+                    "network": name,
+                    "batch": request["training"]["batch_size"],
+                    "calls": len(times),
+                    "ms_per_call_p50": round(statistics.median(times) * 1e3, 1),
+                    "updates_per_s": round(CHUNK / statistics.median(times)),
+                    "best_updates_per_s": round(CHUNK / min(times)),
+                })  # fmt: skip
+        return rows
+    finally:
+        server.stop()
+
+
 if __name__ == "__main__":
     for row in run():
+        print(row)
+    for row in throughput():
         print(row)

@@ -1,9 +1,9 @@
-"""Engine benchmark: one training step (forward, backward, SGD update) in numpy vs PyTorch.
+"""Engine benchmark: one training update (forward, backward, SGD) per path, and PyTorch.
 
-Two numpy columns: ``train_step``, the REST step, which also builds the full trace
-it answers with (every z, a, δ and gradient), and the lean loop play mode uses,
-which makes the same update bit for bit without the trace — the like-for-like
-comparison with a torch autograd step.
+Columns: ``train_step``, the numpy reference, which also builds the full trace a taught
+step shows (every z, a, δ and gradient); the compiled kernel (app/engine/kernel.py) on
+a 500-point dataset, minibatches from a Batcher; ``trainer``, whichever of the two the
+kernel's size rule picks — what REST and Play train with; and a torch autograd step.
 
 Times are medians of short rounds (a few ms each) in which the three steps take
 turns, so all see the same drift in machine load, and the table reports the ratio
@@ -22,13 +22,15 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from app.engine import kernel
 from app.engine.initializers import initialize
-from app.engine.lean import LeanTrainer
+from app.engine.kernel import Trainer, uses_kernel
 from app.engine.network import Network
 from app.engine.optimizers import SGD
 from app.engine.training import Batcher, train_step
 
 CASES = [
+    ([2, 4, 2, 1], 10),  # TensorFlow Playground's default
     ([2, 8, 8, 1], 1),
     ([2, 8, 8, 1], 32),
     ([2, 8, 8, 1], 256),
@@ -36,11 +38,17 @@ CASES = [
     ([2, 32, 32, 32, 32, 1], 256),
 ]
 ACTIVATIONS = ("tanh", "relu")
+KERNEL_UPDATES = 20  # updates per timed call of the kernel: its call costs a few µs
+
+
+def _network(layers: list[int], hidden: str) -> Network:
+    net = Network(layers, [hidden] * (len(layers) - 2) + ["sigmoid"], "bce")
+    initialize(net, "xavier", 0)
+    return net
 
 
 def _numpy_step(layers: list[int], batch: int, hidden: str) -> Callable[[], None]:
-    net = Network(layers, [hidden] * (len(layers) - 2) + ["sigmoid"], "bce")
-    initialize(net, "xavier", 0)
+    net = _network(layers, hidden)
     rng = np.random.default_rng(0)
     x = rng.normal(size=(batch, layers[0]))
     y = (rng.uniform(size=(batch, 1)) > 0.5).astype(np.float64)
@@ -52,21 +60,22 @@ def _numpy_step(layers: list[int], batch: int, hidden: str) -> Callable[[], None
     return step
 
 
-def _lean_step(layers: list[int], batch: int, hidden: str) -> Callable[[], None]:
-    """The same update by play mode's loop: no trace built, minibatches from a Batcher
-    over a dataset of exactly one batch (so every step sees the same x and y)."""
-    net = Network(layers, [hidden] * (len(layers) - 2) + ["sigmoid"], "bce")
-    initialize(net, "xavier", 0)
+def _trainer_steps(
+    layers: list[int], batch: int, hidden: str, compiled: bool | None
+) -> Callable[[], None]:
+    """``KERNEL_UPDATES`` updates per call by the training kernel (or, with ``compiled``
+    None, by whichever path its size rule picks) over 500 points."""
+    net = _network(layers, hidden)
     rng = np.random.default_rng(0)
-    x = rng.normal(size=(batch, layers[0]))
-    y = (rng.uniform(size=(batch, 1)) > 0.5).astype(np.float64)
-    lean, batcher = LeanTrainer(net, SGD(0.01), x, y, batch), Batcher()
+    x = rng.normal(size=(500, layers[0]))
+    y = (rng.uniform(size=(500, 1)) > 0.5).astype(np.float64)
+    trainer, batcher = Trainer(net, SGD(0.01), x, y, batch, compiled=compiled), Batcher()
     state: dict[str, np.ndarray] = {}
 
-    def step() -> None:
-        lean.step(batcher, state)
+    def steps() -> None:
+        trainer.run(batcher, state, KERNEL_UPDATES)
 
-    return step
+    return steps
 
 
 def _torch_step(layers: list[int], batch: int, hidden: str) -> Callable[[], None] | None:
@@ -125,27 +134,33 @@ def _interleaved(fns: list[Callable[[], None]], seconds: float) -> list[float]:
 
 
 def run(seconds: float = 0.5) -> list[dict[str, Any]]:
+    kernel.warm_up()
     rows = []
     with threadpool_limits(1):
         for hidden in ACTIVATIONS:
             for layers, batch in CASES:
-                numpy_fn = _numpy_step(layers, batch, hidden)
-                lean_fn = _lean_step(layers, batch, hidden)
+                fns = [
+                    _numpy_step(layers, batch, hidden),
+                    _trainer_steps(layers, batch, hidden, True),
+                    _trainer_steps(layers, batch, hidden, None),
+                ]
                 torch_fn = _torch_step(layers, batch, hidden)
-                fns = [numpy_fn, lean_fn] + ([torch_fn] if torch_fn else [])
-                times = _interleaved(fns, 3 * seconds)
-                np_us, lean_us = times[0] * 1e6, times[1] * 1e6
-                torch_us = times[2] * 1e6 if torch_fn else None
+                times = _interleaved(fns + ([torch_fn] if torch_fn else []), 3 * seconds)
+                np_us = times[0] * 1e6
+                kernel_us, trainer_us = (t * 1e6 / KERNEL_UPDATES for t in times[1:3])
+                torch_us = times[3] * 1e6 if torch_fn else None
                 rows.append(
                     {
                         "network": "-".join(map(str, layers)),
                         "hidden": hidden,
                         "batch": batch,
                         "numpy_us": round(np_us, 1),
-                        "lean_us": round(lean_us, 1),
+                        "kernel_us": round(kernel_us, 2),
+                        "trainer_us": round(trainer_us, 2),
+                        "path": "kernel" if uses_kernel(layers, batch) else "BLAS",
                         "torch_us": round(torch_us, 1) if torch_us else None,
                         "speedup": round(torch_us / np_us, 2) if torch_us else None,
-                        "lean_speedup": round(torch_us / lean_us, 2) if torch_us else None,
+                        "trainer_speedup": round(torch_us / trainer_us, 2) if torch_us else None,
                     }
                 )
     return rows

@@ -8,7 +8,7 @@ the API's (``app.api.views``), and which snapshots a run keeps is ``retention``'
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from typing import Any, TypedDict
 
 import numpy as np
@@ -16,11 +16,13 @@ import numpy as np
 from app.engine.activations import Array, IndexArray
 from app.engine.errors import SpecError
 from app.engine.gradcheck import gradient_check
+from app.engine.kernel import Trainer, finite
 from app.engine.network import Trace
 from app.engine.paths import cost_by_depth, sum_over_paths
-from app.engine.training import Metrics, evaluate, train_step
+from app.engine.recording import EvaluationSet, train_recorded
+from app.engine.training import Metrics, evaluate
 from app.sessions import specs
-from app.sessions.retention import snapshot_due
+from app.sessions.retention import DENSE_SNAPSHOTS, snapshot_due
 from app.sessions.session import Session
 from app.settings import Limits
 
@@ -131,7 +133,20 @@ def backward(s: Session, sel: specs.SampleSelection, limits: Limits) -> Backward
         assert y_opt is not None
         y = y_opt
     trace = s.network.backward(x, y)
-    return Backward(trace, s.step, indices, x_raw, proposed_update(s, trace))
+    update = None
+    if sel.indices is None and sel.x is None:  # what the next step applies, bit for bit
+        preview = trainer(s).preview(s.batcher, s.opt_state)
+        if preview is not None:
+            trace.grad[:] = preview.last_grad  # the kernel's ∂C/∂θ: numpy's to about 1e−15
+            dw, db = s.network.views(preview.last_delta)
+            update = {"weights": dw, "biases": db}
+    return Backward(trace, s.step, indices, x_raw, update or proposed_update(s, trace))
+
+
+def trainer(s: Session) -> Trainer:
+    """The training kernel on the session's network, data and settings."""
+    x, y = s.inputs("train")
+    return Trainer(s.network, s.optimizer(), x, y, s.training.batch_size, s.regularization())
 
 
 def proposed_update(s: Session, trace: Trace) -> Json:
@@ -156,7 +171,11 @@ def initial_metrics(s: Session) -> list[Metrics]:
     with np.errstate(all="ignore"):
         trace = s.network.backward(x_all[idx], y_all[idx])
         m = evaluate(s.network, s.step, trace, x_eval, y_eval, n_train, s.data.classification)
-    if not _finite_metrics(m):
+        preview = trainer(s).preview(s.batcher, s.opt_state)
+    if preview is not None:  # the norms the first step will record, bit for bit
+        deltas, grads = preview.norms()
+        m = replace(m, delta_norms=deltas, grad_norms=grads)
+    if not finite(m):
         s.metrics = None
         return []
     s.metrics = m
@@ -188,48 +207,42 @@ class Steps(TypedDict):
 def run_steps(
     s: Session, n: int, with_trace: bool
 ) -> tuple[Steps, list[Metrics], list[tuple[int, Array]]]:
-    """N minibatch updates; returns (what was done, new metrics, snapshots to store)."""
+    """N minibatch updates by the training kernel; returns (what was done, new metrics,
+    snapshots to store). Metrics records at the steps ``app.engine.recording`` schedules
+    (every one of the first DENSE_SNAPSHOTS, then every E, and the last); snapshots at
+    those that ``snapshot_due``."""
     x_all, y_all = s.inputs("train")
     if len(x_all) == 0:
         raise SpecError("dataset.x", "the training set is empty")
     x_eval, y_eval, n_train = s.evaluation_set()
-    net, opt, reg = s.network, s.optimizer(), s.regularization()
-    classification = s.data.classification
-    history: list[Metrics] = []
-    snapshots: list[tuple[int, Array]] = []
-    message = None
+    net = s.network
+    train = trainer(s)
+    idx = trace = None
+    if n == 1:  # the taught step: its minibatch and, if asked, its trace before the update
+        idx = next_batch_indices(s, peek=True)
+        trace = net.backward(x_all[idx], y_all[idx]) if with_trace and train.compiled else None
+    data = EvaluationSet(x_eval, y_eval, n_train, s.data.classification)
+    run = train_recorded(train, s.batcher, s.opt_state, s.step, n, data, DENSE_SNAPSHOTS)
+    s.opt_state, s.step = run.state, s.step + run.applied
+    if run.metrics:
+        s.metrics = run.metrics[-1]
+    last_of_many = n > 1
+    snapshots = [(step, params) for step, params in run.params
+                 if snapshot_due(step, last_of_many and step == s.step)]  # fmt: skip
     done = Steps(
-        requested=n, step=s.step, applied_steps=0, diverged=False, message=None,
+        requested=n, step=s.step, applied_steps=run.applied, diverged=run.refused,
+        message=diverged_message(s, s.step + 1) if run.refused else None,
         indices=None, delta=None, trace=None,
     )  # fmt: skip
-    for i in range(n):
-        position = (s.batcher.epoch, s.batcher.cursor)
-        before = net.params.copy()
-        idx = s.batcher.next_indices(len(x_all), s.training.batch_size)
-        result, new_state = train_step(net, opt, s.opt_state, x_all[idx], y_all[idx], reg)
-        metrics = evaluate(net, s.step + 1, result.trace, x_eval, y_eval, n_train, classification)
-        if not result.applied or not _finite_metrics(metrics):
-            net.params[:] = before
-            s.batcher.epoch, s.batcher.cursor = position
-            message = diverged_message(s, s.step + 1)
-            break
-        s.opt_state = new_state
-        s.step += 1
-        s.metrics = metrics
-        history.append(metrics)
-        if snapshot_due(s.step, last_of_many=n > 1 and i == n - 1):
-            snapshots.append((s.step, net.params.copy()))
-        if n == 1:
-            done["indices"], done["delta"] = idx, result.delta
-            done["trace"] = result.trace if with_trace else None
-    done["step"], done["applied_steps"] = s.step, len(history)
-    done["diverged"], done["message"] = message is not None, message
-    return done, history, snapshots
-
-
-def _finite_metrics(m: Metrics) -> bool:
-    values = [m.train_loss, m.test_loss, *m.delta_norms, *m.grad_norms]
-    return all(v is None or np.isfinite(v) for v in values)
+    if n == 1 and run.applied:
+        done["indices"], done["delta"] = idx, train.last_delta
+        if with_trace:
+            if trace is None:  # the BLAS path: the reference's own trace
+                trace = train.last_trace
+            else:  # the gradient applied (numpy's to about 1e−15), so ΔW = −η ∂C/∂W exactly
+                trace.grad[:] = train.last_grad
+            done["trace"] = trace
+    return done, run.metrics, snapshots
 
 
 # --- pictures and checks -------------------------------------------------------------------

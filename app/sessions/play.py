@@ -1,11 +1,11 @@
 """Play mode's unit of work: a chunk of updates on a session, then one metrics record.
 
-A REST step (``compute.run_steps``) evaluates the whole dataset after every
-update and stores a metrics row per step; at play speed that evaluation would
-cost more than the training. A chunk instead:
+A REST step (``compute.run_steps``) stores a metrics row at every step of a run's
+start, then every E steps (``app.engine.recording``) and at its last. A chunk, one
+frame of Play, instead:
 
-* trains with ``LeanTrainer`` (bit-for-bit the updates ``train_step`` makes,
-  without building traces), in slices the caller can interleave with other work;
+* trains with the training kernel (``app.engine.kernel.Trainer``, the same updates a
+  REST step makes), in slices the caller can interleave with other work;
 * evaluates the full train and test sets once, after its last update, with that
   update's per-layer ‖δ^l‖ and ‖∂C/∂W^l‖: one ``Metrics`` record, identical to the
   one a REST step ending at the same step stores, and a snapshot there. The first
@@ -13,7 +13,7 @@ cost more than the training. A chunk instead:
   start has a metrics row and a snapshot at every step whichever way it was trained.
 
 Divergence is checked as the REST step checks it: every update's minibatch loss
-and new parameters (in the lean loop), and the full-data metrics at the end.
+and new parameters (in the kernel), and the full-data metrics at the end.
 If either fails, the chunk is undone and replayed through ``run_steps``, which
 stops at exactly the step the REST call would have refused and says why.
 """
@@ -27,8 +27,8 @@ import numpy as np
 
 from app.engine.activations import Array
 from app.engine.errors import SpecError
-from app.engine.lean import LeanTrainer
-from app.engine.training import Batcher, Metrics, evaluate
+from app.engine.kernel import Trainer, finite
+from app.engine.training import Batcher, Metrics
 from app.sessions import compute
 from app.sessions.retention import DENSE_SNAPSHOTS
 from app.sessions.session import Session
@@ -56,10 +56,10 @@ class Chunk:
     attempted: int = 0  # updates tried (the last one refused if ``diverged``)
     diverged: bool = False
     seconds: float = 0.0
-    _lean_applied: int = 0
+    _kernel_applied: int = 0
     _metrics: list[Metrics] = field(default_factory=list)
     _snapshots: list[tuple[int, Array]] = field(default_factory=list)
-    _trainer: LeanTrainer | None = None
+    _trainer: Trainer | None = None
 
     def __post_init__(self) -> None:
         s = self.session
@@ -96,7 +96,7 @@ class Chunk:
             return len(history)
         if self._trainer is None:
             x, y = s.inputs("train")
-            self._trainer = LeanTrainer(
+            self._trainer = Trainer(
                 s.network, s.optimizer(), x, y, s.training.batch_size, s.regularization()
             )
         run, state = self._trainer.run(
@@ -104,7 +104,7 @@ class Chunk:
         )
         s.opt_state = state
         s.step += run.applied
-        self._lean_applied += run.applied
+        self._kernel_applied += run.applied
         self.attempted += run.applied + (1 if run.diverged else 0)
         self.diverged = run.diverged
         self.seconds += time.perf_counter() - t0
@@ -115,13 +115,10 @@ class Chunk:
         refused, the exact REST replay of this chunk."""
         t0 = time.perf_counter()
         s = self.session
-        if not self.diverged and self._trainer is not None and self._lean_applied:
+        if not self.diverged and self._trainer is not None and self._kernel_applied:
             x_eval, y_eval, n_train = s.evaluation_set()
-            trace = self._trainer.last_trace()
-            metrics = evaluate(
-                s.network, s.step, trace, x_eval, y_eval, n_train, s.data.classification
-            )
-            if compute._finite_metrics(metrics):
+            metrics = self._trainer.evaluate(s.step, x_eval, y_eval, n_train, s.data.classification)
+            if finite(metrics):
                 s.metrics = metrics
                 self._metrics.append(metrics)
                 self._snapshots.append((s.step, s.network.params.copy()))
