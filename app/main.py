@@ -47,6 +47,18 @@ async def sweep(store: Store, every: float) -> None:
         await asyncio.sleep(every)
 
 
+async def save_unsaved(store: Store) -> None:
+    """At shutdown: save every session Play changed since its last save (streams save their
+    own when they end; this catches any a cancelled stream left)."""
+    for session_id in store.unsaved_ids():
+        try:
+            async with store.lock(session_id):
+                if store.unsaved(session_id):
+                    store.save(store.get(session_id))
+        except Exception:  # one session's failure must not keep the others unsaved
+            log.exception("saving session %s at shutdown failed", session_id)
+
+
 def warm_up() -> None:
     """Compile the training kernel, or load it from numba's disk cache (app/engine/kernel.py),
     so that no user's first step waits for it."""
@@ -82,6 +94,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             sweeper.cancel()
             with suppress(asyncio.CancelledError):
                 await sweeper
+            await save_unsaved(app.state.store)
             app.state.store.close()
             app.state.store = None
 

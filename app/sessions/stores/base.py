@@ -87,6 +87,16 @@ class Store(Protocol):
         reset_history: bool = False,
     ) -> None: ...
 
+    def defer(
+        self, session: Session, metrics: list[Metrics], snapshots: list[tuple[int, Array]]
+    ) -> None:
+        """Keep a Play chunk's changes in memory until the session's next ``save``."""
+        ...
+
+    def unsaved(self, session_id: str) -> bool: ...
+
+    def unsaved_ids(self) -> list[str]: ...
+
     def forget(self, session_id: str) -> None: ...
 
     def delete(self, session_id: str) -> None: ...
@@ -116,6 +126,9 @@ class StoreBase:
         self.idle_seconds = idle_seconds
         self._cache: OrderedDict[str, Session] = OrderedDict()
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        # Play's chunks changed these cached sessions since their last save: their metrics
+        # and snapshots, written by the session's next ``save`` (see ``defer``).
+        self._unsaved: dict[str, tuple[list[Metrics], list[tuple[int, Array]]]] = {}
 
     def _local_lock(self, session_id: str) -> asyncio.Lock:
         """The lock that orders calls on one session within this process."""
@@ -140,23 +153,48 @@ class StoreBase:
     def _cached(self, session_id: str, version: int | None) -> Session | None:
         """The cached copy if it is at the stored ``version``; NotFound if none is stored."""
         if version is None:
-            self._cache.pop(session_id, None)
+            self.forget(session_id)
             raise NotFound(session_id)
         cached = self._cache.get(session_id)
         if cached is not None and cached.version == version:
             self._cache.move_to_end(session_id)
             return cached
+        self._unsaved.pop(session_id, None)  # another process saved: its state wins
         return None
 
     def _remember(self, session: Session) -> None:
         self._cache[session.id] = session
         self._cache.move_to_end(session.id)
         while len(self._cache) > CACHE_SIZE:
-            self._cache.popitem(last=False)
+            old_id, _ = self._cache.popitem(last=False)
+            self._unsaved.pop(old_id, None)  # its next get reads the last save
 
     def forget(self, session_id: str) -> None:
-        """Drop the cached copy (after a call failed part-way through changing it)."""
+        """Drop the cached copy (after a call failed part-way through changing it), with
+        any unsaved Play: the next ``get`` reads the last save."""
         self._cache.pop(session_id, None)
+        self._unsaved.pop(session_id, None)
+
+    # --- Play's deferred writes --------------------------------------------------------------
+
+    def defer(
+        self, session: Session, metrics: list[Metrics], snapshots: list[tuple[int, Array]]
+    ) -> None:
+        """Keep a Play chunk's changes in memory, not on disk: ``session`` is the cached copy
+        (changed in place), its metrics and snapshots wait here. The session's next ``save``
+        (Play's own at its cadence, a REST call's, a pause's) writes them all in one
+        transaction; until then ``get`` in this process returns the changed copy, and a
+        crash loses them whole (the stored state stays the consistent last save)."""
+        queued = self._unsaved.setdefault(session.id, ([], []))
+        queued[0].extend(metrics)
+        queued[1].extend(snapshots)
+
+    def unsaved(self, session_id: str) -> bool:
+        """Whether Play changed the session since its last save."""
+        return session_id in self._unsaved
+
+    def unsaved_ids(self) -> list[str]:
+        return list(self._unsaved)
 
     # --- writing: the steps both stores take, around their own ``_insert`` and ``_update`` --
 
@@ -186,12 +224,18 @@ class StoreBase:
         (else Conflict); ``reset_history`` restarts the history from the current weights."""
         session.touch()
         old = session.version
-        new = list(snapshots or [])
+        # A reset restarts the history: Play's queued rows belong to the one it replaces.
+        queued_metrics, queued_snapshots = (
+            ([], []) if reset_history else self._unsaved.get(session.id, ([], []))
+        )
+        new = queued_snapshots + list(snapshots or [])
+        rows = queued_metrics + list(metrics or [])
         if reset_history:
             new.insert(0, (session.step, session.network.params))
-        if not self._update(Update(session, old, metrics or [], new, data_changed, reset_history)):
-            self._cache.pop(session.id, None)
+        if not self._update(Update(session, old, rows, new, data_changed, reset_history)):
+            self.forget(session.id)
             raise Conflict(session.id)
+        self._unsaved.pop(session.id, None)
         session.version = old + 1
 
     def _insert(
