@@ -46,6 +46,7 @@ import orjson
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from app.cli.serve import default_workers  # noqa: E402
 from app.presets import DEFAULT_REQUEST, PRESETS  # noqa: E402
 from scripts import load_play  # noqa: E402
 
@@ -313,7 +314,10 @@ def main(argv: list[str] | None = None) -> int:
         help="rest: longest pause between a student's calls, seconds (default 0.2)",
     )  # fmt: skip
     parser.add_argument("--url", help="an already running server (default: start one)")
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn workers of our server")
+    parser.add_argument(
+        "--workers", type=int, default=default_workers(),
+        help="uvicorn workers of our server (default: one per core, as `make run`)",
+    )  # fmt: skip
     parser.add_argument("--store", default="", help="BACKPROP_EXPLORER_STORE of our server")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(

@@ -3,9 +3,9 @@ optimistic versions.
 
 Every change an API call makes (the session row, its new metrics rows, a
 snapshot) is committed in one transaction, so a crash loses at most the call
-in flight. Each row carries a version number: a save succeeds only if nobody
-saved in between, which keeps concurrent calls on one session serialised even
-across processes; within a process a per-session lock orders them first.
+in flight. Calls on one session are queued by a per-session lock, within a
+process and across the processes sharing the file (``filelock``); each row also
+carries a version number, and a save succeeds only if nobody saved in between.
 
 Loaded sessions are cached in memory and reused while their version is current,
 so a step does not re-read and re-parse the dataset.
@@ -13,7 +13,6 @@ so a step does not re-read and re-parse the dataset.
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 import threading
 from pathlib import Path
@@ -26,6 +25,7 @@ from app.engine.training import Metrics
 from app.sessions import record
 from app.sessions.session import Session
 from app.sessions.stores.base import NotFound, StoreBase, Update, snapshot_from
+from app.sessions.stores.filelock import FileLocks, SessionLock
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -69,15 +69,17 @@ class SqliteStore(StoreBase):
         self._db.execute("PRAGMA busy_timeout=5000")
         self._db.executescript(SCHEMA)
         self._db_lock = threading.Lock()
+        self._file_locks = FileLocks(path.with_name(path.name + ".locks"))
 
     def close(self) -> None:
         # Under the lock: closing while a thread (the idle sweep) is mid-query crashes sqlite3.
         with self._db_lock:
             self._db.close()
+        self._file_locks.close()
 
-    def lock(self, session_id: str) -> asyncio.Lock:
-        """The lock that orders calls on one session within this process."""
-        return self._local_lock(session_id)
+    def lock(self, session_id: str) -> SessionLock:
+        """The lock that orders calls on one session, in this process and across processes."""
+        return self._file_locks.lock(session_id, self._local_lock(session_id))
 
     # --- reading ---------------------------------------------------------------------------
 
