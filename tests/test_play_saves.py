@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from fastapi.testclient import TestClient
+from starlette.testclient import WebSocketTestSession
 
 from app.api.routers import stream
 from app.main import create_app
@@ -61,14 +62,14 @@ def _until(check: Callable[[], bool], timeout: float = 10.0) -> None:
         time.sleep(0.01)
 
 
-def _play_frames(ws: object, count: int, steps: int = 20) -> list[Frame]:
+def _play_frames(ws: WebSocketTestSession, count: int, steps: int = 20) -> list[Frame]:
     """Play ``steps`` a frame; ``count`` frames, each acknowledged as it arrives."""
     _hello(ws)
-    ws.send_json({"type": "play", "steps_per_frame": steps})  # type: ignore[attr-defined]
+    ws.send_json({"type": "play", "steps_per_frame": steps})
     frames = []
     for _ in range(count):
-        frames.append(_frame(ws))  # type: ignore[arg-type]
-        ws.send_json({"type": "ack", "seq": frames[-1]["seq"]})  # type: ignore[attr-defined]
+        frames.append(_frame(ws))
+        ws.send_json({"type": "ack", "seq": frames[-1]["seq"]})
     return frames
 
 
