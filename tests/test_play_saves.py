@@ -73,6 +73,13 @@ def _play_frames(ws: WebSocketTestSession, count: int, steps: int = 20) -> list[
     return frames
 
 
+def _fill_window(ws: WebSocketTestSession, steps: int) -> list[Frame]:
+    """Play ``steps`` a frame; the first two frames, unacknowledged: the stream waits."""
+    _hello(ws)
+    ws.send_json({"type": "play", "steps_per_frame": steps})
+    return [_frame(ws), _frame(ws)]
+
+
 def test_frames_are_not_saved_one_by_one_but_pause_saves(client, db, monkeypatch):
     monkeypatch.setattr(stream, "SAVE_SECONDS", 3600.0)  # no save by the clock in this test
     session_id = _create(client)
@@ -109,9 +116,7 @@ def test_a_stream_waiting_for_credit_saves_what_it_played(client, db, monkeypatc
     monkeypatch.setattr(stream, "SAVE_SECONDS", 0.2)
     session_id = _create(client)
     with client.websocket_connect(f"/api/networks/{session_id}/stream") as ws:
-        _hello(ws)
-        ws.send_json({"type": "play", "steps_per_frame": 60})
-        second = [_frame(ws), _frame(ws)][-1]  # no acks: the window is full
+        second = _fill_window(ws, 60)[-1]
         _until(lambda: _saved(db, session_id).step == second["step"])
         _pause(ws)
 
@@ -132,9 +137,7 @@ def test_a_rest_step_saves_the_unsaved_play_with_it(client, db, monkeypatch):
     monkeypatch.setattr(stream, "SAVE_SECONDS", 3600.0)
     session_id = _create(client)
     with client.websocket_connect(f"/api/networks/{session_id}/stream") as ws:
-        _hello(ws)
-        ws.send_json({"type": "play", "steps_per_frame": 40})
-        frames = [_frame(ws), _frame(ws)]  # the window is full: the stream waits
+        frames = _fill_window(ws, 40)
         answer = client.post(f"/api/networks/{session_id}/step", json={"steps": 1})
         assert answer.status_code == 200, answer.text
         assert answer.json()["step"] == 81
