@@ -161,3 +161,24 @@ def test_shutdown_saves_what_play_left_unsaved(db):
         store.defer(s, result.metrics, result.snapshots)
         assert _saved(db, session_id).step == 0
     assert _saved(db, session_id).step == 60  # the lifespan's end wrote it
+
+
+def test_another_workers_save_wins_over_unsaved_play(client, db, monkeypatch):
+    """A save by another process (another worker) in between: Play's unsaved frames give way
+    to it, and the stream goes on from the stored state, without an error."""
+    monkeypatch.setattr(stream, "SAVE_SECONDS", 3600.0)
+    session_id = _create(client)
+    with client.websocket_connect(f"/api/networks/{session_id}/stream") as ws:
+        assert _fill_window(ws, 40)[-1]["step"] == 80  # both unsaved
+        other = SqliteStore(db, max_sessions=10, max_snapshots=100, idle_seconds=3600)
+        try:
+            other.save(other.get(session_id))  # the stored step-0 state, a new version
+        finally:
+            other.close()
+        frames, paused = _pause(ws)
+        assert paused == {"type": "paused", "step": 0, "reason": "pause"}
+        assert client.get(f"/api/networks/{session_id}").json()["step"] == 0
+        ws.send_json({"type": "ack", "seq": 2 + len(frames)})
+        ws.send_json({"type": "play", "steps_per_frame": 40})
+        assert _frame(ws)["step"] == 40  # Play goes on from the stored state
+        _pause(ws)

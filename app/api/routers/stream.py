@@ -226,9 +226,10 @@ class _Stream:
         """Save Play's unsaved changes of the session now, if there are any."""
         if not self.store.unsaved(self.id):
             return
-        async with editing(self.store, self.id) as s:
-            if self.store.unsaved(self.id):
-                await run_in_threadpool(self.store.save, s)
+        with contextlib.suppress(Conflict):  # another process saved: its state wins, as in chunk
+            async with editing(self.store, self.id) as s:
+                if self.store.unsaved(self.id):
+                    await run_in_threadpool(self.store.save, s)
         self.saved_at = time.perf_counter()
 
 
@@ -266,5 +267,5 @@ async def stream(ws: WebSocket, session_id: str) -> None:
             conn.wake.set()
     finally:  # also when cancelled (the server shutting down): what Play left unsaved
         conn.closed = True
-        with anyio.CancelScope(shield=True), contextlib.suppress(NotFound, Conflict):
+        with anyio.CancelScope(shield=True), contextlib.suppress(NotFound):
             await conn.flush()
