@@ -262,7 +262,7 @@ def own_server(workers: int, store: str) -> Iterator[OwnServer]:
                 proc.wait()
 
 
-def wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 30) -> None:
+def wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     with httpx.Client(base_url=url, timeout=2) as client:
         while True:
@@ -364,6 +364,7 @@ def play(args: argparse.Namespace) -> int:
         with own_server(args.workers, args.store) as server:
             summary = load_play.run_play(server.url, args.scenario, args.clients, args.seconds,
                                          lambda: cpu_seconds(server.pid))  # fmt: skip
+        summary["workers"] = args.workers
     load_play.report(summary)
     if args.json:
         args.json.write_text(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode() + "\n")

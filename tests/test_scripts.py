@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from app.cli.serve import default_workers
 from scripts import bench_peer, load, load_play
 
 
@@ -62,6 +63,7 @@ def test_play_class_runs_and_reports_per_student_rates(
     assert health["errors"] == 0 and health["probes"] >= 5
     assert 0 < health["p50_ms"] <= health["p99_ms"] <= health["max_ms"]
     assert summary["server_cpu_cores"] > 0
+    assert summary["workers"] == default_workers()  # as `make run` serves
     out = capsys.readouterr().out
     assert out.startswith(f"{scenario}: 2 students for 1 s")
     for label in ("frames/s", "boundaries/s", "updates/s"):
