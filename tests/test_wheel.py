@@ -8,6 +8,7 @@ wheel, and the server runs from a directory outside the source tree.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -119,6 +120,43 @@ def test_the_installed_app_is_the_wheels_and_finds_its_page_inside_itself(venv: 
                "print(app.paths.web_root())", cwd=venv.root).splitlines()  # fmt: skip
     assert Path(out[0]) == venv.site / "app" / "__init__.py"
     assert Path(out[1]) == venv.site / "app" / "web"
+
+
+# Run in the venv: the distributions that serving imports, and those a plain `pip install .`
+# brings (backprop-explorer's requirements without extras, with theirs, transitively).
+SERVING_IMPORTS = """
+import json, sys, tempfile
+from importlib import metadata
+from pathlib import Path
+import app.cli.main, app.cli.serve
+from app.main import create_app
+from app.settings import Settings
+create_app(Settings(db_path=Path(tempfile.mkdtemp()) / "s.sqlite3"))
+top = {name.split(".")[0] for name in sys.modules} - set(sys.stdlib_module_names) - {"app"}
+# Only now what this check itself uses.
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
+owners = metadata.packages_distributions()
+print(json.dumps(sorted({canonicalize_name(d) for name in top for d in owners.get(name, [])})))
+brought, todo = set(), [("backprop-explorer", "")]
+while todo:
+    name, extra = todo.pop()
+    if (canonicalize_name(name), extra) in brought:
+        continue
+    brought.add((canonicalize_name(name), extra))
+    for req in map(Requirement, metadata.requires(name) or []):
+        if req.marker is None or req.marker.evaluate({"extra": extra}):
+            todo += [(req.name, e) for e in ("", *req.extras)]
+print(json.dumps(sorted({name for name, _ in brought})))
+"""
+
+
+def test_serving_imports_only_what_a_plain_install_brings(venv: Venv) -> None:
+    out = call(venv.python, "-c", SERVING_IMPORTS, cwd=venv.root).splitlines()
+    imported, brought = (set(json.loads(line)) for line in out[-2:])
+    assert {"fastapi", "uvicorn", "numpy", "numba", "jinja2", "orjson"} <= imported
+    assert imported <= brought, imported - brought
+    assert not {"httpx", "httpx2", "pytest", "setuptools", "redis"} & brought  # extras stay extras
 
 
 def _static_refs(html: str) -> set[str]:
