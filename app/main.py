@@ -7,7 +7,6 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -19,10 +18,9 @@ from app.api import errors
 from app.api.middleware import BodySizeLimit, SecurityHeaders
 from app.api.routers import catalog, compute, health, pages, sessions, stream, trace
 from app.engine import kernel
+from app.paths import static_dir
 from app.sessions.stores import Store, open_store
 from app.settings import Settings
-
-ROOT = Path(__file__).resolve().parents[1]
 
 DESCRIPTION = """Define a small neural network, run its forward pass, backward pass and SGD
 steps, and see every number: z, a, δ, ∂C/∂W, ΔW. Notation: layers l = 0…L, W^l is
@@ -121,7 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
     for module in (health, catalog, trace, sessions, compute, stream, pages):
         app.include_router(module.router)
-    app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+    app.mount("/static", StaticFiles(directory=static_dir()), name="static")
     return app
 
 
