@@ -39,7 +39,7 @@ mountBoundary(store, actions, { container: $("boundary"), legendSlot: $("boundar
 mountSidePanel(store, $("side-panel"));
 mountTeaching(store, actions, $("panel-side"), { presetNote: $("preset-note") });
 const classroom = mountClassroom(store, actions, { bar: $("classroom-bar"), network: $("network") });
-const lesson = mountLesson(store, actions, { header: document.querySelector(".header-actions"), banner: $("toasts") });
+const lesson = mountLesson(store, actions, { header: document.querySelector(".header-actions"), brand: document.querySelector(".brand") });
 const playStream = startPlayStream(store, actions);
 startPlayLoop(store, actions, { streaming: playStream.active });
 

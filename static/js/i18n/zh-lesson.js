@@ -12,7 +12,7 @@ register("zh", {
   "lesson.prev": "← 上一步",
   "lesson.next": "下一步 →",
   "lesson.finish": "完成 ✓",
-  "lesson.suggest": "第一次来？一堂七步的课程会在这个网络上推导出反向传播。",
+  "lesson.suggest": "第一次来？用七步在这个网络上推导反向传播。",
   "lesson.start": "开始课程",
   "lesson.dismiss": "以后再说",
 

@@ -15,9 +15,9 @@ const SUGGESTED_KEY = "backprop-explorer.lesson-suggested";
 /**
  * @param {import("../store.js").Store} store
  * @param {import("../actions/index.js").Actions} actions
- * @param {{header: HTMLElement, banner: HTMLElement}} slots
+ * @param {{header: HTMLElement, brand: HTMLElement}} slots  the header's buttons, and its brand (the suggestion replaces the tagline)
  */
-export function mountLesson(store, actions, { header, banner }) {
+export function mountLesson(store, actions, { header, brand }) {
   const open = el("button", { type: "button", class: "btn btn-small lesson-open", "data-action": "lesson", "aria-expanded": "false",
     "i18n-title": ["lesson.openTitle", "A guided lesson: the derivation of backprop, step by step, on this network"] },
   el("span", { i18n: ["lesson.button", "Lesson"] }));
@@ -136,16 +136,18 @@ export function mountLesson(store, actions, { header, banner }) {
     try { localStorage.setItem(SUGGESTED_KEY, "dismissed"); } catch { /* not remembered */ }
     suggestion?.remove();
     suggestion = null;
+    open.classList.remove("is-suggested");
   }
   function suggest() {
     let seen = null;
     try { seen = localStorage.getItem(SUGGESTED_KEY); } catch { /* storage disabled: suggest */ }
     if (seen) return;
     suggestion = el("div", { class: "lesson-suggest", "data-role": "lesson-suggest", role: "status" },
-      el("span", { i18n: ["lesson.suggest", "New here? A seven-step lesson derives backprop on this very network."] }),
+      el("span", { class: "lesson-suggest-text", i18n: ["lesson.suggest", "New here? Seven steps derive backprop on this network."] }),
       el("button", { type: "button", class: "btn btn-primary btn-small", "data-action": "lesson-start", i18n: ["lesson.start", "Start the lesson"], onclick: () => show(1) }),
-      el("button", { type: "button", class: "btn btn-quiet btn-small", "data-action": "lesson-dismiss", i18n: ["lesson.dismiss", "Not now"], onclick: dismissSuggestion }));
-    banner.prepend(suggestion);
+      el("button", { type: "button", class: "btn btn-quiet btn-small", "data-action": "lesson-dismiss", "i18n-aria-label": ["lesson.dismiss", "Not now"], "i18n-title": ["lesson.dismiss", "Not now"], text: "×", onclick: dismissSuggestion }));
+    brand.append(suggestion);
+    open.classList.add("is-suggested"); // where the header has no room for the sentence, the button still stands out
   }
 
   return {

@@ -48,7 +48,9 @@ export function createCostPlot(container, { onDrag }) {
         const d = 0.9;
         tangent.attr("x1", sx(w - d)).attr("y1", sy(c - slope * d)).attr("x2", sx(w + d)).attr("y2", sy(c + slope * d));
       }
-      const pts = iterates.map((v) => [sx(v), sy(0.5 * v ** 4)]);
+      // a diverging run leaves the picture: its points are clamped a little outside the frame
+      const clamp = (v) => Math.max(-2 * H, Math.min(3 * H, v));
+      const pts = iterates.filter(Number.isFinite).map((v) => [clamp(sx(v)), clamp(sy(0.5 * v ** 4))]);
       steps.attr("d", pts.length ? d3.line()(/** @type {[number, number][]} */ (pts)) : null);
       dots.selectAll("circle").data(pts).join("circle").attr("class", "lesson-iter").attr("r", 2.6)
         .attr("cx", (p) => p[0]).attr("cy", (p) => p[1]);

@@ -48,7 +48,7 @@ export const layers = {
       const g = tr.layers[0].grad_weights[0][0];
       live.replaceChildren(
         formula(`x = ${n4(x)},\\; z^1 = ${n4(z[0])},\\; a^1 = ${n4(a[0])},\\; a^2 = ${n4(a[1])},\\; a^3 = ${n4(a[2])},\\; y = ${n4(y)}`),
-        formula(`\\frac{\\partial C}{\\partial w^1} = (${n4(a[2])} - ${par(y)})\\cdot ${n4(sp[2])} \\cdot ${par(w[2])} \\cdot ${n4(sp[1])} \\cdot ${par(w[1])} \\cdot ${n4(sp[0])} \\cdot ${par(x)} = ${n4(g)}`),
+        formula(`\\begin{aligned}\\frac{\\partial C}{\\partial w^1} &= (${n4(a[2])} - ${par(y)})\\cdot ${n4(sp[2])} \\cdot ${par(w[2])} \\cdot ${n4(sp[1])} \\\\ &\\quad \\cdot ${par(w[1])} \\cdot ${n4(sp[0])} \\cdot ${par(x)} = ${n4(g)}\\end{aligned}`),
         formula(`\\delta^3 = ${n4(d[2])},\\quad \\delta^2 = w^3 \\delta^3 \\sigma_2'(z^2) = ${n4(d[1])},\\quad \\delta^1 = ${n4(d[0])}`),
         el("p", { class: "lesson-p" }, prose("lesson.s4.engine", "The engine's $\\partial C/\\partial w^1$:", null, "lesson-inline"), document.createTextNode(" "), valueSpan("chain-grad", g, 6)),
       );
