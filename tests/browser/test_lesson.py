@@ -18,9 +18,24 @@ from tests.browser.conftest import UI, api, wait_idle
 pytestmark = pytest.mark.browser
 
 TITLES = {
-    "en": ["The four steps of learning", "One parameter", "General x", "A composition of layers",
-           "Many parameters", "Dynamic programming", "Putting it together"],
-    "zh": ["学习的四个步骤", "一个参数", "一般的 x", "层的复合", "许多参数", "动态规划", "综合起来"],
+    "en": [
+        "The four steps of learning",
+        "One parameter",
+        "General x",
+        "A composition of layers",
+        "Many parameters",
+        "Dynamic programming",
+        "Putting it together",
+    ],
+    "zh": [
+        "学习的四个步骤",
+        "一个参数",
+        "一般的 x",
+        "层的复合",
+        "许多参数",
+        "动态规划",
+        "综合起来",
+    ],
 }
 
 
@@ -78,7 +93,9 @@ def test_the_whole_lesson_with_every_exercise_right_and_wrong(ui: UI, lang: str)
     expect(page.locator("[data-role=lesson-suggest]")).to_be_visible()
     page.click("[data-action=lesson]")
     expect(page.locator("[data-role=lesson-suggest]")).to_have_count(0)
-    assert page.evaluate("localStorage.getItem('backprop-explorer.lesson-suggested')") == "dismissed"
+    assert (
+        page.evaluate("localStorage.getItem('backprop-explorer.lesson-suggested')") == "dismissed"
+    )
     title = page.locator(".lesson-title")
 
     # 1: the four steps; the parameter count is the page's network's
@@ -87,7 +104,9 @@ def test_the_whole_lesson_with_every_exercise_right_and_wrong(ui: UI, lang: str)
     net = ui.state("s.session.network")
     layers = net["layers"]
     count = sum(layers[i] * layers[i - 1] + layers[i] for i in range(1, len(layers)))
-    expect(page.locator("[data-lesson-value=parameters]")).to_have_attribute("data-value", str(count))
+    expect(page.locator("[data-lesson-value=parameters]")).to_have_attribute(
+        "data-value", str(count)
+    )
     expect(page.locator("[data-action=backward].lesson-glow")).to_have_count(1)
 
     # 2: one parameter — the 30 iterates are the engine's, w³⁰ = 0.597
@@ -120,10 +139,22 @@ def test_the_whole_lesson_with_every_exercise_right_and_wrong(ui: UI, lang: str)
     expect(page.locator("[data-lesson-value=chain-gradient]")).to_have_count(1)
     expect(page.locator("[data-lesson-exercise=chain-gradient] .lesson-q")).not_to_be_empty()
     wait_idle(ui)
-    tr = api(ui.base, "POST", "/api/trace", {
-        "network": {"layers": [1, 1], "activations": ["square"], "loss": "mse", "bias": False,
-                    "weights": [[[0.6]]]},
-        "x": [[2.0]], "y": [[0.0]]})
+    tr = api(
+        ui.base,
+        "POST",
+        "/api/trace",
+        {
+            "network": {
+                "layers": [1, 1],
+                "activations": ["square"],
+                "loss": "mse",
+                "bias": False,
+                "weights": [[[0.6]]],
+            },
+            "x": [[2.0]],
+            "y": [[0.0]],
+        },
+    )
     g = tr["layers"][0]["grad_weights"][0][0]
     answer(ui, "chain-gradient", round(g * 1.2, 4), correct=False)
     answer(ui, "chain-gradient", round(g, 4), correct=True)
@@ -139,7 +170,9 @@ def test_the_whole_lesson_with_every_exercise_right_and_wrong(ui: UI, lang: str)
     net = {k: v for k, v in ui.state("s.session.network").items() if k in keys}
     tr = api(ui.base, "POST", "/api/trace", {"network": net, "x": [[1.0]], "y": [[0.5]]})
     d1 = tr["layers"][0]["delta"][0][0]
-    shown = float(page.locator("[data-lesson-value=chain-grad]").get_attribute("data-value") or "nan")
+    shown = float(
+        page.locator("[data-lesson-value=chain-grad]").get_attribute("data-value") or "nan"
+    )
     assert shown == pytest.approx(tr["layers"][0]["grad_weights"][0][0], abs=1e-12)
     answer(ui, "chain-delta", round(-d1, 4), correct=False)
     answer(ui, "chain-delta", round(d1, 4), correct=True)
@@ -152,7 +185,9 @@ def test_the_whole_lesson_with_every_exercise_right_and_wrong(ui: UI, lang: str)
     expect(page.locator("[data-lesson-value=paths]")).to_have_count(1)
     wait_idle(ui)
     r = paths_answer(ui)
-    expect(page.locator("[data-lesson-value=paths]")).to_have_attribute("data-value", str(r["paths"]))
+    expect(page.locator("[data-lesson-value=paths]")).to_have_attribute(
+        "data-value", str(r["paths"])
+    )
     assert r["paths"] == 9
     expect(page.locator("#network path.path-highlight").first).to_be_attached()
     answer(ui, "path-count", r["paths"] + 1, correct=False)
@@ -167,11 +202,21 @@ def test_the_whole_lesson_with_every_exercise_right_and_wrong(ui: UI, lang: str)
     wait_idle(ui)
     r = paths_answer(ui)
     costs = page.locator("[data-lesson-table=costs]")
-    expect(costs.locator("[data-lesson-value=path-madds]")).to_have_attribute("data-value", str(r["path_multiply_adds"]))
-    expect(costs.locator("[data-lesson-value=dp-madds]")).to_have_attribute("data-value", str(r["dp_multiply_adds"]))
-    pg = float(costs.locator("[data-lesson-value=path-gradient]").get_attribute("data-value") or "nan")
-    dg = float(costs.locator("[data-lesson-value=dp-gradient]").get_attribute("data-value") or "nan")
-    assert pg == pytest.approx(r["path_gradient"], abs=1e-15) and dg == pytest.approx(r["dp_gradient"], abs=1e-15)
+    expect(costs.locator("[data-lesson-value=path-madds]")).to_have_attribute(
+        "data-value", str(r["path_multiply_adds"])
+    )
+    expect(costs.locator("[data-lesson-value=dp-madds]")).to_have_attribute(
+        "data-value", str(r["dp_multiply_adds"])
+    )
+    pg = float(
+        costs.locator("[data-lesson-value=path-gradient]").get_attribute("data-value") or "nan"
+    )
+    dg = float(
+        costs.locator("[data-lesson-value=dp-gradient]").get_attribute("data-value") or "nan"
+    )
+    assert pg == pytest.approx(r["path_gradient"], abs=1e-15) and dg == pytest.approx(
+        r["dp_gradient"], abs=1e-15
+    )
     assert pg == pytest.approx(dg, rel=1e-9)
     back = api(ui.base, "POST", f"/api/networks/{session_id(ui)}/backward", {"indices": [0]})
     delta = back["layers"][-2]["delta"][0][0]
@@ -207,8 +252,10 @@ def test_the_whole_lesson_with_every_exercise_right_and_wrong(ui: UI, lang: str)
     page.locator(".lesson-body").click(position={"x": 5, "y": 5})
     page.keyboard.press("ArrowLeft")
     goto_step(ui, 6)
+    steps_before = ui.state("s.session.step")
     page.keyboard.press("ArrowRight")
     goto_step(ui, 7)
+    assert ui.state("s.session.step") == steps_before  # → moved the lesson, not the training
     assert "lesson=7" in page.url
     page.click("[data-action=lesson-prev]")
     goto_step(ui, 6)

@@ -76,6 +76,7 @@ register("zh", {
   // 6
   "lesson.s6.title": "动态规划",
   "lesson.s6.intro": "这些路径共享它们的后半段：经过第 $l$ 层神经元 $j$ 的每条路径，之后走向损失的方式都一样。所以为每个神经元只存一次 $\\delta^l_j = \\partial C/\\partial z^l_j$，并由它后面一层算出来。在输出层：",
+  "lesson.s6.elementwise": "（σ 逐元素时）",
   "lesson.s6.rec": "然后从第 $L-1$ 层往下到第 $1$ 层，用递推式算出每层的 δ 和梯度：",
   "lesson.s6.animate": "▶ 反向传播，逐层进行",
   "lesson.s6.sum": "对路径求和",

@@ -51,6 +51,10 @@ export function mountLesson(store, actions, { header, brand }) {
       for (const node of document.querySelectorAll(".lesson-glow")) node.classList.remove("lesson-glow");
       for (const sel of selectors) for (const node of document.querySelectorAll(sel)) node.classList.add("lesson-glow");
     },
+    /** Let weights glow in the network view (its path highlight). @param {string[]} edges  "l:j:k" keys */
+    glowEdges(edges) {
+      actions.highlightPaths(edges.length ? [{ edges, contribution: 1 }] : null);
+    },
   };
 
   function drawDots() {
@@ -64,6 +68,7 @@ export function mountLesson(store, actions, { header, brand }) {
   function draw() {
     view?.destroy?.();
     ctx.highlight([]);
+    if (store.state.highlightPaths) actions.highlightPaths(null);
     const s = STEPS[step - 1];
     drawer.dataset.lessonStep = String(step);
     counter.textContent = t("lesson.counter", "Step {n} of {total}", { n: step, total: STEPS.length });

@@ -3,6 +3,7 @@
 // own backward animation); the multiply-adds of both methods and both gradients from /paths.
 
 import { el } from "../../dom.js";
+import { t } from "../../i18n.js";
 import { texColumn, texMatrix, exact, DERIVATIVES } from "../../views/teach/math.js";
 import { prose, formula, n4, createExercise } from "../render.js";
 import { followTrace } from "./live.js";
@@ -23,14 +24,14 @@ export const dp = {
     const exercise = createExercise("dp-delta");
     body.append(
       prose("lesson.s6.intro", "The paths share their ends: every path through neuron $j$ of layer $l$ continues the same way to the loss. So store, for each neuron, $\\delta^l_j = \\partial C/\\partial z^l_j$ once, and compute it from the layer after it. At the output:"),
-      formula("\\delta^L = J_{\\sigma}(z^L)^{\\mathsf T}\\, \\nabla_a C \\;=\\; \\nabla_a C \\odot \\sigma'(z^L) \\text{ for element-wise } \\sigma"),
+      formula(`\\delta^L = J_{\\sigma}(z^L)^{\\mathsf T}\\, \\nabla_a C \\;=\\; \\nabla_a C \\odot \\sigma'(z^L) \\quad \\text{${t("lesson.s6.elementwise", "(element-wise σ)")}}`),
       prose("lesson.s6.rec", "then, from layer $L-1$ down to $1$, the recurrence and the gradient of each layer:"),
       formula("\\delta^l = (W^{l+1})^{\\mathsf T} \\delta^{l+1} \\odot \\sigma'(z^l), \\qquad \\frac{\\partial C}{\\partial W^l} = \\delta^l (a^{l-1})^{\\mathsf T}"),
       el("div", { class: "lesson-controls" }, animate),
       cards, costs, exercise.node,
     );
+    ctx.highlight(["[data-action=backward]"]);
     let timer = 0;
-    let lastTrace = null;
 
     function reveal() {
       window.clearTimeout(timer);
@@ -51,10 +52,8 @@ export const dp = {
     animate.addEventListener("click", () => { ctx.actions.backward(); reveal(); });
 
     const offTrace = followTrace(ctx, (tr, s) => {
-      lastTrace = tr;
       const L = tr.layers.length;
       const net = s.network;
-      const y = s.dataset.y[tr.sample?.index ?? 0] ?? [];
       const list = [];
       for (let l = L; l >= 1; l--) {
         const layer = tr.layers[l - 1];
@@ -80,7 +79,6 @@ export const dp = {
         params: { L, l: L - 1, dL: texColumn(dL), w: texColumn(col), sp: n4(spv) }, truth: hidden.delta[0][0],
         derive: () => formula(`\\delta^{${L - 1}}_1 = \\Big(\\sum_j W^{${L}}_{j1}\\,\\delta^{${L}}_j\\Big)\\,\\sigma'(z^{${L - 1}}_1) = (${terms}) \\cdot ${n4(spv)} = ${n4(hidden.delta[0][0])}`),
       });
-      void y;
     });
     const offPaths = followPaths(ctx, (r) => {
       costs.replaceChildren(el("table", { class: "lesson-table", "data-lesson-table": "costs" },
@@ -94,7 +92,6 @@ export const dp = {
             el("td", { "data-lesson-value": "dp-gradient", "data-value": exact(r.dp_gradient) }, formula(n4(r.dp_gradient)))))),
       prose("lesson.s6.same", "The same gradient, for {ratio}× fewer multiply-adds; the gap grows exponentially with depth.", { ratio: n4(r.path_multiply_adds / Math.max(1, r.dp_multiply_adds)) }, "lesson-good"));
     });
-    void lastTrace;
     return { destroy: () => { window.clearTimeout(timer); offTrace(); offPaths(); } };
   },
 };

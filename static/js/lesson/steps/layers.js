@@ -29,8 +29,7 @@ export const layers = {
       prose("lesson.s4.edit", "Click a weight in the network and change it: every factor below is recomputed by the engine. Read the product from the loss backwards: that order is the one backprop uses."),
       live, exercise.node,
     );
-    ctx.highlight(["[data-edge='1:0:0']"]);
-    if (!ctx.store.state.highlightPaths) ctx.actions.highlightPaths([{ edges: ["1:0:0", "2:0:0", "3:0:0"], contribution: 1 }]);
+    ctx.glowEdges(["1:0:0", "2:0:0", "3:0:0"]);
 
     const off = followTrace(ctx, (tr, s) => {
       if (s.network.layers.length !== 4 || s.network.layers.some((n) => n !== 1)) {
@@ -58,6 +57,6 @@ export const layers = {
         derive: () => formula(`\\delta^1 = w^2\\,\\delta^2\\,\\sigma_1'(z^1) = ${par(w[1])} \\cdot ${par(d[1])} \\cdot (1 - ${par(a[0])}^2) = ${par(w[1])} \\cdot ${par(d[1])} \\cdot ${n4(sp[0])} = ${n4(d[0])}`),
       });
     });
-    return { destroy: () => { off(); ctx.actions.highlightPaths(null); } };
+    return { destroy: off };
   },
 };

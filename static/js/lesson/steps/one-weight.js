@@ -20,8 +20,13 @@ export function workedTrace(w) {
 export const oneWeight = {
   title: ["lesson.s2.title", "One parameter: C = ½w⁴"],
   setup(ctx) {
-    const spec = ctx.preset("worked-example");
-    if (spec) ctx.actions.lessonSetup(spec);
+    const preset = ctx.preset("worked-example");
+    if (!preset) return;
+    // the worked example, with the w⁰ and η the learner last chose here
+    const spec = JSON.parse(JSON.stringify(preset));
+    spec.network.weights = [[[chosen.w0]]];
+    spec.training.learning_rate = chosen.eta;
+    ctx.actions.lessonSetup(spec);
   },
   mount(ctx, body) {
     const { actions } = ctx;
@@ -47,6 +52,8 @@ export const oneWeight = {
     );
     const cost = createCostPlot(plotBox, { onDrag: (w) => { wInput.value = String(w); change(); } });
     const lossPlot = createLossPlot(lossBox);
+    ctx.highlight(["[data-metric=loss]"]);
+    ctx.glowEdges(["1:0:0"]);
     let alive = true;
     let ticket = 0;
 
@@ -59,9 +66,18 @@ export const oneWeight = {
       const mine = ++ticket;
       const spec = ctx.preset("worked-example");
       if (!spec) return;
+      syncPage(w0, eta);
       const [tr, it] = await Promise.all([actions.trace(workedTrace(w0)), actions.sgdIterates(spec, w0, eta, STEPS)]);
       if (!alive || mine !== ticket || !tr || !it) return;
       draw(w0, eta, tr, it);
+    }
+
+    /** The page's own session (the worked example) takes the learner's w⁰ and η too. */
+    function syncPage(w0, eta) {
+      const s = ctx.store.state.session;
+      if (!s || s.network.layers.length !== 2 || s.network.activations[0] !== "square") return;
+      if (s.network.weights[0][0][0] !== w0) actions.editParameter({ layer: 1, kind: "weight", row: 0, column: 0, value: w0 });
+      if (s.training.learning_rate !== eta) actions.patchTraining({ learning_rate: eta });
     }
 
     function draw(w0, eta, tr, it) {

@@ -54,7 +54,7 @@ export const paths = {
       prose("lesson.s5.grow", "One term per path, and the number of paths is the product of the widths after layer 1: it grows exponentially with depth. Add a hidden layer in the Network panel and watch the count."),
       exercise.node,
     );
-    ctx.highlight(["[data-edge='1:0:0']", "#panel-builder"]);
+    ctx.highlight(["[data-builder=add-layer]", "#panel-builder"]);
     const off = followPaths(ctx, (r, s) => {
       const widths = s.network.layers.slice(2);
       live.replaceChildren(
@@ -77,6 +77,6 @@ export const paths = {
       });
       live.dataset.pathGradient = exact(r.path_gradient);
     });
-    return { destroy: () => { off(); ctx.actions.highlightPaths(null); } };
+    return { destroy: off };
   },
 };

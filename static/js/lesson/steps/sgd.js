@@ -23,7 +23,8 @@ export const sgd = {
       after,
       prose("lesson.s7.playNote", "Play repeats exactly this, minibatch after minibatch. Watch the loss fall and the output take shape; this is the whole of learning."),
     );
-    ctx.highlight(["[data-action=step]", "[data-action=play]", "[data-edge='1:0:0']"]);
+    ctx.highlight(["[data-action=step]", "[data-action=play]", "[data-metric=loss]"]);
+    ctx.glowEdges(["1:0:0"]);
     let preview = null;
     let asked = null;
     let before = null;
