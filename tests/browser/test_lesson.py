@@ -44,6 +44,18 @@ def goto_step(ui: UI, n: int) -> None:
     wait_idle(ui)
 
 
+def next_step(ui: UI, n: int, lang: str) -> None:
+    """Press Next and wait for step n, titled in the page's language."""
+    ui.page.click("[data-action=lesson-next]")
+    goto_step(ui, n)
+    expect(ui.page.locator(".lesson-title")).to_contain_text(TITLES[lang][n - 1])
+
+
+def shown_value(ui: UI, selector: str) -> float:
+    """The exact number a [data-lesson-value] element carries in data-value."""
+    return float(ui.page.locator(selector).get_attribute("data-value") or "nan")
+
+
 def answer(ui: UI, exercise: str, value: float | str, correct: bool) -> None:
     """Type an answer, check it, and wait for the verdict; a wrong one shows the derivation."""
     page = ui.page
@@ -96,11 +108,10 @@ def test_the_whole_lesson_with_every_exercise_right_and_wrong(ui: UI, lang: str)
     assert (
         page.evaluate("localStorage.getItem('backprop-explorer.lesson-suggested')") == "dismissed"
     )
-    title = page.locator(".lesson-title")
 
     # 1: the four steps; the parameter count is the page's network's
     goto_step(ui, 1)
-    expect(title).to_contain_text(TITLES[lang][0])
+    expect(page.locator(".lesson-title")).to_contain_text(TITLES[lang][0])
     net = ui.state("s.session.network")
     layers = net["layers"]
     count = sum(layers[i] * layers[i - 1] + layers[i] for i in range(1, len(layers)))
@@ -110,16 +121,14 @@ def test_the_whole_lesson_with_every_exercise_right_and_wrong(ui: UI, lang: str)
     expect(page.locator("[data-action=backward].lesson-glow")).to_have_count(1)
 
     # 2: one parameter — the 30 iterates are the engine's, w³⁰ = 0.597
-    page.click("[data-action=lesson-next]")
-    goto_step(ui, 2)
-    expect(title).to_contain_text(TITLES[lang][1])
+    next_step(ui, 2, lang)
     expect(page.locator("[data-iterate='30']")).to_have_count(1)
     wait_idle(ui)
     assert ui.state("s.session.network.layers") == [1, 1]  # the page holds the worked example
     engine = worked_iterates(ui.base)
     assert shown_iterates(ui) == pytest.approx(engine, abs=1e-12)
     assert engine[30] == pytest.approx(0.5971686, abs=1e-6)
-    w30 = float(page.locator("[data-lesson-value=w30]").get_attribute("data-value") or "nan")
+    w30 = shown_value(ui, "[data-lesson-value=w30]")
     assert w30 == pytest.approx(engine[30], abs=1e-12)
     answer(ui, "next-w", "1.5", correct=False)
     answer(ui, "next-w", "1,68", correct=True)  # 2 − 0.02 · 2 · 2³
@@ -133,9 +142,7 @@ def test_the_whole_lesson_with_every_exercise_right_and_wrong(ui: UI, lang: str)
     expect(page.locator("[data-iterate='30']")).to_have_count(1)
 
     # 3: general x and any loss — the predicted gradient is /trace's at x + ½
-    page.click("[data-action=lesson-next]")
-    goto_step(ui, 3)
-    expect(title).to_contain_text(TITLES[lang][2])
+    next_step(ui, 3, lang)
     expect(page.locator("[data-lesson-value=chain-gradient]")).to_have_count(1)
     expect(page.locator("[data-lesson-exercise=chain-gradient] .lesson-q")).not_to_be_empty()
     wait_idle(ui)
@@ -160,9 +167,7 @@ def test_the_whole_lesson_with_every_exercise_right_and_wrong(ui: UI, lang: str)
     answer(ui, "chain-gradient", round(g, 4), correct=True)
 
     # 4: a chain of three layers — δ¹ is the engine's
-    page.click("[data-action=lesson-next]")
-    goto_step(ui, 4)
-    expect(title).to_contain_text(TITLES[lang][3])
+    next_step(ui, 4, lang)
     page.wait_for_function("() => window.backprop.store.state.session.network.layers.length === 4")
     expect(page.locator("[data-lesson-value=chain-grad]")).to_have_count(1)
     wait_idle(ui)
@@ -170,17 +175,13 @@ def test_the_whole_lesson_with_every_exercise_right_and_wrong(ui: UI, lang: str)
     net = {k: v for k, v in ui.state("s.session.network").items() if k in keys}
     tr = api(ui.base, "POST", "/api/trace", {"network": net, "x": [[1.0]], "y": [[0.5]]})
     d1 = tr["layers"][0]["delta"][0][0]
-    shown = float(
-        page.locator("[data-lesson-value=chain-grad]").get_attribute("data-value") or "nan"
-    )
+    shown = shown_value(ui, "[data-lesson-value=chain-grad]")
     assert shown == pytest.approx(tr["layers"][0]["grad_weights"][0][0], abs=1e-12)
     answer(ui, "chain-delta", round(-d1, 4), correct=False)
     answer(ui, "chain-delta", round(d1, 4), correct=True)
 
     # 5: paths — the count on the page is /paths's, and it glows on the network
-    page.click("[data-action=lesson-next]")
-    goto_step(ui, 5)
-    expect(title).to_contain_text(TITLES[lang][4])
+    next_step(ui, 5, lang)
     page.wait_for_function("() => window.backprop.store.state.session.network.layers.length === 5")
     expect(page.locator("[data-lesson-value=paths]")).to_have_count(1)
     wait_idle(ui)
@@ -194,9 +195,7 @@ def test_the_whole_lesson_with_every_exercise_right_and_wrong(ui: UI, lang: str)
     answer(ui, "path-count", r["paths"], correct=True)
 
     # 6: dynamic programming — both costs and both gradients are /paths's; δ^{L−1}_1 the engine's
-    page.click("[data-action=lesson-next]")
-    goto_step(ui, 6)
-    expect(title).to_contain_text(TITLES[lang][5])
+    next_step(ui, 6, lang)
     expect(page.locator("[data-lesson-value=dp-madds]")).to_have_count(1)
     expect(page.locator("[data-lesson-exercise=dp-delta] .lesson-q")).not_to_be_empty()
     wait_idle(ui)
@@ -208,12 +207,8 @@ def test_the_whole_lesson_with_every_exercise_right_and_wrong(ui: UI, lang: str)
     expect(costs.locator("[data-lesson-value=dp-madds]")).to_have_attribute(
         "data-value", str(r["dp_multiply_adds"])
     )
-    pg = float(
-        costs.locator("[data-lesson-value=path-gradient]").get_attribute("data-value") or "nan"
-    )
-    dg = float(
-        costs.locator("[data-lesson-value=dp-gradient]").get_attribute("data-value") or "nan"
-    )
+    pg = shown_value(ui, "[data-lesson-table=costs] [data-lesson-value=path-gradient]")
+    dg = shown_value(ui, "[data-lesson-table=costs] [data-lesson-value=dp-gradient]")
     assert pg == pytest.approx(r["path_gradient"], abs=1e-15) and dg == pytest.approx(
         r["dp_gradient"], abs=1e-15
     )
@@ -227,9 +222,7 @@ def test_the_whole_lesson_with_every_exercise_right_and_wrong(ui: UI, lang: str)
     answer(ui, "dp-delta", f"{delta:.6g}", correct=True)
 
     # 7: one full SGD step — the predicted weight is the one the step makes; then Play
-    page.click("[data-action=lesson-next]")
-    goto_step(ui, 7)
-    expect(title).to_contain_text(TITLES[lang][6])
+    next_step(ui, 7, lang)
     expect(page.locator("[data-lesson-exercise=sgd-next] .lesson-q")).not_to_be_empty()
     wait_idle(ui)
     step0 = ui.state("s.session.step")

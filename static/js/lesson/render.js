@@ -32,6 +32,9 @@ export const formula = (latex, attrs = {}) => renderTex(el("div", { class: "less
 /** A number in LaTeX, 4 significant digits. */
 export const n4 = (v) => texNum(v, 4);
 
+/** A factor in a written-out product: negative numbers in parentheses. */
+export const par = (v) => (v < 0 ? `(${n4(v)})` : n4(v));
+
 /** A named value the tests compare with the API: <span data-lesson-value="name" data-value="exact">. */
 export function valueSpan(name, v, digits = 4) {
   return renderTex(el("span", { class: "lesson-value", "data-lesson-value": name, "data-value": exact(v) }), texNum(v, digits));

@@ -5,18 +5,15 @@
 import { el } from "../../dom.js";
 import { t } from "../../i18n.js";
 import { texColumn, texMatrix, exact, DERIVATIVES } from "../../views/teach/math.js";
-import { prose, formula, n4, createExercise } from "../render.js";
+import { prose, formula, n4, par, createExercise } from "../render.js";
 import { followTrace } from "./live.js";
-import { followPaths, deepEnough, DEEP_SPEC } from "./paths.js";
+import { followPaths, setupDeep } from "./paths.js";
 
 const REVEAL_MS = 650;
-const par = (v) => (v < 0 ? `(${n4(v)})` : n4(v));
 
 export const dp = {
   title: ["lesson.s6.title", "Dynamic programming"],
-  setup(ctx) {
-    if (!deepEnough(ctx.store.state.session)) ctx.actions.lessonSetup(DEEP_SPEC);
-  },
+  setup: setupDeep,
   mount(ctx, body) {
     const cards = el("div", { class: "lesson-cards" });
     const costs = el("div", { class: "lesson-costs" });

@@ -4,7 +4,7 @@
 
 import { el } from "../../dom.js";
 import { DERIVATIVES, TEX_ACTIVATION } from "../../views/teach/math.js";
-import { prose, formula, n4, valueSpan, createExercise } from "../render.js";
+import { prose, formula, n4, par, valueSpan, createExercise } from "../render.js";
 import { followTrace } from "./live.js";
 
 export const CHAIN_SPEC = {
@@ -13,7 +13,6 @@ export const CHAIN_SPEC = {
   training: { optimizer: "sgd", learning_rate: 0.1, batch_size: 1 },
 };
 
-const par = (v) => (v < 0 ? `(${n4(v)})` : n4(v));
 
 export const layers = {
   title: ["lesson.s4.title", "A composition of layers"],

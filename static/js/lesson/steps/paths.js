@@ -19,6 +19,11 @@ export function deepEnough(s) {
   return hidden.length >= 2 && hidden.every((n) => n >= 2) && !s.network.activations.includes("softmax");
 }
 
+/** Steps 5 and 6 need a deep network: the page's, if it is one, else DEEP_SPEC. */
+export function setupDeep(ctx) {
+  if (!deepEnough(ctx.store.state.session)) ctx.actions.lessonSetup(DEEP_SPEC);
+}
+
 /** The paths answer for W^1[0][0] and the selected sample, whenever the session changes. */
 export function followPaths(ctx, draw) {
   const { store, actions } = ctx;
@@ -40,9 +45,7 @@ export function followPaths(ctx, draw) {
 
 export const paths = {
   title: ["lesson.s5.title", "Many parameters: paths"],
-  setup(ctx) {
-    if (!deepEnough(ctx.store.state.session)) ctx.actions.lessonSetup(DEEP_SPEC);
-  },
+  setup: setupDeep,
   mount(ctx, body) {
     const live = el("div", { class: "lesson-live" });
     const table = el("div", { class: "lesson-table-box" });
