@@ -273,6 +273,21 @@ def test_the_lesson_in_presenter_mode_and_a_dismissed_suggestion(ui: UI) -> None
     page.keyboard.press("ArrowRight")
     goto_step(ui, 2)
     expect(page.locator("[data-iterate='30']")).to_have_count(1)
+    # dragging w moves the iterates (the engine's, from the new w⁰) and the page's weight
+    point = page.locator("[data-lesson-drag=w]").bounding_box()
+    assert point
+    x, y = point["x"] + point["width"] / 2, point["y"] + point["height"] / 2
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x - 60, y + 40, steps=5)
+    page.mouse.up()
+    expect(page.locator("[data-iterate='0']")).not_to_have_attribute("data-value", "2")
+    expect(page.locator("[data-iterate='30']")).to_have_count(1)
+    wait_idle(ui)
+    ws = shown_iterates(ui)
+    assert 0 < ws[0] < 2
+    assert ws[1] == pytest.approx(ws[0] - 0.02 * 2 * ws[0] ** 3, abs=1e-12)
+    assert ui.state("s.session.network.weights[0][0][0]") == ws[0]
     box = page.locator("[data-view=lesson]").bounding_box()
     network = page.locator("#network").bounding_box()
     assert box and network and network["x"] + network["width"] <= box["x"] + 1  # nothing covered
