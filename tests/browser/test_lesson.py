@@ -91,9 +91,10 @@ def shown_iterates(ui: UI) -> list[float]:
     return [float(v) for v in values]
 
 
-def paths_answer(ui: UI) -> dict[str, Any]:
+def paths_answer(ui: UI) -> Any:
+    """POST /paths for W^1[0][0] and sample 0 of the page's session."""
     body = {"layer": 1, "row": 0, "column": 0, "index": 0, "split": "train"}
-    return api(ui.base, "POST", f"/api/networks/{session_id(ui)}/paths", body)  # type: ignore[no-any-return]
+    return api(ui.base, "POST", f"/api/networks/{session_id(ui)}/paths", body)
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
