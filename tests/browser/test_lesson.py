@@ -176,6 +176,9 @@ def test_the_whole_lesson_with_every_exercise_right_and_wrong(ui: UI, lang: str)
     net = {k: v for k, v in ui.state("s.session.network").items() if k in keys}
     tr = api(ui.base, "POST", "/api/trace", {"network": net, "x": [[1.0]], "y": [[0.5]]})
     d1 = tr["layers"][0]["delta"][0][0]
+    expect(page.locator("#network path.path-highlight")).to_have_count(
+        3
+    )  # the chain's weights glow
     shown = shown_value(ui, "[data-lesson-value=chain-grad]")
     assert shown == pytest.approx(tr["layers"][0]["grad_weights"][0][0], abs=1e-12)
     answer(ui, "chain-delta", round(-d1, 4), correct=False)

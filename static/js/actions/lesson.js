@@ -17,7 +17,7 @@ export function lessonActions({ store, st, run }, createFromSpec) {
      */
     lessonSetup(spec) {
       return run(async () => {
-        store.set({ playing: false, highlightPaths: null, selection: null });
+        store.set({ playing: false, selection: null }); // the step draws its own highlight (lesson/index.js clears the last one)
         await createFromSpec(clone(spec));
       });
     },
