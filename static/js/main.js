@@ -17,7 +17,9 @@ import { mountBoundary } from "./views/boundary.js";
 import { mountSidePanel } from "./views/side-panel.js";
 import { mountTeaching } from "./views/teach/index.js";
 import { mountClassroom } from "./classroom/index.js";
+import { mountLesson } from "./lesson/index.js";
 import "./i18n/zh.js";
+import "./i18n/zh-lesson.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -37,6 +39,7 @@ mountBoundary(store, actions, { container: $("boundary"), legendSlot: $("boundar
 mountSidePanel(store, $("side-panel"));
 mountTeaching(store, actions, $("panel-side"), { presetNote: $("preset-note") });
 const classroom = mountClassroom(store, actions, { bar: $("classroom-bar"), network: $("network") });
+const lesson = mountLesson(store, actions, { header: document.querySelector(".header-actions"), brand: document.querySelector(".brand") });
 const playStream = startPlayStream(store, actions);
 startPlayLoop(store, actions, { streaming: playStream.active });
 
@@ -46,5 +49,6 @@ window.backprop = { store, actions };
 // a shared setup (#setup=…) or a session to follow (?follow=<id>) starts the page (classroom/)
 classroom.start().then((options) => actions.init(options)).then(() => {
   classroom.ready();
+  lesson.start();
   document.body.setAttribute("data-ready", "true");
 });
