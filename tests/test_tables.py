@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
 from app.engine.tables import TableError, parse_table
 
-LIMITS = {"max_rows": 5, "max_columns": 3}
+LIMITS: dict[str, Any] = {"max_rows": 5, "max_columns": 3}
 
 
 def test_header_labels_and_target_guess() -> None:

@@ -32,6 +32,8 @@ from app.engine.optimizers import Optimizer, State, make_optimizer
 from app.engine.training import METRICS_FIELDS, Batcher, Metrics, Regularization
 from app.sessions import specs
 
+DRAWN = "drawn"  # a custom dataset of points drawn on the built-ins' square
+
 
 @dataclass
 class Data:
@@ -248,9 +250,10 @@ class Session:
         return self.network.dead_neurons(self.inputs("train")[0])
 
     def domain(self) -> list[list[float]]:
-        """The input box drawn and gridded: the built-ins' square, or the data's range padded."""
+        """The input box drawn and gridded: the built-ins' square (also for data drawn on it,
+        named "drawn", and for none), or the data's range padded."""
         pts = np.vstack([self.data.x, self.data.test_x])
-        if self.data.source is not None or len(pts) == 0:
+        if self.data.source is not None or len(pts) == 0 or self.data.name == DRAWN:
             return [[-BOUND, BOUND]] * self.data.input_dim
         lo, hi = pts.min(axis=0), pts.max(axis=0)
         pad = np.maximum((hi - lo) * 0.1, 0.5)

@@ -82,19 +82,20 @@ def test_bundled_iris_and_digits(client: TestClient) -> None:
 
 def test_drawing_from_zero_points(client: TestClient, create: Callable[[Json], Json]) -> None:
     net = {"layers": [2, 3, 1], "activations": ["tanh", "sigmoid"], "loss": "bce"}
-    s = create({"network": net, "dataset": {"x": [], "y": [], "kind": "classification"}})
+    empty = {"x": [], "y": [], "kind": "classification", "name": "drawn"}
+    s = create({"network": net, "dataset": empty})
     assert s["dataset"]["n_train"] == 0 and s["metrics"] is None
     assert s["dataset"]["domain"] == [[-6.0, 6.0], [-6.0, 6.0]]
     step = client.post(f"/api/networks/{s['id']}/step", json={"steps": 1})
     assert step.status_code == 422
-    assert (
-        "add at least 1 training point to train (the training set is empty)" in step.json()["detail"]
-    )
+    why = "add at least 1 training point to train (the training set is empty)"
+    assert why in step.json()["detail"]
     reset = client.post(f"/api/networks/{s['id']}/reset")
     assert reset.status_code == 200 and reset.json()["metrics"] is None
     for x, y in (([1.0, 1.0], [1.0]), ([-1.0, -1.0], [0.0])):
         r = client.post(f"/api/networks/{s['id']}/points", json={"x": x, "y": y})
         assert r.status_code == 200, r.text
     assert client.post(f"/api/networks/{s['id']}/step", json={"steps": 3}).status_code == 200
+    assert client.get(f"/api/networks/{s['id']}").json()["dataset"]["domain"] == [[-6, 6], [-6, 6]]
     r = client.delete(f"/api/networks/{s['id']}/points/train/0")
     assert r.status_code == 200 and r.json()["dataset"]["n_train"] == 1

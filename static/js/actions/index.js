@@ -8,6 +8,7 @@ import { sessionActions } from "./sessions.js";
 import { playActions } from "./play.js";
 import { teachActions } from "./teach.js";
 import { classroomActions } from "./classroom.js";
+import { ownDataActions } from "./own-data.js";
 
 /** @param {import("../store.js").Store} store */
 export function createActions(store) {
@@ -31,6 +32,7 @@ export function createActions(store) {
     ...playActions(ctx),
     ...teachActions(ctx),
     ...classroomActions(ctx, loadSession),
+    ...ownDataActions(ctx, createFromSpec),
   };
 }
 
