@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import expect
+from playwright.sync_api import FilePayload, expect
 
 from tests.browser.conftest import UI, wait_idle
 
@@ -73,9 +73,8 @@ def test_pasting_a_csv_previews_names_a_bad_cell_and_trains(ui: UI) -> None:
     names = ["setosa", "versicolor", "virginica"]
     rows = [line.split(",") for line in IRIS_CSV.splitlines()[1:]]
     text = header + "".join(f"{','.join(r[:4])},{names[int(r[4])]}\n" for r in rows)
-    page.set_input_files("[data-control=table-file]", files=[
-        {"name": "iris.csv", "mimeType": "text/csv", "buffer": text.encode()}
-    ])  # fmt: skip
+    upload: FilePayload = {"name": "iris.csv", "mimeType": "text/csv", "buffer": text.encode()}
+    page.set_input_files("[data-control=table-file]", files=[upload])
     expect(page.locator("[data-role=table-summary]")).to_have_text(
         "150 rows · 4 features · 3 classes: setosa, versicolor, virginica"
     )
