@@ -20,6 +20,7 @@ import { mountSidePanel } from "./views/side-panel.js";
 import { mountTeaching } from "./views/teach/index.js";
 import { mountClassroom } from "./classroom/index.js";
 import "./i18n/zh.js";
+import "./i18n/zh-own-data.js";
 
 const $ = (id) => document.getElementById(id);
 

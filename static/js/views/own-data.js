@@ -93,7 +93,7 @@ export function mountOwnData(store, actions, root) {
     if (d.kind === "classification") {
       setOptions(drawClass, [1, 0].map((c) => ({ value: String(c), label: t("plot.class", "class {label}", { label: c }) })));
     } else {
-      setOptions(drawClass, [1, 0.5, 0, -0.5, -1].map((v) => ({ value: String(v), label: t("own.target", "target {value}", { value: v }) })));
+      setOptions(drawClass, [1, 0.5, 0, -0.5, -1].map((v) => ({ value: String(v), label: t("own.drawTarget", "target {value}", { value: v }) })));
     }
     drawClass.value = String(drawLabel);
     planeRow.style.display = d.input_dim > 2 ? "" : "none";
