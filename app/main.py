@@ -16,7 +16,7 @@ from threadpoolctl import threadpool_limits
 
 from app.api import errors
 from app.api.middleware import BodySizeLimit, SecurityHeaders
-from app.api.routers import catalog, compute, health, pages, sessions, stream, trace
+from app.api.routers import catalog, compute, health, pages, sessions, stream, tables, trace
 from app.engine import kernel
 from app.paths import static_dir
 from app.sessions.stores import Store, open_store
@@ -117,7 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["GET", "POST", "PATCH", "DELETE"],
             allow_headers=["content-type"],
         )
-    for module in (health, catalog, trace, sessions, compute, stream, pages):
+    for module in (health, catalog, trace, sessions, compute, stream, tables, pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
     return app

@@ -32,6 +32,17 @@ Json = dict[str, Any]
 # --- creating ------------------------------------------------------------------------------
 
 
+MIN_TRAIN_POINTS = 1  # the worked example trains on its one point
+
+
+def too_few_points(s: Session) -> str | None:
+    """Why the session cannot train yet (a sentence for the learner), or None."""
+    n = len(s.data.x)
+    if n >= MIN_TRAIN_POINTS:
+        return None
+    return f"add at least {MIN_TRAIN_POINTS} training point to train (the training set is empty)"
+
+
 def create_session(
     session_id: str, req: specs.CreateSession
 ) -> tuple[Session, list[Metrics], list[tuple[int, Array]] | None]:
@@ -39,7 +50,7 @@ def create_session(
     returns (session, metrics, snapshots or None for "the current weights")."""
     session = Session.create(session_id, req)
     if req.history is None:
-        if session.step:  # restored state without history: nothing to record
+        if session.step or len(session.data.x) == 0:  # nothing to record yet
             return session, [], None
         return session, initial_metrics(session), None
     metrics, snapshots = session.restore_history(req.history)
@@ -166,6 +177,9 @@ def initial_metrics(s: Session) -> list[Metrics]:
     """The step-0 record, so charts start from the untrained loss (the worked example's C = 8);
     the norms are of the first minibatch's gradient. None if weights given by hand overflow."""
     x_all, y_all = s.inputs("train")
+    if len(x_all) == 0:  # an empty canvas: no loss to show yet
+        s.metrics = None
+        return []
     idx = next_batch_indices(s, peek=True)
     x_eval, y_eval, n_train = s.evaluation_set()
     with np.errstate(all="ignore"):
@@ -212,8 +226,8 @@ def run_steps(
     (every one of the first DENSE_SNAPSHOTS, then every E, and the last); snapshots at
     those that ``snapshot_due``."""
     x_all, y_all = s.inputs("train")
-    if len(x_all) == 0:
-        raise SpecError("dataset.x", "the training set is empty")
+    if (why := too_few_points(s)) is not None:
+        raise SpecError("dataset.x", why)
     x_eval, y_eval, n_train = s.evaluation_set()
     net = s.network
     train = trainer(s)

@@ -63,8 +63,8 @@ class Chunk:
 
     def __post_init__(self) -> None:
         s = self.session
-        if len(s.inputs("train")[0]) == 0:
-            raise SpecError("dataset.x", "the training set is empty")
+        if (why := compute.too_few_points(s)) is not None:
+            raise SpecError("dataset.x", why)
         self._start = (
             s.network.params.copy(), s.opt_state, s.batcher.epoch, s.batcher.cursor, s.step,
             s.metrics,

@@ -9,6 +9,8 @@ import { mountPresets } from "./views/presets.js";
 import { mountRunbar } from "./views/runbar.js";
 import { mountBuilder } from "./views/builder.js";
 import { mountData } from "./views/data.js";
+import { mountOwnData } from "./views/own-data.js";
+import { mountImages } from "./views/images.js";
 import { mountTraining } from "./views/training.js";
 import { mountNetwork } from "./views/network.js";
 import { mountNetworkChrome } from "./views/network-chrome.js";
@@ -20,6 +22,7 @@ import { mountClassroom } from "./classroom/index.js";
 import { mountLesson } from "./lesson/index.js";
 import "./i18n/zh.js";
 import "./i18n/zh-lesson.js";
+import "./i18n/zh-own-data.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -30,6 +33,8 @@ mountToasts(store, $("toasts"));
 mountPresets(store, actions, $("preset-select"));
 mountRunbar(store, actions, $("runbar"));
 mountData(store, actions, { controls: $("data-controls"), scatter: $("data-scatter"), hint: $("data-hint") });
+mountOwnData(store, actions, $("own-data"));
+mountImages(store, actions, $("panel-images"));
 mountBuilder(store, actions, $("builder-controls"));
 mountTraining(store, actions, $("training-controls"));
 const network = mountNetwork(store, actions, $("network"));

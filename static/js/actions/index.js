@@ -9,6 +9,7 @@ import { playActions } from "./play.js";
 import { teachActions } from "./teach.js";
 import { classroomActions } from "./classroom.js";
 import { lessonActions } from "./lesson.js";
+import { ownDataActions } from "./own-data.js";
 
 /** @param {import("../store.js").Store} store */
 export function createActions(store) {
@@ -33,6 +34,7 @@ export function createActions(store) {
     ...teachActions(ctx),
     ...classroomActions(ctx, loadSession),
     ...lessonActions(ctx, createFromSpec),
+    ...ownDataActions(ctx, createFromSpec),
   };
 }
 

@@ -154,6 +154,21 @@ export function sessionActions({ store, st, sessionId, run, reads }) {
         const spec = clone(st().spec);
         spec.dataset = explicitDataset(s, spec, st().catalog);
         store.set({ session: s, spec });
+        await (s.dataset.n_train + s.dataset.n_test === 1 ? reads.refresh() : reads.fetchBoundary()); // the first point: a sample to show
+      });
+    },
+
+    /**
+     * Click on a point in the data plot: remove it (the training set keeps at least one).
+     * @param {string} split
+     * @param {number} index
+     */
+    removePoint(split, index) {
+      return run(async () => {
+        const s = await api.removePoint(sessionId(), split, index);
+        const spec = clone(st().spec);
+        spec.dataset = explicitDataset(s, spec, st().catalog);
+        store.set({ session: s, spec, sample: validSample(s, st().sample) });
         await reads.fetchBoundary();
       });
     },
