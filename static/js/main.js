@@ -17,7 +17,10 @@ import { mountBoundary } from "./views/boundary.js";
 import { mountSidePanel } from "./views/side-panel.js";
 import { mountTeaching } from "./views/teach/index.js";
 import { mountClassroom } from "./classroom/index.js";
+import { mountFieldErrors } from "./views/field-errors.js";
+import { mountFormulaFit } from "./views/fit-formulas.js";
 import "./i18n/zh.js";
+import "./i18n/zh-screens.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -30,6 +33,8 @@ mountRunbar(store, actions, $("runbar"));
 mountData(store, actions, { controls: $("data-controls"), scatter: $("data-scatter"), hint: $("data-hint") });
 mountBuilder(store, actions, $("builder-controls"));
 mountTraining(store, actions, $("training-controls"));
+mountFieldErrors(store);
+mountFormulaFit(document);
 const network = mountNetwork(store, actions, $("network"));
 mountNetworkChrome(store, actions, { toolbar: $("network-toolbar"), footer: $("network-footer"), network });
 mountLossChart(store, $("loss-chart"));
