@@ -27,19 +27,23 @@ SIZES: list[ViewportSize] = [
 CLIPPED_TEXT = """() => {
   const out = [];
   for (const el of document.querySelectorAll("body *")) {
-    if (el.closest("svg, .katex, .tooltip, select, option, [hidden], .teach-math, script, style")) continue;
+    const skip = "svg, .katex, .tooltip, select, option, [hidden], .teach-math, script, style";
+    if (el.closest(skip)) continue;
     const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
     if (!own || !el.getClientRects().length || el.clientWidth === 0) continue;
     const cs = getComputedStyle(el);
     if (cs.visibility === "hidden" || cs.display === "inline") continue;
-    if (el.scrollWidth > el.clientWidth + 1) out.push(`${el.tagName}.${el.className}: ${el.textContent.trim().slice(0, 40)}`);
+    if (el.scrollWidth > el.clientWidth + 1) {
+      out.push(`${el.tagName}.${el.className}: ${el.textContent.trim().slice(0, 40)}`);
+    }
   }
   return out;
 }"""
 
 # Pairs of shown network labels whose boxes intersect, and labels over a neuron.
 LABEL_COLLISIONS = """() => {
-  const sel = "svg.net text.input-label, svg.net text.output-label, svg.net text.node-label > tspan.line, svg.net text.edge-label";
+  const sel = ["text.input-label", "text.output-label", "text.node-label > tspan.line",
+    "text.edge-label"].map((s) => `svg.net ${s}`).join(", ");
   const shown = [...document.querySelectorAll(sel)].filter((e) => e.textContent.trim()
     && !e.closest("[data-thinned]") && getComputedStyle(e).visibility !== "hidden");
   const box = (e) => e.getBoundingClientRect();
@@ -49,7 +53,9 @@ LABEL_COLLISIONS = """() => {
   const out = [];
   shown.forEach((a, i) => {
     const ra = box(a);
-    shown.slice(i + 1).forEach((b) => { if (hit(ra, box(b))) out.push(`${a.textContent} × ${b.textContent}`); });
+    for (const b of shown.slice(i + 1)) {
+      if (hit(ra, box(b))) out.push(`${a.textContent} × ${b.textContent}`);
+    }
     if (nodes.some((n) => hit(ra, n))) out.push(`${a.textContent} over a neuron`);
   });
   return { shown: shown.length, collisions: out };
@@ -58,7 +64,8 @@ LABEL_COLLISIONS = """() => {
 # Formulas (KaTeX) wider than the box they sit in.
 WIDE_FORMULAS = """() => [...document.querySelectorAll(".formula")]
   .filter((f) => f.getClientRects().length && f.querySelector(".katex"))
-  .filter((f) => f.querySelector(".katex").getBoundingClientRect().width > f.clientWidth + 1)
+  .filter((f) => f.querySelector(".katex").getBoundingClientRect().width
+    > f.clientWidth + 1)
   .map((f) => f.textContent.slice(0, 40))"""
 
 
@@ -78,7 +85,8 @@ def in_view(ui: UI, selector: str) -> bool:
     return bool(
         ui.page.evaluate(
             """(s) => { const r = document.querySelector(s).getBoundingClientRect();
-              return r.width > 0 && r.top >= 0 && r.left >= 0 && r.bottom <= innerHeight && r.right <= innerWidth; }""",
+              return r.width > 0 && r.top >= 0 && r.left >= 0
+                && r.bottom <= innerHeight && r.right <= innerWidth; }""",
             selector,
         )
     )
@@ -87,7 +95,9 @@ def in_view(ui: UI, selector: str) -> bool:
 def test_the_page_fits_every_screen(sized: UI) -> None:
     page = sized.page
     width = page.viewport_size["width"] if page.viewport_size else 0
-    assert page.evaluate("() => document.documentElement.scrollWidth") <= width  # no sideways scroll
+    assert (
+        page.evaluate("() => document.documentElement.scrollWidth") <= width
+    )  # no sideways scroll
 
     # the run buttons are on screen without scrolling, and they work
     for action in ("step", "play"):
@@ -117,15 +127,21 @@ def test_the_page_fits_every_screen(sized: UI) -> None:
 def test_phone_controls_are_big_enough_to_tap(browser: Browser, server: str) -> None:
     for ui in open_at(browser, server, SIZES[0]):
         small = ui.page.evaluate(
-            """() => [...document.querySelectorAll(
-                  "#runbar button, .column-left button, .column-left select, .column-left input[type=number], .network-toolbar button, .app-header button, .app-header select")]
-              .filter((e) => e.getClientRects().length && getComputedStyle(e).visibility !== "hidden")
+            """() => [...document.querySelectorAll([
+                  "#runbar button", ".column-left button", ".column-left select",
+                  ".column-left input[type=number]", ".network-toolbar button",
+                  ".app-header button", ".app-header select"].join(", "))]
+              .filter((e) => e.getClientRects().length
+                && getComputedStyle(e).visibility !== "hidden")
               .filter((e) => e.getBoundingClientRect().height < 40)
               .map((e) => e.outerHTML.slice(0, 60))"""
         )
         assert small == []
         # stacked in this order: run bar, network, then the panels
-        tops = [ui.page.locator(s).bounding_box() for s in ("#runbar", "#network", "#panel-builder", "#panel-output")]
+        tops = [
+            ui.page.locator(s).bounding_box()
+            for s in ("#runbar", "#network", "#panel-builder", "#panel-output")
+        ]
         ys = [b["y"] for b in tops if b]
         assert ys == sorted(ys) and len(ys) == 4
 
@@ -139,7 +155,8 @@ def test_the_largest_network_keeps_heads_and_labels_whole(
         ui.page.evaluate(
             """() => window.backprop.actions.editNetwork((net) => {
                  const out = net.activations[net.activations.length - 1];
-                 net.layers = [net.layers[0], ...Array(9).fill(64), net.layers[net.layers.length - 1]];
+                 const n = net.layers;
+                 net.layers = [n[0], ...Array(9).fill(64), n[n.length - 1]];
                  net.activations = [...Array(9).fill("tanh"), out];
                })"""
         )
@@ -151,7 +168,9 @@ def test_the_largest_network_keeps_heads_and_labels_whole(
         field = ui.page.locator('[data-builder=layer-width][data-layer="3"]')
         field.fill("12")
         field.press("Enter")
-        ui.page.wait_for_function("() => window.backprop.store.state.session.network.layers[3] === 12")
+        ui.page.wait_for_function(
+            "() => window.backprop.store.state.session.network.layers[3] === 12"
+        )
         field.fill("65")
         field.press("Enter")
         expect(field).to_have_value("12")
@@ -185,3 +204,21 @@ def test_a_refused_value_reverts_at_once_with_a_plain_message(ui: UI, lang: str)
     lr.press("Enter")
     expect(message).to_have_count(0)
     assert ui.state("s.session.training.learning_rate") == 0.05
+
+
+@pytest.mark.parametrize("size", [SIZES[0], SIZES[2]], ids=["390x844", "1024x768"])
+@pytest.mark.parametrize("preset", ["xor", "diverging", "worked-example"])
+def test_labels_of_presets_never_collide_after_a_backward_pass(
+    browser: Browser, server: str, size: ViewportSize, preset: str
+) -> None:
+    for ui in open_at(browser, server, size):
+        before = ui.state("s.session.id")
+        ui.page.select_option("[data-control=preset]", preset)
+        ui.page.wait_for_function(f"() => window.backprop.store.state.session.id !== {before!r}")
+        wait_idle(ui)
+        ui.page.click("[data-action=backward]")
+        wait_idle(ui)
+        wait_still(ui)
+        labels = ui.page.evaluate(LABEL_COLLISIONS)
+        assert labels["shown"] >= 3
+        assert labels["collisions"] == []

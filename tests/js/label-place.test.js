@@ -3,6 +3,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { overlaps, placeLabels } from "../../static/js/views/label-place.js";
 
+/** @param {number} x @param {number} y @param {number} [w] @param {number} [h] */
 const box = (x, y, w = 10, h = 10) => ({ x, y, w, h });
 
 test("overlaps: touching edges do not count, a shared area does", () => {

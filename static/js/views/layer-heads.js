@@ -86,7 +86,8 @@ export function mountLayerHeads(store, actions, stage) {
       title.text(`${name} `).attr("title", `${name} (l=${d.l})`);
       title.append("span").attr("class", "lh-sub").text(d.kind === "hidden" ? `l=${d.l}` : `l=${d.l} · ${d.n}`);
       // a narrow column names its layer by l alone rather than cutting the name ("Hid…")
-      if (this.scrollWidth > this.clientWidth + 1) title.text(`l=${d.l}`);
+      const box = /** @type {HTMLElement} */ (this);
+      if (box.scrollWidth > box.clientWidth + 1) title.text(`l=${d.l}`);
     });
     // labels are set on every render, so a language switch (which redraws the view) translates them
     heads.select('[data-builder="remove-neuron"]').attr("aria-label", (d) => t("net.removeNeuron", "Remove a neuron from layer {l}", { l: d.l }));
