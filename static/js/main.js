@@ -19,6 +19,7 @@ import { mountTeaching } from "./views/teach/index.js";
 import { mountClassroom } from "./classroom/index.js";
 import { mountFieldErrors } from "./views/field-errors.js";
 import { mountFormulaFit } from "./views/fit-formulas.js";
+import { mountBuilderQuick } from "./views/builder-quick.js";
 import "./i18n/zh.js";
 import "./i18n/zh-screens.js";
 
@@ -32,6 +33,7 @@ mountPresets(store, actions, $("preset-select"));
 mountRunbar(store, actions, $("runbar"));
 mountData(store, actions, { controls: $("data-controls"), scatter: $("data-scatter"), hint: $("data-hint") });
 mountBuilder(store, actions, $("builder-controls"));
+mountBuilderQuick(store, actions, $("builder-controls"));
 mountTraining(store, actions, $("training-controls"));
 mountFieldErrors(store);
 mountFormulaFit(document);

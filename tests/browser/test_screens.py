@@ -222,3 +222,19 @@ def test_labels_of_presets_never_collide_after_a_backward_pass(
         labels = ui.page.evaluate(LABEL_COLLISIONS)
         assert labels["shown"] >= 3
         assert labels["collisions"] == []
+
+
+def test_one_menu_sets_the_activation_of_every_hidden_layer(ui: UI) -> None:
+    page = ui.page
+    page.click("[data-builder=add-layer]")
+    wait_idle(ui)
+    out = ui.state("s.session.network.activations.at(-1)")
+    page.select_option('[data-layer="1"][data-builder=activation]', "sigmoid")
+    wait_idle(ui)
+    expect(page.locator("[data-builder=hidden-activation]")).to_have_value("")  # (mixed)
+    page.select_option("[data-builder=hidden-activation]", "relu")
+    wait_idle(ui)
+    acts = ui.state("s.session.network.activations")
+    assert acts[:-1] == ["relu"] * (len(acts) - 1) and len(acts) >= 3
+    assert acts[-1] == out
+    expect(page.locator("[data-builder=hidden-activation]")).to_have_value("relu")

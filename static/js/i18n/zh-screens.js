@@ -26,7 +26,7 @@ register("zh", {
   "diverge.happened": "这次更新会让某个权重或损失变为无穷大，因此没有应用，训练已停止。",
   "diverge.tryRate": "请尝试把学习率设为 {lr} 或更小，然后点“重置”。",
   "diverge.try": "请尝试更小的学习率，然后点“重置”。",
-  "quick.hiddenActivation": "隐藏层激活",
+  "quick.hiddenActivation": "隐藏层 σ",
   "quick.hiddenActivationAria": "所有隐藏层的激活函数",
   "quick.mixed": "（各层不同）",
   "quick.widthOf": "第 {l} 层的宽度",
