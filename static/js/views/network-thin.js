@@ -17,10 +17,17 @@ const LABELS = [
 const boxOf = (r) => ({ x: r.left, y: r.top, w: r.width, h: r.height });
 
 /**
- * Hide the labels under `svg` that collide; returns how many were hidden.
+ * Hide the labels under `svg` that collide; returns how many were hidden. A layout without
+ * value labels (a large network) has only the input and output names, apart from each other
+ * and the neurons: nothing is measured then, so a large network's frames stay cheap.
  * @param {SVGSVGElement} svg
+ * @param {{showNodeLabels: boolean, showEdgeLabels: boolean}} layout
  */
-export function thinLabels(svg) {
+export function thinLabels(svg, layout) {
+  if (!layout.showNodeLabels && !layout.showEdgeLabels) {
+    for (const el of svg.querySelectorAll("[data-thinned]")) el.removeAttribute("data-thinned");
+    return 0;
+  }
   /** @type {Element[]} */
   const elements = [];
   const labels = [];

@@ -186,7 +186,7 @@ export function mountNetwork(store, actions, stage) {
     maps.update(state, layout, nodes.nodes);
     side.update(state, layout, phase);
     paths.update(state, layout);
-    thinLabels(svg.node()); // no label over another label or a neuron, at every size
+    thinLabels(svg.node(), layout); // no label over another label or a neuron, at every size
   }
 
   /** Whether this layout's neurons show maps, in the store (Play streams their grids only then). */
