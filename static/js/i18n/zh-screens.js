@@ -29,6 +29,11 @@ register("zh", {
   "quick.hiddenActivation": "隐藏层 σ",
   "quick.hiddenActivationAria": "所有隐藏层的激活函数",
   "quick.mixed": "（各层不同）",
+  // the API's names stay, in parentheses, beside a Chinese name where one is usual
+  "quick.activation.linear": "线性 (linear)",
+  "quick.activation.softplus": "软加 (softplus)",
+  "quick.activation.square": "平方 (square)",
+  "quick.activation.leaky_relu": "带泄漏的 relu (leaky_relu)",
   "quick.widthOf": "第 {l} 层的宽度",
   "quick.clearData": "清空数据",
   "quick.clearDataTitle": "删除所有数据点，之后在图上点击添加新的点",

@@ -28,7 +28,7 @@ export function mountBuilderQuick(store, actions, root) {
     const names = (catalog.activations ?? []).map((a) => a.name ?? a).filter((n) => n !== "softmax");
     setOptions(menu, [
       ...(same ? [] : [{ value: "", label: t("quick.mixed", "(mixed)"), disabled: true }]),
-      ...names.map((n) => ({ value: n, label: n })),
+      ...names.map((n) => ({ value: n, label: t(`quick.activation.${n}`, n) })),
     ]);
     menu.value = same ? hidden[0] ?? "" : "";
   }
