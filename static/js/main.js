@@ -23,6 +23,10 @@ import { mountLesson } from "./lesson/index.js";
 import "./i18n/zh.js";
 import "./i18n/zh-lesson.js";
 import "./i18n/zh-own-data.js";
+import { mountFieldErrors } from "./views/field-errors.js";
+import { mountFormulaFit } from "./views/fit-formulas.js";
+import { mountBuilderQuick } from "./views/builder-quick.js";
+import "./i18n/zh-screens.js";
 
 const $ = (id) => document.getElementById(id);
 
@@ -36,7 +40,10 @@ mountData(store, actions, { controls: $("data-controls"), scatter: $("data-scatt
 mountOwnData(store, actions, $("own-data"));
 mountImages(store, actions, $("panel-images"));
 mountBuilder(store, actions, $("builder-controls"));
+mountBuilderQuick(store, actions, $("builder-controls"));
 mountTraining(store, actions, $("training-controls"));
+mountFieldErrors(store);
+mountFormulaFit(document);
 const network = mountNetwork(store, actions, $("network"));
 mountNetworkChrome(store, actions, { toolbar: $("network-toolbar"), footer: $("network-footer"), network });
 mountLossChart(store, $("loss-chart"));

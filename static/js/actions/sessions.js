@@ -1,6 +1,7 @@
 // Making and changing the page's session: the defaults, presets, shared links, builder,
 // data and training edits, added points, parameter edits and reset.
 
+import { plainRefusal } from "../refusals.js";
 import { api } from "../api.js";
 import { t } from "../i18n.js";
 import { emptyHistory } from "../store.js";
@@ -135,7 +136,11 @@ export function sessionActions({ store, st, sessionId, run, reads }) {
         } catch (err) {
           // the controls show the values in force again (they redraw when `training` is a new object)
           store.set({ session: { ...st().session, training: { ...st().session.training } } });
-          throw err;
+          // a refused setting is told in plain words beside its field (views/field-errors.js)
+          const refusal = plainRefusal(err);
+          if (!refusal) throw err;
+          store.emit("refused", refusal);
+          return;
         }
         const spec = clone(st().spec);
         spec.training = { ...spec.training, ...patch };

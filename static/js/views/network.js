@@ -16,6 +16,7 @@ import { NodeLayer } from "./network-nodes.js";
 import { NeuronMaps, drawsMaps } from "./network-maps.js";
 import { PathHighlights, SideLabels } from "./network-labels.js";
 import { hideTooltip } from "./tooltip.js";
+import { thinLabels } from "./network-thin.js";
 import { onLanguageChange, t } from "../i18n.js";
 
 const LAYER_MS = 380;       // forward/backward: time per layer
@@ -189,6 +190,7 @@ export function mountNetwork(store, actions, stage) {
     side.update(state, layout, phase);
     paths.update(state, layout);
     group.update(state, layout);
+    thinLabels(svg.node(), layout); // no label over another label or a neuron, at every size
   }
 
   /** Whether this layout's neurons show maps, in the store (Play streams their grids only then). */
