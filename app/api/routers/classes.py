@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -139,8 +140,9 @@ async def live(ws: WebSocket, class_id: str) -> None:
     async with classes.follow(class_id) as follower:
         students = await classes.count(class_id, 0 if teacher else 1)
         try:
+            # worker: this server process (several share a class through Redis)
             await send(ws, {"type": "hello", "class": class_id, "role": me.role,
-                            "students": students})  # fmt: skip
+                            "students": students, "worker": os.getpid()})  # fmt: skip
             for text in await classes.latest(class_id):
                 await send(ws, text)
             async with asyncio.TaskGroup() as tg:
