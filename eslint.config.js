@@ -20,6 +20,11 @@ export default [
     languageOptions: { sourceType: "script" },
   },
   {
+    // the Playground peer's node driver (make bench), a CommonJS script
+    files: ["bench/**/*.js"],
+    languageOptions: { ecmaVersion: 2022, sourceType: "commonjs", globals: { ...globals.node } },
+  },
+  {
     files: ["tests/js/**/*.js", "eslint.config.js"],
     languageOptions: { ecmaVersion: 2022, sourceType: "module", globals: { ...globals.node } },
   },
