@@ -9,9 +9,10 @@
 //            state, ?back=<id>), and on that copy "Back to the class"
 
 import { el } from "../dom.js";
-import { t } from "../i18n.js";
+import { onLanguageChange, t } from "../i18n.js";
 import { queryParams, setQueryParams } from "./util.js";
 import { setupLink } from "./share.js";
+import "../i18n/zh-live.js";
 
 const FRAME_MS = 100; // Play frames published at most this often (10 a second)
 const RETRY_MS = [250, 500, 1000, 2000, 4000];
@@ -25,6 +26,25 @@ function idParam(name) {
 export const classInUrl = () => idParam("class");
 export const teachInUrl = () => idParam("teach");
 export const backInUrl = () => idParam("back");
+
+/**
+ * Show t(key, english, params) in `node`, again after every language switch.
+ * @param {HTMLElement} node
+ * @param {string} key
+ * @param {string} english
+ * @param {Record<string, any>} [params]
+ */
+function say(node, key, english, params) {
+  const show = () => { node.textContent = t(key, english, params); };
+  // one listener per node: the latest text wins
+  const n = /** @type {any} */ (node);
+  n.liveText = show;
+  if (!n.liveListening) {
+    n.liveListening = true;
+    onLanguageChange(() => n.liveText());
+  }
+  show();
+}
 
 /** @param {string} classId */
 export function joinUrl(classId) {
@@ -132,7 +152,7 @@ export function mountTeacher(store, { bar, share, presenter }) {
       body: JSON.stringify({ session: store.state.session?.id }),
     });
     if (!res.ok) {
-      status.textContent = t("live.failed", "Could not open a class.");
+      say(status, "live.failed", "Could not open a class.");
       return;
     }
     const c = await res.json();
@@ -151,7 +171,7 @@ export function mountTeacher(store, { bar, share, presenter }) {
     openButton.hidden = true;
     qrButton.hidden = false;
     students.hidden = false;
-    students.textContent = t("live.students", "{n} students", { n: 0 });
+    say(students, "live.students", "{n} students", { n: 0 });
     channel = new ClassChannel(id, { role: "teacher", token }, (msg) => {
       if (msg.type === "hello") {
         publishAll();
@@ -159,10 +179,12 @@ export function mountTeacher(store, { bar, share, presenter }) {
       if (msg.type === "hello" || msg.type === "students") {
         const n = msg.type === "hello" ? msg.students : msg.count;
         students.dataset.count = String(n);
-        students.textContent = t("live.students", "{n} students", { n });
+        say(students, "live.students", "{n} students", { n });
       }
     }, (s, reason) => {
-      status.textContent = s === "live" ? t("live.live", "Class open.") : s === "ended" ? t("live.ended", "The class ended: {reason}", { reason: reason ?? "" }) : t("live.reconnecting", "Reconnecting…");
+      if (s === "live") say(status, "live.live", "Class open.");
+      else if (s === "ended") say(status, "live.ended", "The class ended: {reason}", { reason: reason ?? "" });
+      else say(status, "live.reconnecting", "Reconnecting…");
     });
   }
 
@@ -296,7 +318,9 @@ export function mountStudent(store, actions, { bar, presenter, classId }) {
     document.body.dataset.classSeq = String(msg.seq);
   }, (s, reason) => {
     status.dataset.status = s;
-    status.textContent = s === "live" ? t("live.following", "Live class") : s === "ended" ? t("live.ended", "The class ended: {reason}", { reason: reason ?? "" }) : t("live.reconnecting", "Reconnecting…");
+    if (s === "live") say(status, "live.following", "Live class");
+    else if (s === "ended") say(status, "live.ended", "The class ended: {reason}", { reason: reason ?? "" });
+    else say(status, "live.reconnecting", "Reconnecting…");
   });
 
   return {
