@@ -1,4 +1,5 @@
-// ESLint for the page's ES modules (static/js), their unit tests (tests/js) and this config.
+// ESLint for the page's ES modules (static/js), their unit tests (tests/js), the bench's
+// Playground driver (bench/playground) and this config.
 // Vendored libraries (static/vendor) are other projects' code and are not linted.
 import js from "@eslint/js";
 import globals from "globals";
@@ -20,8 +21,8 @@ export default [
     languageOptions: { sourceType: "script" },
   },
   {
-    // the Playground peer's node driver (make bench), a CommonJS script
-    files: ["bench/**/*.js"],
+    // our driver of Playground's engine for `make bench` (CommonJS, as Playground's build is)
+    files: ["bench/**/*.cjs"],
     languageOptions: { ecmaVersion: 2022, sourceType: "commonjs", globals: { ...globals.node } },
   },
   {

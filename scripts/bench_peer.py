@@ -2,7 +2,7 @@
 
 Playground's ``src/nn.ts`` (vendored unchanged in ``bench/playground/``, Apache-2.0) is
 compiled with ``node_modules/.bin/tsc`` into a temporary directory and driven in node by
-``bench/playground/driver.js`` exactly as Playground's ``oneStep`` drives it (see the
+``bench/playground/driver.cjs`` exactly as Playground's ``oneStep`` drives it (see the
 README there). Then our server trains the same setup — [2, 4, 2, 1], tanh everywhere,
 square error, circle, 250 train + 250 test points, batch 10, η = 0.03 — over the WebSocket
 play stream (full speed, with and without the page's 12-a-second boundary) and over REST
@@ -54,8 +54,9 @@ def toolchain() -> tuple[str, str] | str:
     return str(TSC), node
 
 
-def run_playground(seconds: float, warmup: float = 1.0) -> dict[str, Any]:
-    """Compile nn.ts unchanged with Playground's tsconfig options and time the driver."""
+def run_playground(seconds: float, warmup: float = 1.0, min_steps: int = 0) -> dict[str, Any]:
+    """Compile nn.ts unchanged with Playground's tsconfig options and time the driver for
+    ``seconds``, or for ``min_steps`` oneSteps if that takes longer."""
     found = toolchain()
     if isinstance(found, str):
         return {"skipped": found}
@@ -67,8 +68,9 @@ def run_playground(seconds: float, warmup: float = 1.0) -> dict[str, Any]:
             check=True, capture_output=True, text=True, timeout=120,
         )  # fmt: skip
         done = subprocess.run(
-            [node, str(PEER / "driver.js"), "--nn", str(Path(out) / "nn.js"),
-             "--seconds", str(seconds), "--warmup", str(warmup), "--batch", str(BATCH)],
+            [node, str(PEER / "driver.cjs"), "--nn", str(Path(out) / "nn.js"),
+             "--seconds", str(seconds), "--warmup", str(warmup), "--batch", str(BATCH),
+             "--min_steps", str(min_steps)],
             check=True, capture_output=True, text=True, timeout=seconds + warmup + 60,
         )  # fmt: skip
     result: dict[str, Any] = json.loads(done.stdout)
