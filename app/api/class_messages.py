@@ -16,7 +16,7 @@ from typing import Annotated, Any, Literal
 import orjson
 from pydantic import Field, TypeAdapter, ValidationError
 
-from app.api.frames import ControlError
+from app.api.controls import ControlError
 from app.api.schemas import Strict
 
 MAX_MESSAGE_BYTES = 1_000_000  # a frame's weights at the largest network are ~0.5 MB of JSON

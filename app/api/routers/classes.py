@@ -17,7 +17,7 @@ from pydantic import Field
 from starlette.websockets import WebSocketDisconnect
 
 from app.api import class_messages as msgs
-from app.api.frames import ControlError
+from app.api.controls import ControlError
 from app.api.schemas import Strict
 from app.sessions.classes import RESYNC, Broadcaster
 from app.sessions.stores.base import NotFound
