@@ -35,7 +35,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -360,40 +360,48 @@ def main(argv: list[str] | None = None) -> int:
 
 def play(args: argparse.Namespace) -> int:
     """A Play scenario: print (and with ``--json`` write) its summary; 1 on any error."""
-    if args.url:
-        summary = load_play.run_play(args.url, args.scenario, args.clients, args.seconds)
-    else:
-        with own_server(args.workers, args.store) as server:
-            summary = load_play.run_play(server.url, args.scenario, args.clients, args.seconds,
-                                         lambda: cpu_seconds(server.pid))  # fmt: skip
-    load_play.report(summary)
-    if args.json:
-        args.json.write_text(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode() + "\n")
-    if summary["errors"]:
-        return 1
-    p99 = summary["health"]["p99_ms"]
-    if args.max_p99_ms is not None and (p99 is None or p99 > args.max_p99_ms):
-        print(f"/api/health p99 {p99} ms is over {args.max_p99_ms:g} ms")
-        return 1
-    return 0
+    return socket_scenario(
+        args,
+        lambda url, cpu: load_play.run_play(url, args.scenario, args.clients, args.seconds, cpu),
+        load_play.report,
+        lambda summary: summary["health"]["p99_ms"],
+        "/api/health p99",
+    )
 
 
 def live_class(args: argparse.Namespace) -> int:
     """The class scenario: print (and with ``--json`` write) its summary; 1 on any error."""
+    return socket_scenario(
+        args,
+        lambda url, cpu: load_class.run_class(url, args.clients, args.seconds, cpu),
+        load_class.report,
+        lambda summary: summary["lag_ms"]["p99"],
+        "follower lag p99",
+    )
+
+
+def socket_scenario(
+    args: argparse.Namespace,
+    run: Callable[[str, Callable[[], float] | None], Json],
+    show: Callable[[Json], None],
+    p99_of: Callable[[Json], float | None],
+    what: str,
+) -> int:
+    """Run a WebSocket scenario against ``--url`` or our own server (with its CPU time),
+    report it, write ``--json``; 1 on any error or a p99 over ``--max-p99-ms``."""
     if args.url:
-        summary = load_class.run_class(args.url, args.clients, args.seconds)
+        summary = run(args.url, None)
     else:
         with own_server(args.workers, args.store) as server:
-            summary = load_class.run_class(server.url, args.clients, args.seconds,
-                                           lambda: cpu_seconds(server.pid))  # fmt: skip
-    load_class.report(summary)
+            summary = run(server.url, lambda: cpu_seconds(server.pid))
+    show(summary)
     if args.json:
         args.json.write_text(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode() + "\n")
     if summary["errors"]:
         return 1
-    p99 = summary["lag_ms"]["p99"]
+    p99 = p99_of(summary)
     if args.max_p99_ms is not None and (p99 is None or p99 > args.max_p99_ms):
-        print(f"follower lag p99 {p99} ms is over {args.max_p99_ms:g} ms")
+        print(f"{what} {p99} ms is over {args.max_p99_ms:g} ms")
         return 1
     return 0
 
