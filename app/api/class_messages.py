@@ -104,7 +104,7 @@ def parse(text: str | None) -> Join | Ping | Publish:
     """A client message, or ``ControlError`` saying in plain words what is wrong."""
     if text is None:
         raise ControlError("class messages are JSON text, not binary")
-    if len(text) > MAX_MESSAGE_BYTES:
+    if len(text) > MAX_MESSAGE_BYTES or len(text.encode()) > MAX_MESSAGE_BYTES:
         raise ControlError(f"a message may be at most {MAX_MESSAGE_BYTES} bytes")
     try:
         data = orjson.loads(text)

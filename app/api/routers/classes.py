@@ -18,6 +18,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from app.api import class_messages as msgs
 from app.api.controls import ControlError
+from app.api.responses import BODY, errors
 from app.api.schemas import Strict
 from app.sessions.classes import RESYNC, Broadcaster
 from app.sessions.stores.base import NotFound
@@ -33,6 +34,11 @@ CLOSE_TIMEOUT = 4408
 CLOSE_TOO_BIG = 1009
 
 
+NO_CLASS = {
+    404: {**errors(404)[404], "description": "No class with this id: it ended or never existed."}
+}
+
+
 class CreateClass(Strict):
     session: str | None = Field(
         None, pattern=r"^[A-Za-z0-9_-]{1,200}$", description="The session the class starts on."
@@ -43,7 +49,7 @@ def broadcaster(conn: Request | WebSocket) -> Broadcaster:
     return conn.app.state.classes
 
 
-@router.post("/api/classes", status_code=201)
+@router.post("/api/classes", status_code=201, responses={**BODY, **errors(404)})
 async def create_class(request: Request, body: CreateClass | None = None) -> dict[str, Any]:
     """Open a class. The token lets its holder publish (keep it; it is not shown again)."""
     classes = broadcaster(request)
@@ -62,7 +68,7 @@ async def create_class(request: Request, body: CreateClass | None = None) -> dic
     }
 
 
-@router.get("/api/classes/{class_id}")
+@router.get("/api/classes/{class_id}", responses=NO_CLASS)
 async def get_class(request: Request, class_id: str) -> dict[str, Any]:
     classes = broadcaster(request)
     if not await classes.exists(class_id):
