@@ -34,7 +34,7 @@ CLOSE_TIMEOUT = 4408
 CLOSE_TOO_BIG = 1009
 
 
-NO_CLASS = {
+NO_CLASS: dict[int | str, dict[str, Any]] = {
     404: {**errors(404)[404], "description": "No class with this id: it ended or never existed."}
 }
 
