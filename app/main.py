@@ -16,9 +16,20 @@ from threadpoolctl import threadpool_limits
 
 from app.api import errors
 from app.api.middleware import BodySizeLimit, SecurityHeaders
-from app.api.routers import catalog, compute, health, pages, sessions, stream, tables, trace
+from app.api.routers import (
+    catalog,
+    classes,
+    compute,
+    health,
+    pages,
+    sessions,
+    stream,
+    tables,
+    trace,
+)
 from app.engine import kernel
 from app.paths import static_dir
+from app.sessions.classes import open_broadcaster
 from app.sessions.stores import Store, open_store
 from app.settings import Settings
 
@@ -84,6 +95,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # A test harness may run the lifespan more than once: reopen what the last one closed.
         if app.state.store is None:
             app.state.store = open_store(settings)
+        if app.state.classes is None:
+            app.state.classes = open_broadcaster(settings.store_url)
         app.state.warm_up = start_warm_up()  # off the event loop, so serving starts at once
         sweeper = asyncio.create_task(sweep(app.state.store, settings.sweep_seconds))
         try:
@@ -95,6 +108,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             await save_unsaved(app.state.store)
             app.state.store.close()
             app.state.store = None
+            await app.state.classes.close()
+            app.state.classes = None
 
     app = FastAPI(
         title="Backprop Explorer API",
@@ -107,6 +122,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     lim = settings.limits
     app.state.store = open_store(settings)
+    app.state.classes = open_broadcaster(settings.store_url)  # live classes (their fan-out)
     errors.install(app, app.state.store.unavailable)
     app.add_middleware(BodySizeLimit, max_bytes=lim.max_body_bytes)
     app.add_middleware(SecurityHeaders)  # outermost: on every answer, a 413 included
@@ -117,7 +133,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["GET", "POST", "PATCH", "DELETE"],
             allow_headers=["content-type"],
         )
-    for module in (health, catalog, trace, sessions, compute, stream, tables, pages):
+    for module in (health, catalog, trace, sessions, compute, stream, tables, classes, pages):
         app.include_router(module.router)
     app.mount("/static", StaticFiles(directory=static_dir()), name="static")
     return app

@@ -71,6 +71,28 @@ def test_play_class_runs_and_reports_per_student_rates(
     assert "/api/health (another process" in out and "server CPU:" in out
 
 
+def test_live_class_scenario_reports_follower_lag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    out_json = tmp_path / "summary.json"
+    assert run_load("--scenario", "class", "--clients", "3", "--seconds", "1",
+                    "--json", str(out_json)) == 0  # fmt: skip
+    summary = json.loads(out_json.read_text())
+    assert summary["scenario"] == "class" and summary["clients"] == 3
+    assert summary["errors"] == 0 and summary["missed"] == 0
+    published = summary["teacher"]["published"]
+    assert published >= 1 and summary["teacher"]["step"] > 0
+    # every follower receives every frame the teacher published, once
+    assert summary["received_per_student"] == {"min": published, "max": published}
+    lag = summary["lag_ms"]
+    assert lag["messages"] == 3 * published
+    assert 0 <= lag["p50"] <= lag["p99"] <= lag["max"]
+    assert summary["server_cpu_cores"] > 0
+    out = capsys.readouterr().out
+    assert out.startswith("class: 1 teacher playing at full speed")
+    assert "follower lag:" in out and "server CPU:" in out
+
+
 @pytest.mark.skipif(isinstance(bench_peer.toolchain(), str), reason="needs node and tsc")
 def test_playground_peer_trains_its_own_network_and_counts_updates():
     result = bench_peer.run_playground(seconds=0.2, warmup=0.05, min_steps=50)

@@ -50,7 +50,7 @@ mountLossChart(store, $("loss-chart"));
 mountBoundary(store, actions, { container: $("boundary"), legendSlot: $("boundary-legend"), subtitle: $("output-sub") });
 mountSidePanel(store, $("side-panel"));
 mountTeaching(store, actions, $("panel-side"), { presetNote: $("preset-note") });
-const classroom = mountClassroom(store, actions, { bar: $("classroom-bar"), network: $("network") });
+const classroom = await mountClassroom(store, actions, { bar: $("classroom-bar"), network: $("network") });
 const lesson = mountLesson(store, actions, { header: document.querySelector(".header-actions"), brand: document.querySelector(".brand") });
 const playStream = startPlayStream(store, actions);
 startPlayLoop(store, actions, { streaming: playStream.active });
