@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -30,6 +30,9 @@ from app.engine.network import Network
 from app.engine.optimizers import Optimizer, State, make_optimizer
 from app.engine.training import METRICS_FIELDS, Batcher, Metrics, Regularization
 from app.sessions import specs
+
+if TYPE_CHECKING:
+    from app.sessions.resume import Resume
 
 
 @dataclass
@@ -131,6 +134,8 @@ class Session:
     created_at: float = field(default_factory=time.time)
     updated_at: float = field(default_factory=time.time)
     version: int = 0
+    # Where the run was at snapshots taken since the last save (the store writes them beside θ).
+    resume_points: dict[int, Resume] = field(default_factory=dict, repr=False)
     _inputs: dict[str, tuple[Array, Array]] = field(default_factory=dict, repr=False)
 
     # --- building --------------------------------------------------------------------------
