@@ -17,6 +17,10 @@ import { mountBoundary } from "./views/boundary.js";
 import { mountSidePanel } from "./views/side-panel.js";
 import { mountTeaching } from "./views/teach/index.js";
 import { mountClassroom } from "./classroom/index.js";
+import { mountAddress } from "./views/address.js";
+import { mountUndo } from "./views/undo.js";
+import { mountRunTarget } from "./views/run-target.js";
+import "./i18n/zh-address.js";
 import "./i18n/zh.js";
 
 const $ = (id) => document.getElementById(id);
@@ -27,6 +31,8 @@ const actions = createActions(store);
 mountToasts(store, $("toasts"));
 mountPresets(store, actions, $("preset-select"));
 mountRunbar(store, actions, $("runbar"));
+mountRunTarget(store, actions, $("runbar"));
+mountUndo(store, actions, $("runbar").querySelector(".run-buttons"));
 mountData(store, actions, { controls: $("data-controls"), scatter: $("data-scatter"), hint: $("data-hint") });
 mountBuilder(store, actions, $("builder-controls"));
 mountTraining(store, actions, $("training-controls"));
@@ -37,6 +43,7 @@ mountBoundary(store, actions, { container: $("boundary"), legendSlot: $("boundar
 mountSidePanel(store, $("side-panel"));
 mountTeaching(store, actions, $("panel-side"), { presetNote: $("preset-note") });
 const classroom = mountClassroom(store, actions, { bar: $("classroom-bar"), network: $("network") });
+const address = mountAddress(store, actions, { teach: $("panel-side"), notice: $("toasts") });
 const playStream = startPlayStream(store, actions);
 startPlayLoop(store, actions, { streaming: playStream.active });
 
@@ -44,7 +51,8 @@ startPlayLoop(store, actions, { streaming: playStream.active });
 window.backprop = { store, actions };
 
 // a shared setup (#setup=…) or a session to follow (?follow=<id>) starts the page (classroom/)
-classroom.start().then((options) => actions.init(options)).then(() => {
+// …or the session the address names (views/address.js), whose view it then restores
+classroom.start().then((options) => actions.init(address.initOptions(options))).then(() => address.ready()).then(() => {
   classroom.ready();
   document.body.setAttribute("data-ready", "true");
 });

@@ -24,6 +24,8 @@
  * @property {boolean} busy
  * @property {any} lastStep
  * @property {string | null} following
+ * @property {string | null} lostSession
+ * @property {{undo: number, redo: number}} undo
  */
 /**
  * @typedef {(payload: any, state: State) => void} Listener
@@ -55,6 +57,8 @@ function initialState() {
     busy: false,         // a request is in flight
     lastStep: null,      // {before: session before it, answer: POST /step answer with its trace} of the last Step (exports)
     following: null,     // id of the session this page follows read-only (?follow=<id>), or null
+    lostSession: null,   // id an address named that the server no longer has (views/address.js)
+    undo: { undo: 0, redo: 0 }, // edits that can be undone and redone (actions/undo.js)
   };
 }
 
