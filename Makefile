@@ -57,7 +57,8 @@ lint: $(STAMP) $(NODE_STAMP)
 bench: $(STAMP)
 	$(BIN)/python scripts/bench.py
 
-# A class of 60 students for 20 s against a server of its own; ARGS="--clients 30 …" to vary.
+# A class of 60 students against a server of its own: the REST class for 20 s, or
+# ARGS="--scenario play-default" (or play-full) for 10 s of Play; ARGS="--clients 30 …" to vary.
 load: $(STAMP)
 	$(BIN)/python scripts/load.py $(ARGS)
 

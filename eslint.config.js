@@ -1,4 +1,5 @@
-// ESLint for the page's ES modules (static/js), their unit tests (tests/js) and this config.
+// ESLint for the page's ES modules (static/js), their unit tests (tests/js), the bench's
+// Playground driver (bench/playground) and this config.
 // Vendored libraries (static/vendor) are other projects' code and are not linted.
 import js from "@eslint/js";
 import globals from "globals";
@@ -18,6 +19,11 @@ export default [
   {
     files: ["static/docs-init.js"],
     languageOptions: { sourceType: "script" },
+  },
+  {
+    // our driver of Playground's engine for `make bench` (CommonJS, as Playground's build is)
+    files: ["bench/**/*.cjs"],
+    languageOptions: { ecmaVersion: 2022, sourceType: "commonjs", globals: { ...globals.node } },
   },
   {
     files: ["tests/js/**/*.js", "eslint.config.js"],

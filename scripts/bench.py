@@ -5,10 +5,11 @@ within itself, side by side in the same run: numpy against torch, a training
 step against /api/health, health while streaming against health idle. The
 table quotes medians and those ratios; ``bench-results.json`` holds everything.
 
-    .venv/bin/python scripts/bench.py [--quick] [--only engine,api,stream,page]
+    .venv/bin/python scripts/bench.py [--quick] [--only engine,api,stream,page,peer]
 
 PyTorch is optional and only used for the comparison: ``.venv/bin/pip install
-torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu``.
+torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu``. The peer section
+needs node and TypeScript (``npm install``); without them it prints a skip line.
 """
 
 from __future__ import annotations
@@ -29,10 +30,10 @@ if str(ROOT) not in sys.path:  # run as a script: make ``scripts`` and ``app`` i
 
 import numpy as np  # noqa: E402
 
-from scripts import bench_api, bench_engine, bench_page, bench_stream  # noqa: E402
+from scripts import bench_api, bench_engine, bench_page, bench_peer, bench_stream  # noqa: E402
 
 RESULTS = ROOT / "bench-results.json"
-SECTIONS = ("engine", "api", "rest", "stream", "page")
+SECTIONS = ("engine", "api", "rest", "stream", "page", "peer")
 
 
 def machine() -> dict[str, Any]:
@@ -126,6 +127,17 @@ def targets(results: dict[str, Any]) -> list[dict[str, Any]]:
             speed = row["client"].removeprefix("page (Play, ").removesuffix(")")
             add(f"page: ≥ 55 fps while playing ({row['network']}, {speed})", f"{row['fps']} fps",
                 row["fps"] >= 55)  # fmt: skip
+    peer = results.get("peer") or {}
+    by_path = {r["path"]: r for r in peer.get("rows", [])}
+    for path, times, label in (
+        ("our WebSocket stream, full speed, no boundary", 2, "stream (full speed, no boundary)"),
+        (f"our REST /step, {bench_peer.CHUNK:,} per call", 1, "REST /step"),
+    ):
+        r = by_path.get(path)
+        if r and r["x_playground_engine"] is not None:
+            add(f"peer: {label} ≥ {times}× Playground's engine, updates/s on its defaults",
+                f"{r['updates_per_s']:,} updates/s ({r['x_playground_engine']}×)",
+                r["x_playground_engine"] >= times)  # fmt: skip
     return out
 
 
@@ -193,6 +205,17 @@ def report(results: dict[str, Any]) -> str:
              ("p95 frame ms", "p95_frame_ms"), ("updates/s", "updates_per_s"),
              ("boundary/s", "boundary_per_s"), ("idle fps", "idle_fps"), ("note", "skipped")],
         )]  # fmt: skip
+    peer = results.get("peer") or {}
+    if peer.get("rows"):
+        parts += ["", f"Peer — TensorFlow Playground's engine and our server, same run: "
+                  f"{peer['setup']}. Compared: {peer['compared']}.", table(
+            peer["rows"],
+            [("path", "path"), ("one update", "update"), ("updates/s", "updates_per_s"),
+             ("samples/s", "samples_per_s"), ("× Playground engine", "x_playground_engine"),
+             ("note", "note")],
+        )]  # fmt: skip
+        if peer["playground"]["updates_per_s"] is None:
+            parts += ["", f"Peer: Playground's engine skipped: {peer['rows'][0]['note']}"]
     if results.get("targets"):
         parts += ["", "Targets (issues 6 and 15):", table(
             results["targets"], [("target", "target"), ("measured", "measured"), ("met", "met")]
@@ -215,6 +238,7 @@ def main(argv: list[str] | None = None) -> int:
         "rest": lambda: bench_api.throughput(1.0 if quick else 5.0),
         "stream": lambda: bench_stream.run(2.0 if quick else 10.0, 1.0 if quick else 3.0),
         "page": lambda: bench_page.run(1.5 if quick else 5.0),
+        "peer": lambda: bench_peer.run(1.0 if quick else 5.0),
     }
     for name in SECTIONS:
         if name not in only:

@@ -121,6 +121,23 @@ async def _round(url: str, clients: int, method: str, paths: list[str], body: An
     return [t for r in results for t in r]
 
 
+def chunked_step_rate(url: str, request: dict[str, Any], seconds: float,
+                      chunk: int) -> dict[str, Any]:  # fmt: skip
+    """Updates/s of one client calling ``POST …/step {"steps": chunk, "trace": false}`` back
+    to back on a new session of ``request`` for ``seconds`` (at least one call)."""
+    with httpx.Client(base_url=url, timeout=120) as client:
+        sid = client.post("/api/networks", json=request).json()["id"]
+        path, body = f"/api/networks/{sid}/step", {"steps": chunk, "trace": False}
+        client.post(path, json=body).raise_for_status()  # warm-up
+        calls = 0
+        t0 = time.perf_counter()
+        while calls == 0 or time.perf_counter() - t0 < seconds:
+            client.post(path, json=body).raise_for_status()
+            calls += 1
+        elapsed = time.perf_counter() - t0
+    return {"updates_per_s": calls * chunk / elapsed, "seconds": elapsed, "calls": calls}
+
+
 def run(seconds: float = 2.0) -> list[dict[str, Any]]:
     server = Server()
     try:

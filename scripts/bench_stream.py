@@ -57,7 +57,7 @@ async def _health_probe(url: str, until: float, out: list[float]) -> None:
             await asyncio.sleep(PROBE_INTERVAL)
 
 
-async def _play(
+async def play_session(
     url: str,
     session_id: str,
     seconds: float,
@@ -156,7 +156,7 @@ async def _play_with_probe(url: str, session_id: str, seconds: float,
     probe: list[float] = []
     until = time.perf_counter() + seconds
     result, _ = await asyncio.gather(
-        _play(url, session_id, seconds, **kw), _health_probe(url, until, probe)
+        play_session(url, session_id, seconds, **kw), _health_probe(url, until, probe)
     )
     return result, probe
 
@@ -192,7 +192,7 @@ def run(seconds: float = 10.0, short: float = 3.0) -> dict[str, Any]:
                       {"network": "6×16", "fmt": "binary"}):  # fmt: skip
             net = DEEP if extra["network"] == "6×16" else None
             sid = httpx.post(server.url + "/api/networks", json=request_for(net)).json()["id"]
-            row = asyncio.run(_play(server.url, sid, short, fmt=str(extra["fmt"])))
+            row = asyncio.run(play_session(server.url, sid, short, fmt=str(extra["fmt"])))
             row["network"] = extra["network"]
             rows.append(row)
     finally:
@@ -200,7 +200,7 @@ def run(seconds: float = 10.0, short: float = 3.0) -> dict[str, Any]:
     server = Server()  # uvicorn's default: per-message deflate offered
     try:
         sid = httpx.post(server.url + "/api/networks", json=request_for()).json()["id"]
-        row = asyncio.run(_play(server.url, sid, short, compression="deflate"))
+        row = asyncio.run(play_session(server.url, sid, short, compression="deflate"))
         row["network"] = "default"
         rows.append(row)
     finally:

@@ -1,8 +1,17 @@
 """A classroom against one server: ``make load`` (or ``python scripts/load.py --help``).
 
-Starts its own server on 127.0.0.1 (a free port, a throwaway database) unless ``--url``
-names one, then runs N simulated students for a bounded time. Each creates a session
-and then, until the time is up, does what a student clicking through the page does:
+Starts its own server on 127.0.0.1 (a free port, a throwaway database, started as
+``make run`` starts it) unless ``--url`` names one, then runs N simulated students for a
+bounded time, in one of three scenarios (``--scenario``, e.g. ``make load
+ARGS="--scenario play-default"``):
+
+* ``rest`` (the default) — the REST class below;
+* ``play-default``, ``play-full`` — the whole class presses Play over the WebSocket stream
+  at the page's default speed or at full speed (``scripts/load_play.py``): per-student
+  frames/s, boundaries/s and updates/s, ``/api/health`` from a separate prober, server CPU.
+
+In the REST class each student creates a session and then, until the time is up, does
+what a student clicking through the page does:
 a step with its full trace (most often), the next minibatch's backward trace, a forward
 pass, a decision boundary, now and then ten steps at once or a stateless trace — with
 a pause of 0 to ``--think`` seconds between calls. Reports latency (p50/p95/p99/max)
@@ -38,6 +47,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from app.presets import DEFAULT_REQUEST, PRESETS  # noqa: E402
+from scripts import load_play  # noqa: E402
 
 Json = dict[str, Any]
 
@@ -233,6 +243,7 @@ def own_server(workers: int, store: str) -> Iterator[OwnServer]:
             env["BACKPROP_EXPLORER_STORE"] = store
         cmd = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
                "--port", str(port), "--log-level", "warning",
+               "--ws-per-message-deflate", "false",  # as `make run`
                "--workers", str(workers)]  # fmt: skip
         log_path = Path(tmp) / "server.log"
         with log_path.open("wb") as log:
@@ -270,6 +281,7 @@ def wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: f
 
 
 def report(results: Results, seconds: float, clients: int) -> tuple[int, float]:
+    """Print the REST class's latency table; (errors, p99 ms over every call)."""
     every = [x for values in results.latencies.values() for x in values]
     errors = sum(results.errors.values())
     print(f"{clients} clients for {seconds:g} s: {len(every)} calls, "
@@ -293,18 +305,27 @@ def report(results: Results, seconds: float, clients: int) -> tuple[int, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--scenario", choices=["rest", *load_play.SCENARIOS], default="rest")
     parser.add_argument("--clients", type=int, default=60)
-    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--seconds", type=float, help="default 20 (rest), 10 (play)")
     parser.add_argument(
         "--think", type=float, default=0.2,
-        help="longest pause between a student's calls, seconds (default 0.2)",
+        help="rest: longest pause between a student's calls, seconds (default 0.2)",
     )  # fmt: skip
     parser.add_argument("--url", help="an already running server (default: start one)")
     parser.add_argument("--workers", type=int, default=1, help="uvicorn workers of our server")
     parser.add_argument("--store", default="", help="BACKPROP_EXPLORER_STORE of our server")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--max-p99-ms", type=float, help="also fail if p99 is over this")
+    parser.add_argument(
+        "--max-p99-ms", type=float,
+        help="also fail if p99 is over this (rest: every call; play: /api/health)",
+    )  # fmt: skip
+    parser.add_argument("--json", type=Path, help="also write the play summary here")
     args = parser.parse_args(argv)
+    if args.seconds is None:
+        args.seconds = 20.0 if args.scenario == "rest" else 10.0
+    if args.scenario != "rest":
+        return play(args)
 
     def go(url: str) -> Results:
         return asyncio.run(run_class(url, args.clients, args.seconds, args.think, args.seed))
@@ -327,6 +348,26 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if args.max_p99_ms is not None and p99 > args.max_p99_ms:
         print(f"p99 {p99:.0f} ms is over {args.max_p99_ms:g} ms")
+        return 1
+    return 0
+
+
+def play(args: argparse.Namespace) -> int:
+    """A Play scenario: print (and with ``--json`` write) its summary; 1 on any error."""
+    if args.url:
+        summary = load_play.run_play(args.url, args.scenario, args.clients, args.seconds)
+    else:
+        with own_server(args.workers, args.store) as server:
+            summary = load_play.run_play(server.url, args.scenario, args.clients, args.seconds,
+                                         lambda: cpu_seconds(server.pid))  # fmt: skip
+    load_play.report(summary)
+    if args.json:
+        args.json.write_text(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode() + "\n")
+    if summary["errors"]:
+        return 1
+    p99 = summary["health"]["p99_ms"]
+    if args.max_p99_ms is not None and (p99 is None or p99 > args.max_p99_ms):
+        print(f"/api/health p99 {p99} ms is over {args.max_p99_ms:g} ms")
         return 1
     return 0
 

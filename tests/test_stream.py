@@ -295,31 +295,6 @@ def test_boundary_per_second_is_a_cadence_in_time(client, per_second, expected):
     assert [f.boundary is not None for f in frames] == expected
 
 
-def test_boundary_schedule_keeps_the_average_rate_without_bursts():
-    from app.api.frames import BoundaryRequest
-    from app.api.routers.stream import _Stream
-
-    stream = object.__new__(_Stream)  # the cadence needs no connection
-    stream.grid_at, stream.frames_since_play = None, 0
-    grid = BoundaryRequest.model_validate({"per_second": 10})
-
-    def grids(times: list[float]) -> list[float]:
-        sent = []
-        for t in times:
-            if stream.grid_due(grid, t):
-                stream.schedule_grid(10, t)
-                sent.append(t)
-        return sent
-
-    # frames every 17 ms for 2 s: 10 a second on average, although 100 ms is no multiple of 17
-    frames_at = [i * 0.017 for i in range(118)]
-    assert len(grids(frames_at)) == 20
-    # after a 1 s gap (a stall) no burst to catch up: one more grid in the next frame,
-    # then one every interval again
-    after = grids([3.0 + i * 0.017 for i in range(13)])
-    assert after == [3.0 + 0.017 * i for i in (0, 1, 6, 12)]
-
-
 def test_speed_changes_settings_without_starting(client):
     with _connect(client, _create(client)) as ws:
         _hello(ws)

@@ -1,7 +1,7 @@
-"""The play stream's messages: control messages in, frames out.
+"""The play stream's messages from the server: ``hello``, then frames, encoded.
 
-Control messages (client → server) are JSON text, validated here. Frames
-(server → client) are binary by default:
+``hello`` describes the session and the flat parameter layout every frame uses.
+A frame is the state after one chunk of updates, binary by default:
 
     uint32 little-endian  H, the header's length in bytes
     H bytes               the header, compact JSON (UTF-8)
@@ -18,116 +18,85 @@ JSON text message instead, arrays as nested lists (see docs/api.md, Stream).
 from __future__ import annotations
 
 import struct
-from typing import Annotated, Any, Literal
+from dataclasses import asdict
+from typing import Any
 
 import numpy as np
 import orjson
-from pydantic import Field, TypeAdapter, ValidationError
 
-from app.api.schemas import Strict
+from app.api import views
+from app.api.controls import BoundaryRequest
+from app.api.serialize import dumps
+from app.sessions.play import ChunkResult, boundary_arrays
+from app.sessions.session import Session
+from app.settings import Limits
 
 PROTOCOL = 1
 
-# --- control messages (client → server) ----------------------------------------------------
+
+def hello(s: Session, window: int, limits: Limits) -> dict[str, Any]:
+    """The first message: the session, the credit ``window`` and the server's limits."""
+    net = s.network
+    return {
+        "type": "hello",
+        "protocol": PROTOCOL,
+        "id": s.id,
+        "step": s.step,
+        "window": window,
+        "layers": net.layers,
+        "bias": net.bias,
+        "n_params": net.n_params,
+        # per layer l = 1…L: [offset of W^l, n_l, n_{l-1}, offset of b^l or null] in params
+        "layout": [[p.w_start, *p.shape, p.b_start if net.bias else None] for p in net.layout],
+        "formats": ["binary", "json"],
+        "max_steps_per_frame": limits.max_steps,
+        "max_resolution": limits.max_grid,
+    }
 
 
-class BoundaryRequest(Strict):
-    every: Annotated[int, Field(ge=1, le=10_000)] = Field(
-        6, description="Include the grid in every n-th frame (the first frame always has it)."
-    )
-    per_second: Annotated[float, Field(gt=0, le=1000)] | None = Field(
-        None,
-        description="Instead of `every`: include the grid whenever one is due at this many "
-        "a second (on average, while frames come at least that often; the first frame "
-        "always has it). A cadence in time holds whatever the client's frame rate.",
-    )
-    resolution: Annotated[int, Field(ge=2)] = 40
-    neurons: bool = Field(False, description="Also every neuron's grid, as in /boundary.")
+def frame(
+    s: Session, seq: int, result: ChunkResult, grid: BoundaryRequest | None, fmt: str
+) -> bytes | str:
+    """The frame after a chunk: binary, or JSON text if ``fmt`` is "json"."""
+    boundary = None
+    if grid is not None:
+        with np.errstate(all="ignore"):
+            boundary = boundary_arrays(s, grid.resolution, grid.neurons)
+    header: dict[str, Any] = {
+        "type": "frame",
+        "seq": seq,
+        "step": s.step,
+        "steps": result.applied,
+        "train_ms": round(result.seconds * 1e3, 3),
+        "diverged": result.diverged,
+        "message": result.message,
+        "metrics": s.metrics,  # orjson writes a dataclass as asdict would, 30× faster
+    }
+    if fmt == "json":
+        header["metrics"] = asdict(s.metrics) if s.metrics else None  # (dumps checks it)
+        view = views.network_view(s.network)
+        header["weights"], header["biases"] = view["weights"], view["biases"]
+        header["boundary"] = boundary
+        return dumps(header).decode()  # refuses NaN/Infinity as every JSON answer does
+    f32: list[np.ndarray] = []
+    if boundary is not None:
+        f32 = [boundary["output"]]
+        if "neurons" in boundary:
+            f32 += [boundary["inputs"], *boundary["neurons"]]
+    spans = layout([s.network.params], f32)
+    header["params"] = spans[0]
+    header["boundary"] = None
+    if boundary is not None:
+        desc = {k: boundary[k] for k in ("dims", "resolution", "domain")}
+        desc["output"] = spans[1]
+        if "neurons" in boundary:
+            desc["inputs"] = spans[2]
+            desc["neurons"] = spans[3:]
+        header["boundary"] = desc
+    return encode_binary(header, [s.network.params], f32)
 
 
-class _Settings(Strict):
-    steps_per_frame: Annotated[int, Field(ge=1)] | None = Field(
-        None, description="Exactly this many updates per frame."
-    )
-    steps_per_second: Annotated[float, Field(gt=0, le=1e7)] | None = Field(
-        None, description="Train at this average rate (frames still follow the acks)."
-    )
-    boundary: BoundaryRequest | None = None
-    format: Literal["binary", "json"] = "binary"
-
-
-class Play(_Settings):
-    """Start (or keep) playing with these settings; without a speed, train at full speed."""
-
-    type: Literal["play"]
-
-
-class Speed(_Settings):
-    """Change the given settings only; playing or paused stays as it is."""
-
-    type: Literal["speed"]
-
-
-class Pause(Strict):
-    type: Literal["pause"]
-
-
-class Ack(Strict):
-    """The client has consumed every frame up to ``seq``; it may be sent more."""
-
-    type: Literal["ack"]
-    seq: Annotated[int, Field(ge=1)]
-
-
-class Ping(Strict):
-    type: Literal["ping"]
-
-
-Control = Annotated[Play | Speed | Pause | Ack | Ping, Field(discriminator="type")]
-CONTROL: TypeAdapter[Play | Speed | Pause | Ack | Ping] = TypeAdapter(Control)
-
-
-class ControlError(ValueError):
-    """A control message that cannot be followed; the answer is an error message."""
-
-    def __init__(self, detail: str, loc: list[Any] | None = None) -> None:
-        super().__init__(detail)
-        self.detail = detail
-        self.loc = loc or []
-
-
-def parse_control(text: str) -> Play | Speed | Pause | Ack | Ping:
-    try:
-        data = orjson.loads(text)
-    except orjson.JSONDecodeError as err:
-        raise ControlError(f"not valid JSON: {err}") from None
-    if not isinstance(data, dict) or not isinstance(data.get("type"), str):
-        raise ControlError(
-            'a control message is a JSON object with "type": play, speed, pause, ack or ping',
-            ["type"],
-        )
-    try:
-        msg = CONTROL.validate_python(data)
-    except ValidationError as err:
-        first = err.errors()[0]
-        loc = list(first["loc"])
-        if loc and loc[0] == data["type"]:  # the union's tag comes first
-            loc = loc[1:]
-        where = ".".join(str(p) for p in loc) or "type"
-        raise ControlError(f"{where}: {first['msg']}", loc or ["type"]) from None
-    if isinstance(msg, Play | Speed) and msg.steps_per_frame and msg.steps_per_second:
-        raise ControlError(
-            "give steps_per_frame or steps_per_second, not both", ["steps_per_second"]
-        )
-    grid = msg.boundary if isinstance(msg, Play | Speed) else None
-    if grid is not None and grid.per_second is not None and "every" in grid.model_fields_set:
-        raise ControlError(
-            "boundary: give every or per_second, not both", ["boundary", "per_second"]
-        )
-    return msg
-
-
-# --- frames (server → client) --------------------------------------------------------------
+# --- encoding ------------------------------------------------------------------------------
 
 
 def _align8(n: int) -> int:
