@@ -91,7 +91,9 @@ def test_undo_and_redo_every_kind_of_edit(ui: UI) -> None:
     act = "window.backprop.actions"
     first = sid(ui)
     w0 = ui.state("s.session.network.weights[0][1][0]")
-    page.evaluate(f"() => {act}.editParameter({{layer: 1, kind: 'weight', row: 1, column: 0, value: 1.5}})")
+    page.evaluate(
+        f"() => {act}.editParameter({{layer: 1, kind: 'weight', row: 1, column: 0, value: 1.5}})"
+    )
     wait_idle(ui)
     page.evaluate(f"() => {act}.patchTraining({{learning_rate: 0.3}})")
     wait_idle(ui)
@@ -119,17 +121,26 @@ def test_undo_and_redo_every_kind_of_edit(ui: UI) -> None:
     page.click("[data-action=undo]")  # the added point goes
     page.wait_for_function(f"() => window.backprop.store.state.session.dataset.n_train === {n}")
     wait_idle(ui)
-    assert ui.state("s.session.dataset.x") == api(ui.base, "GET", f"/api/networks/{first}")["dataset"]["x"]
+    assert (
+        ui.state("s.session.dataset.x")
+        == api(ui.base, "GET", f"/api/networks/{first}")["dataset"]["x"]
+    )
     assert [1.25, -2.5] not in ui.state("s.session.dataset.x")
     page.keyboard.press("Control+z")  # the setting
-    page.wait_for_function("() => window.backprop.store.state.session.training.learning_rate === 0.03")
+    page.wait_for_function(
+        "() => window.backprop.store.state.session.training.learning_rate === 0.03"
+    )
     page.keyboard.press("Control+z")  # the weight
-    page.wait_for_function(f"() => window.backprop.store.state.session.network.weights[0][1][0] === {w0}")
+    page.wait_for_function(
+        f"() => window.backprop.store.state.session.network.weights[0][1][0] === {w0}"
+    )
     wait_idle(ui)
     expect(page.locator("[data-action=undo]")).to_be_disabled()
 
     page.keyboard.press("Control+Shift+z")
-    page.wait_for_function("() => window.backprop.store.state.session.network.weights[0][1][0] === 1.5")
+    page.wait_for_function(
+        "() => window.backprop.store.state.session.network.weights[0][1][0] === 1.5"
+    )
     for _ in range(3):
         page.click("[data-action=redo]")
     wait_idle(ui)
@@ -198,7 +209,10 @@ def test_bad_and_stale_addresses_get_defaults_and_a_message(ui: UI) -> None:
     ready(ui)
     assert sid(ui) == good
     assert ui.state("s.selection") is None and ui.state("s.speed") == 2
-    assert ui.state("s.edgeMode") == "weight" and ui.state("s.sample") == {"split": "train", "index": 0}
+    assert ui.state("s.edgeMode") == "weight" and ui.state("s.sample") == {
+        "split": "train",
+        "index": 0,
+    }
     info = page.locator("[data-role=info]", has_text="defaults")
     expect(info).to_contain_text("sel")
     expect(info).to_contain_text("edges")
