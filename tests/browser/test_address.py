@@ -9,7 +9,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlparse
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Dialog, expect
 
 from tests.browser.conftest import SMALL, UI, api, open_ui, wait_idle
 from tests.browser.test_teaching_support import open_tab, sid, steps
@@ -199,7 +199,12 @@ def test_bad_and_stale_addresses_get_defaults_and_a_message(ui: UI) -> None:
     page = ui.page
     wait_idle(ui)
     dialogs: list[str] = []
-    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+
+    def dialog(d: Dialog) -> None:
+        dialogs.append(d.message)
+        d.dismiss()
+
+    page.on("dialog", dialog)
     good = sid(ui)
     bad = (
         f"/?session={good}&sel=n9.9&speed=99&edges=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E"

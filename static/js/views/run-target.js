@@ -18,7 +18,8 @@ export function mountRunTarget(store, actions, root) {
 
   const epoch = el("dd", { "data-metric": "epoch", text: "0" });
   root.querySelector("[data-metric=step]")?.parentElement?.after(
-    el("div", { class: "metric" }, el("dt", { i18n: ["metric.epoch", "epoch"] }), epoch));
+    // its own class: `.metric dt` counts the loss and accuracy figures (classroom tests, presenter)
+    el("div", { class: "metric-epoch" }, el("dt", { i18n: ["metric.epoch", "epoch"] }), epoch));
   store.on("session", () => {
     const s = store.state.session;
     if (!s) return;

@@ -9,10 +9,11 @@ const typing = (target) => target instanceof HTMLElement
     && !/^(range|checkbox|radio|button)$/.test(/** @type {HTMLInputElement} */ (target).type ?? ""));
 
 export function mountUndo(store, actions, buttons) {
-  const undo = el("button", { type: "button", class: "btn btn-quiet", "data-action": "undo", "i18n-title": ["undo.title", "Undo the last edit (Ctrl+Z)"] },
-    el("span", { class: "btn-icon", text: "↶" }), " ", el("span", { i18n: ["undo.undo", "Undo"] }));
-  const redo = el("button", { type: "button", class: "btn btn-quiet", "data-action": "redo", "i18n-title": ["undo.redoTitle", "Redo (Ctrl+Shift+Z)"] },
-    el("span", { class: "btn-icon", text: "↷" }), " ", el("span", { i18n: ["undo.redo", "Redo"] }));
+  // icons only, so the run bar keeps one row; the name is in aria-label and the tooltip
+  const undo = el("button", { type: "button", class: "btn btn-quiet btn-undo", "data-action": "undo", text: "↶",
+    "i18n-title": ["undo.title", "Undo the last edit (Ctrl+Z)"], "i18n-aria-label": ["undo.undo", "Undo"] });
+  const redo = el("button", { type: "button", class: "btn btn-quiet btn-undo", "data-action": "redo", text: "↷",
+    "i18n-title": ["undo.redoTitle", "Redo (Ctrl+Shift+Z)"], "i18n-aria-label": ["undo.redo", "Redo"] });
   buttons.append(undo, redo);
   undo.addEventListener("click", () => actions.undo());
   redo.addEventListener("click", () => actions.redo());
