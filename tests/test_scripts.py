@@ -71,7 +71,7 @@ def test_play_class_runs_and_reports_per_student_rates(
 
 @pytest.mark.skipif(isinstance(bench_peer.toolchain(), str), reason="needs node and tsc")
 def test_playground_peer_trains_its_own_network_and_counts_updates():
-    result = bench_peer.run_playground(seconds=0.2, warmup=0.05)
+    result = bench_peer.run_playground(seconds=0.2, warmup=0.05, min_steps=50)
     assert result["network"] == [2, 4, 2, 1]
     assert (result["n_train"], result["n_test"], result["batch_size"]) == (250, 250, 10)
     assert result["updates_per_one_step"] == 25 and result["one_steps"] >= 1
