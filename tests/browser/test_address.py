@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import Browser, Dialog, expect
 
 from tests.browser.conftest import SMALL, UI, api, open_ui, wait_idle
-from tests.browser.test_teaching_support import open_tab, sid, steps
+from tests.browser.test_teaching_support import open_tab, scrub_replay, sid, steps
 
 pytestmark = pytest.mark.browser
 
@@ -157,11 +157,7 @@ def test_continue_from_a_replay_snapshot_equals_it_exactly(ui: UI) -> None:
     steps(ui, 6)
     source = sid(ui)
     open_tab(ui, "replay")
-    slider = page.locator("[data-teach-control=replay]")
-    slider.focus()
-    page.keyboard.press("Home")
-    for _ in range(4):
-        page.keyboard.press("ArrowRight")
+    scrub_replay(ui, 4)
     page.wait_for_selector("[data-teach=replay][data-step='4']")
     page.click("[data-teach-action=branch]")
     page.wait_for_function(f"() => window.backprop.store.state.session.id !== '{source}'")
