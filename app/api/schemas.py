@@ -85,6 +85,10 @@ class ParameterEdit(Strict):
     value: Annotated[float, Field(ge=-1e6, le=1e6)]
 
 
+class BranchRequest(Strict):
+    step: Annotated[int, Field(ge=0, description="A step with a stored snapshot.")]
+
+
 class NewPoint(Strict):
     x: list[float] = Field(min_length=1, description="Raw input (before features).")
     y: list[float] = Field(min_length=1, description="Label [0|1] or target row.")

@@ -22,6 +22,7 @@ from app.engine.paths import cost_by_depth, sum_over_paths
 from app.engine.recording import EvaluationSet, train_recorded
 from app.engine.training import Metrics, evaluate
 from app.sessions import specs
+from app.sessions.resume import Resume
 from app.sessions.retention import DENSE_SNAPSHOTS, snapshot_due
 from app.sessions.session import Session
 from app.settings import Limits
@@ -241,8 +242,11 @@ def run_steps(
     if run.metrics:
         s.metrics = run.metrics[-1]
     last_of_many = n > 1
-    snapshots = [(step, params) for step, params in run.params
-                 if snapshot_due(step, last_of_many and step == s.step)]  # fmt: skip
+    snapshots = []
+    for (step, params), (state, epoch, cursor) in zip(run.params, run.positions, strict=True):
+        if snapshot_due(step, last_of_many and step == s.step):
+            snapshots.append((step, params))
+            s.resume_points[step] = Resume.of(epoch, cursor, state)
     done = Steps(
         requested=n, step=s.step, applied_steps=run.applied, diverged=run.refused,
         message=diverged_message(s, s.step + 1) if run.refused else None,

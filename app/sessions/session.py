@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -33,6 +33,8 @@ from app.engine.training import METRICS_FIELDS, Batcher, Metrics, Regularization
 from app.sessions import specs
 
 DRAWN = "drawn"  # a custom dataset of points drawn on the built-ins' square
+if TYPE_CHECKING:
+    from app.sessions.resume import Resume
 
 
 @dataclass
@@ -147,6 +149,8 @@ class Session:
     created_at: float = field(default_factory=time.time)
     updated_at: float = field(default_factory=time.time)
     version: int = 0
+    # Where the run was at snapshots taken since the last save (the store writes them beside θ).
+    resume_points: dict[int, Resume] = field(default_factory=dict, repr=False)
     _inputs: dict[str, tuple[Array, Array]] = field(default_factory=dict, repr=False)
 
     # --- building --------------------------------------------------------------------------

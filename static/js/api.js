@@ -81,6 +81,7 @@ export const api = {
   patchParameter: (id, edit) => request("PATCH", `${session(id)}/parameter`, edit),
   addPoint: (id, point) => request("POST", `${session(id)}/points`, point),
   removePoint: (id, split, index) => request("DELETE", `${session(id)}/points/${split}/${index}`),
+  branch: (id, step) => request("POST", `${session(id)}/branch`, { step }),
   forward: (id, selection) => request("POST", `${session(id)}/forward`, selection),
   backward: (id, selection) => request("POST", `${session(id)}/backward`, selection),
   step: (id, body) => request("POST", `${session(id)}/step`, body),

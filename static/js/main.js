@@ -20,6 +20,10 @@ import { mountSidePanel } from "./views/side-panel.js";
 import { mountTeaching } from "./views/teach/index.js";
 import { mountClassroom } from "./classroom/index.js";
 import { mountLesson } from "./lesson/index.js";
+import { mountAddress } from "./views/address.js";
+import { mountUndo } from "./views/undo.js";
+import { mountRunTarget } from "./views/run-target.js";
+import "./i18n/zh-address.js";
 import "./i18n/zh.js";
 import "./i18n/zh-lesson.js";
 import "./i18n/zh-own-data.js";
@@ -36,6 +40,8 @@ const actions = createActions(store);
 mountToasts(store, $("toasts"));
 mountPresets(store, actions, $("preset-select"));
 mountRunbar(store, actions, $("runbar"));
+mountRunTarget(store, actions, $("runbar"));
+mountUndo(store, actions, $("runbar").querySelector(".run-buttons"));
 mountData(store, actions, { controls: $("data-controls"), scatter: $("data-scatter"), hint: $("data-hint") });
 mountOwnData(store, actions, $("own-data"));
 mountImages(store, actions, $("panel-images"));
@@ -52,6 +58,7 @@ mountSidePanel(store, $("side-panel"));
 mountTeaching(store, actions, $("panel-side"), { presetNote: $("preset-note") });
 const classroom = await mountClassroom(store, actions, { bar: $("classroom-bar"), network: $("network") });
 const lesson = mountLesson(store, actions, { header: document.querySelector(".header-actions"), brand: document.querySelector(".brand") });
+const address = mountAddress(store, actions, { teach: $("panel-side"), notice: $("toasts") });
 const playStream = startPlayStream(store, actions);
 startPlayLoop(store, actions, { streaming: playStream.active });
 
@@ -59,7 +66,8 @@ startPlayLoop(store, actions, { streaming: playStream.active });
 window.backprop = { store, actions };
 
 // a shared setup (#setup=…) or a session to follow (?follow=<id>) starts the page (classroom/)
-classroom.start().then((options) => actions.init(options)).then(() => {
+// …or the session the address names (views/address.js), whose view it then restores
+classroom.start().then((options) => actions.init(address.initOptions(options))).then(() => address.ready()).then(() => {
   classroom.ready();
   lesson.start();
   document.body.setAttribute("data-ready", "true");

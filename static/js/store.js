@@ -29,6 +29,8 @@
  * @property {number} drawLabel
  * @property {boolean} inputsGrouped
  * @property {any} predictions
+ * @property {string | null} lostSession
+ * @property {{undo: number, redo: number}} undo
  */
 /**
  * @typedef {(payload: any, state: State) => void} Listener
@@ -65,6 +67,8 @@ function initialState() {
     drawLabel: 1,        // the class (or target value) a click on the data plot adds
     inputsGrouped: true, // more than 16 inputs are drawn as one node (network-group.js)
     predictions: null,   // {id, step, predicted, truth}: the class of every test row at a step (own data)
+    lostSession: null,   // id an address named that the server no longer has (views/address.js)
+    undo: { undo: 0, redo: 0 }, // edits that can be undone and redone (actions/undo.js)
   };
 }
 

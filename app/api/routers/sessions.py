@@ -11,7 +11,7 @@ from app.api import schemas, views
 from app.api.deps import editing, limits, reading, respond, run, settings, store
 from app.api.responses import SESSION, errors
 from app.api.serialize import json_response
-from app.sessions import compute
+from app.sessions import branch, compute
 from app.sessions.stores.base import NotFound, new_id
 
 router = APIRouter(prefix="/api/networks", tags=["sessions"], responses=SESSION)
@@ -110,6 +110,27 @@ async def export_session(session_id: str, request: Request) -> Response:
             True,
             lambda: views.export_view(session, st.metrics(session_id), st.snapshots(session_id)),
         )
+
+
+@router.post(
+    "/{session_id}/branch",
+    status_code=201,
+    response_model=schemas.SessionOut,
+    responses=errors(429),
+)
+async def branch_session(session_id: str, req: schemas.BranchRequest, request: Request) -> Response:
+    """A new session from the stored snapshot at ``step``: θ, optimiser state, minibatch
+    position and history as they were then (201); 422 names the nearest stored steps."""
+    st = store(request)
+    source = await reading(st, session_id)
+    st.make_room()
+    points = await run(True, st.snapshot_points, session_id)
+    rows = st.metrics(session_id)
+    session, metrics, snapshots = await run(
+        True, branch.branch, source, new_id(), req.step, points, rows
+    )
+    await run(True, st.create, session, metrics, snapshots)
+    return await respond(len(session.data.x) > 500, views.session_view, session, status=201)
 
 
 @router.patch("/{session_id}/parameter", response_model=schemas.SessionOut)

@@ -18,10 +18,9 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import numpy as np
-
 from app.engine.activations import Array
 from app.engine.training import Metrics
+from app.sessions.resume import Resume, decode, encode
 from app.sessions.retention import kept_snapshots
 from app.sessions.session import Session
 
@@ -66,6 +65,10 @@ class Store(Protocol):
     def metrics(self, session_id: str, since: int = 0) -> list[dict[str, Any]]: ...
 
     def snapshots(self, session_id: str) -> list[tuple[int, Array]]: ...
+
+    def snapshot_points(self, session_id: str) -> list[tuple[int, Array, Resume | None]]:
+        """The snapshots with where the run was at each (None: stored before branching)."""
+        ...
 
     def count(self) -> int: ...
 
@@ -210,6 +213,7 @@ class StoreBase:
             snapshots = [(session.step, session.network.params)]
         session.version = 1
         self._insert(session, metrics or [], snapshots)
+        session.resume_points.clear()
         self._remember(session)
 
     def save(
@@ -236,6 +240,7 @@ class StoreBase:
             self.forget(session.id)
             raise Conflict(session.id)
         self._unsaved.pop(session.id, None)
+        session.resume_points.clear()
         session.version = old + 1
 
     def _insert(
@@ -251,21 +256,26 @@ class StoreBase:
     # --- snapshots -------------------------------------------------------------------------
 
     def _snapshot_changes(
-        self, stored: list[int], new: list[tuple[int, Array]]
+        self, session: Session, stored: list[int], new: list[tuple[int, Array]]
     ) -> tuple[list[tuple[int, bytes]], list[int]]:
-        """Adding ``new`` snapshots to the ``stored`` steps: (step, float64 bytes) to write,
-        and stored steps to drop. Of several snapshots of one step the last one counts."""
+        """Adding ``new`` snapshots to the ``stored`` steps: (step, blob) to write, and
+        stored steps to drop. Of several snapshots of one step the last one counts. Each
+        blob holds θ and where the run was then (``session.resume_points``, or the
+        session's own optimiser state and batcher at its current step)."""
         kept = set(kept_snapshots(stored + [step for step, _ in new], self.max_snapshots))
         writes = {step: params for step, params in new if step in kept}
+        points = dict(session.resume_points)
+        points[session.step] = Resume.of(session.batcher.epoch, session.batcher.cursor,
+                                         session.opt_state)  # fmt: skip
         return (
-            [(step, snapshot_bytes(params)) for step, params in writes.items()],
+            [(step, encode(params, points.get(step))) for step, params in writes.items()],
             [step for step in stored if step not in kept],
         )
 
 
-def snapshot_bytes(params: Array) -> bytes:
-    return np.ascontiguousarray(params, dtype=np.float64).tobytes()
-
-
 def snapshot_from(blob: bytes) -> Array:
-    return np.frombuffer(blob, dtype=np.float64).copy()
+    return decode(blob)[0]
+
+
+def snapshot_point(step: int, blob: bytes) -> tuple[int, Array, Resume | None]:
+    return (step, *decode(blob))

@@ -23,8 +23,9 @@ import orjson
 from app.engine.activations import Array
 from app.engine.training import Metrics
 from app.sessions import record
+from app.sessions.resume import Resume
 from app.sessions.session import Session
-from app.sessions.stores.base import NotFound, StoreBase, Update, snapshot_from
+from app.sessions.stores.base import NotFound, StoreBase, Update, snapshot_from, snapshot_point
 from app.sessions.stores.filelock import FileLocks, SessionLock
 
 SCHEMA = """
@@ -123,6 +124,14 @@ class SqliteStore(StoreBase):
             ).fetchall()
         return [(step, snapshot_from(blob)) for step, blob in rows]
 
+    def snapshot_points(self, session_id: str) -> list[tuple[int, Array, Resume | None]]:
+        with self._db_lock:
+            rows = self._db.execute(
+                "SELECT step, params FROM snapshots WHERE session_id = ? ORDER BY step",
+                (session_id,),
+            ).fetchall()
+        return [snapshot_point(step, blob) for step, blob in rows]
+
     def count(self) -> int:
         with self._db_lock:
             return int(self._db.execute("SELECT COUNT(*) FROM sessions").fetchone()[0])
@@ -146,7 +155,7 @@ class SqliteStore(StoreBase):
                 (session.id, session.updated_at, record.meta_of(session),
                  record.params_of(session), record.data_of(session)),
             )  # fmt: skip
-            self._insert_history(session.id, metrics, snapshots, fresh=True)
+            self._insert_history(session, metrics, snapshots, fresh=True)
 
     def _update(self, u: Update) -> bool:
         with self._db_lock, self._transaction():
@@ -169,7 +178,7 @@ class SqliteStore(StoreBase):
                 return False
             if u.reset_history:
                 self._delete_rows(u.session.id, ("metrics", "snapshots"))
-            self._insert_history(u.session.id, u.metrics, u.snapshots, fresh=u.reset_history)
+            self._insert_history(u.session, u.metrics, u.snapshots, fresh=u.reset_history)
         return True
 
     def delete(self, session_id: str) -> None:
@@ -184,13 +193,14 @@ class SqliteStore(StoreBase):
 
     def _insert_history(
         self,
-        session_id: str,
+        session: Session,
         metrics: list[Metrics],
         snapshots: list[tuple[int, Array]],
         fresh: bool = False,
     ) -> None:
         """Add metrics rows and snapshots, thinning the snapshots to ``max_snapshots``
         (``fresh``: the session has none stored yet)."""
+        session_id = session.id
         if metrics:  # orjson writes a dataclass as dataclasses.asdict would, 30× faster
             self._db.executemany(
                 "INSERT OR REPLACE INTO metrics (session_id, step, record) VALUES (?, ?, ?)",
@@ -201,7 +211,7 @@ class SqliteStore(StoreBase):
         stored = [] if fresh else [step for (step,) in self._db.execute(
             "SELECT step FROM snapshots WHERE session_id = ? ORDER BY step", (session_id,)
         ).fetchall()]  # fmt: skip
-        writes, drops = self._snapshot_changes(stored, snapshots)
+        writes, drops = self._snapshot_changes(session, stored, snapshots)
         self._db.executemany(
             "INSERT OR REPLACE INTO snapshots (session_id, step, params) VALUES (?, ?, ?)",
             [(session_id, step, blob) for step, blob in writes],
