@@ -185,21 +185,6 @@ export function sessionActions({ store, st, sessionId, run, reads }) {
     },
 
     /**
-     * Click on a point in the data plot: remove it (the training set keeps at least one).
-     * @param {string} split
-     * @param {number} index
-     */
-    removePoint(split, index) {
-      return run(async () => {
-        const s = await api.removePoint(sessionId(), split, index);
-        const spec = clone(st().spec);
-        spec.dataset = explicitDataset(s, spec, st().catalog);
-        store.set({ session: s, spec, sample: validSample(s, st().sample) });
-        await reads.fetchBoundary();
-      });
-    },
-
-    /**
      * Remove point `index` of a split (DELETE /points/{split}/{index}).
      * @param {"train" | "test"} split
      * @param {number} index
