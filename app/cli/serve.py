@@ -1,9 +1,10 @@
 """``serve``: the app under uvicorn, quietly: one line with the address to open.
 
-By default one worker process per core (``default_workers``): a class pressing Play at
-once is bound by Python's per-frame work, which one process runs on one core at a time
-(README, Performance, measures it). Sessions are shared through the store, SQLite
-included (docs/limits.md, Several workers).
+With the Redis store, one worker process per core by default (``default_workers``): a
+class pressing Play at once is bound by Python's per-frame work, which one process runs on
+one core at a time (README, Performance, measures it). With SQLite, one worker by default:
+sessions are shared through the file, but live classes (``/api/classes``) are held in one
+process's memory and only Redis carries them across workers; ``--workers N`` overrides.
 """
 
 from __future__ import annotations
@@ -21,7 +22,10 @@ from uvicorn.supervisors import Multiprocess
 
 
 def default_workers() -> int:
-    """One worker per core this process may run on."""
+    """One worker per core this process may run on with Redis; one with SQLite (whose
+    live classes live in one process)."""
+    if not os.environ.get("BACKPROP_EXPLORER_STORE", "").startswith("redis"):
+        return 1
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux
