@@ -43,17 +43,23 @@ def stale(st: Store, session: Session) -> bool:
 
 @asynccontextmanager
 async def editing(st: Store, session_id: str) -> AsyncIterator[Session]:
-    """The session with its lock held (this process's, and the store's across processes);
-    a failure drops the cached copy."""
+    """A copy of the session to change, with its lock held (this process's, and the store's
+    across processes). Readers keep seeing the committed session until ``st.save`` stores
+    the copy, so a call that fails part-way changes nothing and no read sees it mid-way."""
     async with st.lock(session_id):
-        session = st.get(session_id)
-        try:
-            yield session
-        except BaseException:
-            st.forget(session_id)
-            raise
+        session = st.get(session_id).copy()
+        yield session
         if stale(st, session):
             st.save(session)
+
+
+def commit(st: Store, session: Session, view: Callable[[Session], Any], **changes: Any) -> Response:
+    """Save an edited session and answer with ``view`` of it, rendered first: an answer that
+    cannot be sent (a non-finite number) refuses the call before anything is stored."""
+    session.touch()
+    body = dumps(_quietly(view, session))
+    st.save(session, touch=False, **changes)
+    return Response(body, media_type="application/json")
 
 
 async def reading(st: Store, session_id: str) -> Session:

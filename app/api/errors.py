@@ -14,7 +14,7 @@ from starlette.responses import Response
 
 from app.api.serialize import NonFiniteError, json_response
 from app.engine.errors import SpecError
-from app.sessions.stores.base import Conflict, NotFound, StoreFull
+from app.sessions.stores.base import Conflict, Deleted, NotFound, StoreFull
 
 log = logging.getLogger("backprop_explorer")
 
@@ -62,6 +62,11 @@ async def not_found(request: Request, exc: Exception) -> Response:
     return _error(404, str(exc))
 
 
+async def deleted(request: Request, exc: Exception) -> Response:
+    """The session was deleted while the call ran: gone for good, so not "send it again"."""
+    return _error(410, str(exc))
+
+
 async def store_full(request: Request, exc: Exception) -> Response:
     """The sessions-per-server limit: a 4xx like every other limit, and when to try again."""
     response = _error(429, str(exc))
@@ -107,6 +112,7 @@ def install(app: FastAPI, store_unavailable_errors: Sequence[type[Exception]] = 
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(SpecError, spec_error)
     app.add_exception_handler(NotFound, not_found)
+    app.add_exception_handler(Deleted, deleted)
     app.add_exception_handler(StoreFull, store_full)
     app.add_exception_handler(Conflict, conflict)
     app.add_exception_handler(NonFiniteError, non_finite)

@@ -9,7 +9,7 @@ and turned into a plain record for the store and back (``record``).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -167,6 +167,7 @@ class Session:
             session._restore(req.state)
         session.inputs("train")  # validates features, widths and targets now, not mid-step
         session.inputs("test")
+        session.check_domain("dataset.x")
         return session
 
     def _restore(self, state: specs.SessionState) -> None:
@@ -187,6 +188,19 @@ class Session:
             )  # fmt: skip
             self.initial_params = initial.params.copy()
 
+    def copy(self) -> Session:
+        """An independent copy to edit, so the committed session that readers see is never
+        changed in place (arrays replaced rather than written are shared)."""
+        b = self.batcher
+        return replace(
+            self,
+            network=self.network.copy(),
+            data=replace(self.data),
+            opt_state={k: v.copy() for k, v in self.opt_state.items()},
+            batcher=Batcher(b.seed, b.epoch, b.cursor),
+            _inputs=dict(self._inputs),
+        )
+
     # --- derived data ----------------------------------------------------------------------
 
     def inputs(self, split: str) -> tuple[Array, Array]:
@@ -197,6 +211,11 @@ class Session:
             x = self.transform(x_raw, f"dataset.{'x' if split == 'train' else 'test_x'}")
             y = labels_to_targets(y_raw, self.network.layers[-1], d.kind)
             y = self.network.check_targets(y, f"dataset.{'y' if split == 'train' else 'test_y'}")
+            if not np.isfinite(x).all():
+                raise SpecError(
+                    f"dataset.{'x' if split == 'train' else 'test_x'}",
+                    "the features of these points are too large to be finite numbers",
+                )
             self._inputs[split] = (x, y)
         return self._inputs[split]
 
@@ -241,6 +260,15 @@ class Session:
         lo, hi = pts.min(axis=0), pts.max(axis=0)
         pad = np.maximum((hi - lo) * 0.1, 0.5)
         return [[float(a), float(b)] for a, b in zip(lo - pad, hi + pad, strict=True)]
+
+    def check_domain(self, loc: str) -> None:
+        """The drawn domain must be finite, or no view of the session could be sent."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            box = self.domain()
+        if not np.isfinite(box).all():
+            raise SpecError(
+                loc, "the points are spread too far apart: their range is not a finite number"
+            )
 
     def targets_for(self, y: Array, loc: str = "y") -> Array:
         try:
@@ -310,6 +338,7 @@ class Session:
         self.data.add_point(x, y, split, max_samples)
         self.data_changed()
         self.inputs(split)  # validate before saving
+        self.check_domain("x")
 
     def remove_point(self, split: str, index: int) -> None:
         self.data.remove_point(split, index)

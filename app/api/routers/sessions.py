@@ -8,9 +8,9 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from app.api import limits as check
 from app.api import schemas, views
-from app.api.deps import editing, limits, reading, respond, run, settings, store
+from app.api.deps import commit, editing, limits, reading, respond, run, settings, store
 from app.api.responses import SESSION, errors
-from app.api.serialize import json_response
+from app.api.serialize import dumps, json_response
 from app.sessions import compute
 from app.sessions.stores.base import NotFound, new_id
 
@@ -35,11 +35,13 @@ async def create_session(req: schemas.CreateSession, request: Request) -> Respon
     st.make_room()  # a full server refuses (429) before building anything
     heavy = isinstance(req.dataset, schemas.CustomDataset) or req.dataset.n_samples > 500
     session, metrics, snapshots = await run(heavy, compute.create_session, new_id(), req)
+    # Rendered before it is stored: a session that cannot be shown is refused, not kept.
+    body = await run(heavy, lambda: dumps(views.session_view(session)))
     if req.history is not None:  # an import: many rows to write
         await run(True, st.create, session, metrics, snapshots)
     else:
         st.create(session, metrics, snapshots)
-    return await respond(heavy, views.session_view, session, status=201)
+    return Response(body, status_code=201, media_type="application/json")
 
 
 @router.get("", response_model=schemas.SessionList, responses=errors(403))
@@ -95,8 +97,7 @@ async def reset_session(session_id: str, request: Request) -> Response:
         session.reset()
         big = len(session.data.x) + len(session.data.test_x) > 500  # a pass over all the data
         first = await run(big, compute.initial_metrics, session)
-        st.save(session, first, reset_history=True)
-        return json_response(views.session_view(session))
+        return commit(st, session, views.session_view, metrics=first, reset_history=True)
 
 
 @router.get("/{session_id}/export", response_model=schemas.ExportOut)
@@ -118,8 +119,7 @@ async def set_parameter(session_id: str, edit: schemas.ParameterEdit, request: R
     st = store(request)
     async with editing(st, session_id) as session:
         session.set_parameter(edit.layer, edit.kind, edit.row, edit.column, edit.value)
-        st.save(session)
-        return json_response(views.session_view(session))
+        return commit(st, session, views.session_view)
 
 
 @router.patch("/{session_id}/training", response_model=schemas.SessionOut)
@@ -131,8 +131,7 @@ async def update_training(
     st = store(request)
     async with editing(st, session_id) as session:
         session.update_training(patch.model_dump(exclude_none=True))
-        st.save(session)
-        return json_response(views.session_view(session))
+        return commit(st, session, views.session_view)
 
 
 @router.post("/{session_id}/points", response_model=schemas.SessionOut)
@@ -142,8 +141,7 @@ async def add_point(session_id: str, point: schemas.NewPoint, request: Request) 
     st = store(request)
     async with editing(st, session_id) as session:
         session.add_point(point.x, point.y, point.split, lim.max_samples)
-        st.save(session, data_changed=True)
-        return json_response(views.session_view(session))
+        return commit(st, session, views.session_view, data_changed=True)
 
 
 @router.delete("/{session_id}/points/{split}/{index}", response_model=schemas.SessionOut)
@@ -154,5 +152,4 @@ async def remove_point(
     st = store(request)
     async with editing(st, session_id) as session:
         session.remove_point(split, index)
-        st.save(session, data_changed=True)
-        return json_response(views.session_view(session))
+        return commit(st, session, views.session_view, data_changed=True)

@@ -33,6 +33,16 @@ class NotFound(LookupError):
         super().__init__(f"no session with id {session_id!r}: it was deleted or never existed")
 
 
+class Deleted(NotFound):
+    """The session was deleted while a call on it ran; nothing of that call was applied."""
+
+    def __init__(self, session_id: str) -> None:
+        LookupError.__init__(
+            self,
+            f"session {session_id!r} was deleted while this call ran, so nothing was applied",
+        )
+
+
 class Conflict(RuntimeError):
     """Another process saved the session first; the caller reloads and retries."""
 
@@ -85,6 +95,7 @@ class Store(Protocol):
         snapshots: list[tuple[int, Array]] | None = None,
         data_changed: bool = False,
         reset_history: bool = False,
+        touch: bool = True,
     ) -> None: ...
 
     def forget(self, session_id: str) -> None: ...
@@ -181,23 +192,33 @@ class StoreBase:
         snapshots: list[tuple[int, Array]] | None = None,
         data_changed: bool = False,
         reset_history: bool = False,
+        touch: bool = True,
     ) -> None:
         """Write the session's new state, metrics and snapshots if nobody saved in between
-        (else Conflict); ``reset_history`` restarts the history from the current weights."""
-        session.touch()
+        (else Conflict, or Deleted if it was deleted meanwhile); ``reset_history`` restarts
+        the history from the current weights. The saved session becomes the cached one."""
+        if touch:
+            session.touch()
         old = session.version
         new = list(snapshots or [])
         if reset_history:
             new.insert(0, (session.step, session.network.params))
         if not self._update(Update(session, old, metrics or [], new, data_changed, reset_history)):
             self._cache.pop(session.id, None)
+            if not self._exists(session.id):
+                raise Deleted(session.id)
             raise Conflict(session.id)
         session.version = old + 1
+        self._remember(session)
 
     def _insert(
         self, session: Session, metrics: list[Metrics], snapshots: list[tuple[int, Array]]
     ) -> None:
         """Store a new session, its metrics and snapshots in one atomic write (StoreFull)."""
+        raise NotImplementedError
+
+    def _exists(self, session_id: str) -> bool:
+        """Whether the session is stored (after a refused save: deleted, or saved by another)."""
         raise NotImplementedError
 
     def _update(self, u: Update) -> bool:

@@ -303,6 +303,9 @@ class RedisStore(StoreBase):
         args += [len(drops), *drops]
         return bool(self._save_script(keys=[skey, self._idx, mkey, snapkey], args=args))
 
+    def _exists(self, session_id: str) -> bool:
+        return bool(self._r.exists(self._keys(session_id)[0]))
+
     @classmethod
     def _metric_pairs(cls, metrics: list[Metrics]) -> list[Any]:
         # orjson writes a dataclass as asdict would, faster

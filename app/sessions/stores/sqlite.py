@@ -170,6 +170,11 @@ class SqliteStore(StoreBase):
             self._insert_history(u.session.id, u.metrics, u.snapshots, fresh=u.reset_history)
         return True
 
+    def _exists(self, session_id: str) -> bool:
+        with self._db_lock:
+            row = self._db.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        return row is not None
+
     def delete(self, session_id: str) -> None:
         with self._db_lock, self._transaction():
             if not self._delete_rows(session_id):
