@@ -211,6 +211,7 @@ def run_steps(
     snapshots to store). Metrics records at the steps ``app.engine.recording`` schedules
     (every one of the first DENSE_SNAPSHOTS, then every E, and the last); snapshots at
     those that ``snapshot_due``."""
+    s.check_steps_left(n)
     x_all, y_all = s.inputs("train")
     if len(x_all) == 0:
         raise SpecError("dataset.x", "the training set is empty")

@@ -172,3 +172,79 @@ def test_create_integers_are_strict(client: TestClient) -> None:
     r = client.post("/api/networks", json=request)
     assert r.status_code == 422
     assert r.json()["errors"][0]["loc"] == ["training", "batch_size"]
+
+
+# --- 7: crafted imports ------------------------------------------------------------------
+
+
+def _adam_export(client: TestClient) -> Json:
+    request = copy.deepcopy(DEFAULT_REQUEST)
+    request["training"] = {**request["training"], "optimizer": "adam", "learning_rate": 0.01}
+    sid = _session(client, request)["id"]
+    assert client.post(f"/api/networks/{sid}/step", json={"steps": 3}).status_code == 200
+    export: Json = client.get(f"/api/networks/{sid}/export").json()
+    return export
+
+
+def _craft(export: Json, where: str, value: Any) -> Json:
+    crafted = copy.deepcopy(export)
+    *path, last = where.split(".")
+    node = crafted
+    for key in path:
+        node = node[key]
+    node[last] = value
+    return crafted
+
+
+@pytest.mark.parametrize(
+    ("where", "value", "loc"),
+    [
+        ("state.optimizer_state.t", [], "state.optimizer_state.t"),
+        ("state.optimizer_state.t", [-1e308], "state.optimizer_state.t"),
+        ("state.optimizer_state.t", [-1], "state.optimizer_state.t"),
+        ("state.optimizer_state.t", [2.5], "state.optimizer_state.t"),
+        ("state.optimizer_state.t", [4], "state.optimizer_state.t"),
+        ("state.optimizer_state.velocity", [0.0], "state.optimizer_state.velocity"),
+        ("history.metrics.step", [0, 1, 2, 7], "history.metrics.step[3]"),
+        ("history.metrics.step", [0, 2, 1, 3], "history.metrics.step[2]"),
+        ("history.metrics.grad_norms", [[1.0] * 5000] * 4, "history.metrics.grad_norms[0]"),
+    ],
+)
+def test_crafted_imports_are_refused_naming_the_field(
+    client: TestClient, where: str, value: Any, loc: str
+) -> None:
+    export = _adam_export(client)
+    assert _session(client, export)["step"] == 3  # the export itself imports back
+    r = client.post("/api/networks", json=_craft(export, where, value))
+    assert r.status_code == 422, r.text
+    assert r.json()["detail"].startswith(loc + ":"), r.json()["detail"]
+
+
+def test_a_snapshot_past_the_step_is_refused(client: TestClient) -> None:
+    export = _adam_export(client)
+    export["history"]["snapshots"][-1]["step"] = 10**15
+    r = client.post("/api/networks", json=export)
+    assert r.status_code == 422
+    assert r.json()["detail"].startswith("history.snapshots[")
+
+
+def test_adam_state_without_v_is_refused(client: TestClient) -> None:
+    export = _adam_export(client)
+    del export["state"]["optimizer_state"]["v"]
+    r = client.post("/api/networks", json=export)
+    assert r.status_code == 422
+    assert r.json()["detail"].startswith("state.optimizer_state:")
+
+
+def test_the_largest_step_stays_exportable(client: TestClient) -> None:
+    export = _adam_export(client)
+    export["state"]["step"] = 2**53 - 2
+    export["history"] = None
+    sid = _session(client, export)["id"]
+    assert client.post(f"/api/networks/{sid}/step", json={"steps": 1}).json()["step"] == 2**53 - 1
+    r = client.post(f"/api/networks/{sid}/step", json={"steps": 1})
+    assert r.status_code == 422
+    assert r.json()["errors"][0]["loc"] == ["steps"]
+    again = client.get(f"/api/networks/{sid}/export")
+    assert again.status_code == 200
+    assert _session(client, again.json())["step"] == 2**53 - 1
