@@ -16,7 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from threadpoolctl import threadpool_limits
 
 from app.api import errors
-from app.api.middleware import BodySizeLimit, SecurityHeaders
+from app.api.middleware import BodySizeLimit, InternalErrors, SecurityHeaders
 from app.api.routers import catalog, compute, health, pages, sessions, stream, trace
 from app.engine import kernel
 from app.sessions.stores import Store, open_store
@@ -98,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.store = open_store(settings)
     errors.install(app, app.state.store.unavailable)
     app.add_middleware(BodySizeLimit, max_bytes=lim.max_body_bytes)
+    app.add_middleware(InternalErrors)  # just inside the headers: a 500 carries them too
     app.add_middleware(SecurityHeaders)  # outermost: on every answer, a 413 included
     if settings.cors_origins:
         app.add_middleware(

@@ -239,6 +239,9 @@ class SessionSummary(Out):
 
 class SessionList(Out):
     sessions: list[SessionSummary]
+    unreadable: list[str] = Field(
+        default_factory=list, description="Ids asked for whose stored record is damaged; skipped."
+    )
 
 
 class ExportOut(Out):

@@ -8,6 +8,8 @@ from typing import Any
 
 import uvicorn
 
+from app.serving import OPTIONS
+
 
 class _Server(uvicorn.Server):
     """Says where to point the browser once the socket is listening, not before."""
@@ -25,15 +27,16 @@ class _Server(uvicorn.Server):
 
 
 def serve(host: str, port: int, log_level: str) -> int:
-    config = uvicorn.Config(
-        "app.main:app",
-        host=host,
-        port=port,
-        log_level=log_level,
-        # Frames are float noise to deflate: compressing them costs more CPU than it saves
-        # (docs/api.md, Stream); browsers always offer it, so the server must refuse it.
-        ws_per_message_deflate=False,
-    )
+    from app.main import create_app
+    from app.sessions.stores.base import StoreError
+
+    try:
+        app = create_app()  # opens the store: an unusable database refuses here, saying why
+    except StoreError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    # Header and keep-alive deadlines and a connection cap (app.serving, docs/limits.md).
+    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, **OPTIONS)
     server = _Server(config)
     with suppress(SystemExit):  # uvicorn exits when it cannot listen, having logged why
         server.run()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
@@ -12,8 +13,9 @@ from app.api.deps import commit, editing, limits, reading, respond, run, setting
 from app.api.responses import SESSION, errors
 from app.api.serialize import dumps, json_response
 from app.sessions import compute
-from app.sessions.stores.base import NotFound, new_id
+from app.sessions.stores.base import NotFound, Unreadable, new_id
 
+log = logging.getLogger("backprop_explorer")
 router = APIRouter(prefix="/api/networks", tags=["sessions"], responses=SESSION)
 
 
@@ -64,16 +66,21 @@ async def list_sessions(
             )
         return json_response({"sessions": st.recent(limit)})
     found: list[dict[str, Any]] = []
+    unreadable: list[str] = []
     wanted = list(dict.fromkeys(i for i in ids.split(",") if i))[:limit]  # unique, in order
     for session_id in wanted:
         try:
             s = st.get(session_id)
         except NotFound:
             continue
+        except Unreadable as err:  # one damaged row must not hide the others
+            log.error("%s", err)
+            unreadable.append(session_id)
+            continue
         found.append({"id": s.id, "step": s.step, "updated_at": s.updated_at,
                       "layers": s.network.layers, "dataset": s.data.name})  # fmt: skip
     found.sort(key=lambda row: float(row["updated_at"]), reverse=True)
-    return json_response({"sessions": found})
+    return json_response({"sessions": found, "unreadable": unreadable})
 
 
 @router.get("/{session_id}", response_model=schemas.SessionOut)

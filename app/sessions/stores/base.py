@@ -22,6 +22,7 @@ import numpy as np
 
 from app.engine.activations import Array
 from app.engine.training import Metrics
+from app.sessions import record
 from app.sessions.retention import kept_snapshots
 from app.sessions.session import Session
 
@@ -31,6 +32,25 @@ CACHE_SIZE = 256  # loaded sessions kept in memory per process
 class NotFound(LookupError):
     def __init__(self, session_id: str) -> None:
         super().__init__(f"no session with id {session_id!r}: it was deleted or never existed")
+
+
+class StoreError(RuntimeError):
+    """The store cannot be used as configured (unwritable, or another schema): refuse to start."""
+
+
+class Unreadable(ValueError):
+    """A stored session that cannot be read back (a damaged row)."""
+
+    def __init__(self, session_id: str, why: object) -> None:
+        super().__init__(f"session {session_id!r} is stored damaged and cannot be read ({why})")
+
+
+def read_record(session_id: str, *fields: Any) -> Session:
+    """``record.session_from``, any failure of a damaged row as ``Unreadable``."""
+    try:
+        return record.session_from(session_id, *fields)
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as err:
+        raise Unreadable(session_id, err) from None
 
 
 class Deleted(NotFound):

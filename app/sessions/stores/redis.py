@@ -41,7 +41,14 @@ from app.engine.activations import Array
 from app.engine.training import Metrics
 from app.sessions import record
 from app.sessions.session import Session
-from app.sessions.stores.base import Conflict, NotFound, StoreBase, Update, snapshot_from
+from app.sessions.stores.base import (
+    Conflict,
+    NotFound,
+    StoreBase,
+    Update,
+    read_record,
+    snapshot_from,
+)
 
 LOCK_TTL_MS = 10_000  # a crashed holder's lock expires after this; a live one renews it
 LOCK_WAIT_SECONDS = 60.0  # give up (409) after waiting this long for a busy session
@@ -236,7 +243,7 @@ class RedisStore(StoreBase):
         meta, params, data, version = fields
         if meta is None or params is None or data is None or version is None:
             raise NotFound(session_id)
-        session = record.session_from(session_id, meta, params, data, int(version))
+        session = read_record(session_id, meta, params, data, int(version))
         self._remember(session)
         return session
 

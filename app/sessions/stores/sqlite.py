@@ -25,7 +25,14 @@ from app.engine.activations import Array
 from app.engine.training import Metrics
 from app.sessions import record
 from app.sessions.session import Session
-from app.sessions.stores.base import NotFound, StoreBase, Update, snapshot_from
+from app.sessions.stores.base import (
+    NotFound,
+    StoreBase,
+    StoreError,
+    Update,
+    read_record,
+    snapshot_from,
+)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -51,6 +58,12 @@ CREATE TABLE IF NOT EXISTS snapshots (
 ) WITHOUT ROWID;
 """
 TABLES = ("sessions", "metrics", "snapshots")
+SCHEMA_VERSION = 1  # PRAGMA user_version
+COLUMNS = {
+    "sessions": ("id", "version", "updated_at", "meta", "params", "data"),
+    "metrics": ("session_id", "step", "record"),
+    "snapshots": ("session_id", "step", "params"),
+}
 
 
 class SqliteStore(StoreBase):
@@ -64,11 +77,37 @@ class SqliteStore(StoreBase):
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across crashes
-        self._db.execute("PRAGMA busy_timeout=5000")
-        self._db.executescript(SCHEMA)
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across crashes
+            self._db.execute("PRAGMA busy_timeout=5000")
+            self._check_schema()
+            self._db.executescript(SCHEMA)
+            # A write now, so an unwritable file refuses to start instead of failing every save.
+            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except sqlite3.Error as err:
+            self._db.close()
+            raise StoreError(
+                f"the session database {path} cannot be used: {err}. It must be a writable "
+                "SQLite file (check its permissions and the directory's), or a new path: "
+                "BACKPROP_EXPLORER_DB=…"
+            ) from None
+        except StoreError:
+            self._db.close()
+            raise
         self._db_lock = threading.Lock()
+
+    def _check_schema(self) -> None:
+        """Every table has the columns this version reads, or the server refuses to start."""
+        for table, columns in COLUMNS.items():
+            have = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            missing = [c for c in columns if c not in have]
+            if have and missing:  # (a table not there yet is created)
+                raise StoreError(
+                    f"the session database {self.path} has another schema: table {table!r} "
+                    f"lacks {', '.join(missing)}. It was made by another version of Backprop "
+                    "Explorer; move it aside (or set BACKPROP_EXPLORER_DB to a new path) to start"
+                )
 
     def close(self) -> None:
         # Under the lock: closing while a thread (the idle sweep) is mid-query crashes sqlite3.
@@ -94,7 +133,7 @@ class SqliteStore(StoreBase):
             ).fetchone()
         if full is None:
             raise NotFound(session_id)
-        session = record.session_from(session_id, *full)
+        session = read_record(session_id, *full)
         self._remember(session)
         return session
 
