@@ -42,8 +42,10 @@ def check_steps(steps: int, limits: Limits) -> None:
 
 
 def check_history(history: schemas.History, limits: Limits) -> None:
-    """An import carries at most what an export gives: ``max_snapshots`` weight snapshots."""
+    """An import carries at most what an export gives: ``max_snapshots`` weight snapshots and
+    ``max_history`` metrics records."""
     _at_most(len(history.snapshots), limits.max_snapshots, "history.snapshots", "snapshot count")
+    _at_most(len(history.metrics.step), limits.max_history, "history.metrics.step", "record count")
 
 
 def check_grid(resolution: int, limits: Limits) -> None:

@@ -113,11 +113,15 @@ async def export_session(session_id: str, request: Request) -> Response:
     st = store(request)
     # Under the lock, so a step in progress on another call cannot be half in the export;
     # history can be long, so it is read and encoded off the event loop.
+    max_bytes = limits(request).max_body_bytes  # what an import may send
     async with editing(st, session_id) as session:
-        return await respond(
+        body = await run(
             True,
-            lambda: views.export_view(session, st.metrics(session_id), st.snapshots(session_id)),
+            lambda: views.export_body(
+                session, st.metrics(session_id), st.snapshots(session_id), max_bytes
+            ),
         )
+        return Response(body, media_type="application/json")
 
 
 @router.patch("/{session_id}/parameter", response_model=schemas.SessionOut)

@@ -79,6 +79,7 @@ class Store(Protocol):
     name: str
     max_sessions: int
     max_snapshots: int
+    max_history: int
     idle_seconds: float
     # What the store raises when its server cannot be reached: the API answers 503, try again.
     unavailable: tuple[type[Exception], ...]
@@ -141,9 +142,12 @@ class StoreBase:
     """What both stores implement the same way: limits, the cache of loaded sessions,
     the per-process locks, the store-full error and which snapshots to write or drop."""
 
-    def __init__(self, max_sessions: int, max_snapshots: int, idle_seconds: float) -> None:
+    def __init__(
+        self, max_sessions: int, max_snapshots: int, idle_seconds: float, max_history: int = 1000
+    ) -> None:
         self.max_sessions = max_sessions
         self.max_snapshots = max_snapshots
+        self.max_history = max_history
         self.idle_seconds = idle_seconds
         self._cache: OrderedDict[str, Session] = OrderedDict()
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()

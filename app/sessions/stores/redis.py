@@ -40,6 +40,7 @@ import redis
 from app.engine.activations import Array
 from app.engine.training import Metrics
 from app.sessions import record
+from app.sessions.retention import history_overflow, kept_history
 from app.sessions.session import Session
 from app.sessions.stores.base import (
     Conflict,
@@ -178,8 +179,9 @@ class RedisStore(StoreBase):
         max_snapshots: int,
         idle_seconds: float,
         prefix: str = "bpe:",
+        max_history: int = 1000,
     ) -> None:
-        super().__init__(max_sessions, max_snapshots, idle_seconds)
+        super().__init__(max_sessions, max_snapshots, idle_seconds, max_history)
         self._r = client
         self.prefix = prefix
         self.lock_ttl_ms = LOCK_TTL_MS
@@ -193,11 +195,16 @@ class RedisStore(StoreBase):
 
     @classmethod
     def from_url(
-        cls, url: str, max_sessions: int, max_snapshots: int, idle_seconds: float
+        cls,
+        url: str,
+        max_sessions: int,
+        max_snapshots: int,
+        idle_seconds: float,
+        max_history: int = 1000,
     ) -> RedisStore:
         client = redis.Redis.from_url(url, socket_connect_timeout=5, health_check_interval=30)
         client.ping()  # fail at startup, with the URL, rather than on the first request
-        return cls(client, max_sessions, max_snapshots, idle_seconds)
+        return cls(client, max_sessions, max_snapshots, idle_seconds, max_history=max_history)
 
     def close(self) -> None:
         self._r.close()
@@ -308,7 +315,22 @@ class RedisStore(StoreBase):
         args += self._metric_pairs(u.metrics)
         args += self._pairs(writes)
         args += [len(drops), *drops]
-        return bool(self._save_script(keys=[skey, self._idx, mkey, snapkey], args=args))
+        saved = bool(self._save_script(keys=[skey, self._idx, mkey, snapkey], args=args))
+        if saved and u.metrics:
+            self._thin_history(mkey)
+        return saved
+
+    def _thin_history(self, mkey: str) -> None:
+        """Past ``max_history`` metrics records, thin them evenly (``retention``); dropping
+        history rows after the save is safe on its own, so it is not in the script."""
+        keep = history_overflow(int(self._r.hlen(mkey)), self.max_history)
+        if keep is None:
+            return
+        steps = sorted(int(s) for s in cast(list[bytes], self._r.hkeys(mkey)))
+        kept = set(kept_history(steps, keep))
+        drops = [step for step in steps if step not in kept]
+        if drops:
+            self._r.hdel(mkey, *drops)
 
     def _exists(self, session_id: str) -> bool:
         return bool(self._r.exists(self._keys(session_id)[0]))

@@ -24,6 +24,7 @@ import orjson
 from app.engine.activations import Array
 from app.engine.training import Metrics
 from app.sessions import record
+from app.sessions.retention import history_overflow, kept_history
 from app.sessions.session import Session
 from app.sessions.stores.base import (
     NotFound,
@@ -71,9 +72,14 @@ class SqliteStore(StoreBase):
     unavailable: tuple[type[Exception], ...] = ()  # embedded: no server to lose
 
     def __init__(
-        self, path: Path, max_sessions: int, max_snapshots: int, idle_seconds: float
+        self,
+        path: Path,
+        max_sessions: int,
+        max_snapshots: int,
+        idle_seconds: float,
+        max_history: int = 1000,
     ) -> None:
-        super().__init__(max_sessions, max_snapshots, idle_seconds)
+        super().__init__(max_sessions, max_snapshots, idle_seconds, max_history)
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
@@ -238,6 +244,7 @@ class SqliteStore(StoreBase):
                 "INSERT OR REPLACE INTO metrics (session_id, step, record) VALUES (?, ?, ?)",
                 [(session_id, m.step, orjson.dumps(m)) for m in metrics],
             )
+            self._thin_history(session_id)
         if not snapshots:  # only new snapshots can push old ones out
             return
         stored = [] if fresh else [step for (step,) in self._db.execute(
@@ -251,6 +258,23 @@ class SqliteStore(StoreBase):
         self._db.executemany(
             "DELETE FROM snapshots WHERE session_id = ? AND step = ?",
             [(session_id, step) for step in drops],
+        )
+
+    def _thin_history(self, session_id: str) -> None:
+        """Past ``max_history`` metrics records, thin them evenly (``retention``)."""
+        (count,) = self._db.execute(
+            "SELECT COUNT(*) FROM metrics WHERE session_id = ?", (session_id,)
+        ).fetchone()
+        keep = history_overflow(count, self.max_history)
+        if keep is None:
+            return
+        steps = [step for (step,) in self._db.execute(
+            "SELECT step FROM metrics WHERE session_id = ? ORDER BY step", (session_id,)
+        ).fetchall()]  # fmt: skip
+        kept = set(kept_history(steps, keep))
+        self._db.executemany(
+            "DELETE FROM metrics WHERE session_id = ? AND step = ?",
+            [(session_id, step) for step in steps if step not in kept],
         )
 
     def _delete_rows(self, session_id: str, tables: tuple[str, ...] = TABLES) -> bool:
