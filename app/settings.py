@@ -19,6 +19,7 @@ class Limits:
     max_batch: int = 2000  # samples in one trace or minibatch
     max_steps: int = 10000  # updates in one step call
     max_grid: int = 128  # decision-boundary resolution per axis
+    max_grid_values: int = 2_000_000  # numbers in one boundary answer (cells × grids)
     max_body_bytes: int = 8_000_000  # the largest session's export must import back
     max_sessions: int = 5000
     max_paths: int = 200_000  # chain-rule paths summed by /paths

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import urlsplit
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from itertools import pairwise
@@ -30,6 +31,15 @@ def limits(request: Request) -> Limits:
 
 def store(request: Request) -> Store:
     return request.app.state.store
+
+
+def origin_allowed(origin: str | None, host: str | None, settings: Settings) -> bool:
+    """A browser's ``Origin`` may open a WebSocket if it is this server's own (same host and
+    port) or one of the CORS origins: WebSockets are not covered by CORS, so other sites'
+    pages could otherwise drive a visitor's sessions. No Origin: not a browser page."""
+    if origin is None:
+        return True
+    return origin in settings.cors_origins or urlsplit(origin).netloc == (host or "")
 
 
 # A session only looked at (forward, boundary, GET …) is saved now and then all the same, so

@@ -92,6 +92,7 @@ async def boundary(
     check.check_grid(resolution, limits(request))
     async with editing(store(request), session_id) as session:
         cells = resolution if session.data.input_dim == 1 else resolution * resolution
+        check.check_grid_values(cells, session.network.layers, neurons, limits(request))
         big = heavy(cells, session.network.layers, passes=2 if neurons else 1)
         return await respond(big, compute.boundary, session, resolution, neurons)
 

@@ -27,7 +27,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocketDisconnect
 
 from app.api import controls, frames
-from app.api.deps import editing
+from app.api import limits as check
+from app.api.deps import editing, origin_allowed
 from app.api.pacing import WINDOW, Pacer, Plan
 from app.engine.errors import SpecError
 from app.sessions.play import Chunk, ChunkResult
@@ -38,7 +39,9 @@ from app.settings import Limits
 router = APIRouter(tags=["stream"])
 log = logging.getLogger("backprop_explorer")
 
+SEND_SECONDS = 10.0  # a frame not taken by the client's socket in this long ends the stream
 CLOSE_NOT_FOUND = 4404
+CLOSE_POLICY = 1008
 CLOSE_ERROR = 1011
 
 
@@ -65,12 +68,17 @@ class _Stream:
             return
         try:
             async with self.send_lock:
-                if isinstance(message, bytes):
-                    await self.ws.send_bytes(message)
-                else:
-                    text = message if isinstance(message, str) else orjson.dumps(message).decode()
-                    await self.ws.send_text(text)
-        except (WebSocketDisconnect, RuntimeError, OSError):
+                # A client that stops reading fills the socket's buffer and then blocks the
+                # send: after SEND_SECONDS the stream ends rather than queue frames for it.
+                with anyio.fail_after(SEND_SECONDS):
+                    if isinstance(message, bytes):
+                        await self.ws.send_bytes(message)
+                    else:
+                        text = (
+                            message if isinstance(message, str) else orjson.dumps(message).decode()
+                        )
+                        await self.ws.send_text(text)
+        except (WebSocketDisconnect, RuntimeError, OSError, TimeoutError):
             self.closed = True
             self.wake.set()
 
@@ -118,6 +126,8 @@ class _Stream:
             if self.pacer.ack(msg.seq):
                 self.wake.set()
         elif isinstance(msg, controls.Play | controls.Speed):
+            if msg.boundary is not None:
+                self.check_grid(msg.boundary)
             self.settings.apply(msg, self.limits, self.input_dim)
             self.pacer.reset_rate()
             if isinstance(msg, controls.Play) and not self.playing:
@@ -134,6 +144,15 @@ class _Stream:
                 {"type": "pong", "step": self.store.get(self.id).step, "playing": self.playing,
                  "sent": p.sent, "acked": p.acked}
             )  # fmt: skip
+
+    def check_grid(self, b: controls.BoundaryRequest) -> None:
+        """Frames' grids are bounded like a REST boundary's (``max_grid_values``)."""
+        s = self.store.get(self.id)
+        cells = b.resolution if s.data.input_dim == 1 else b.resolution**2
+        try:
+            check.check_grid_values(cells, s.network.layers, b.neurons, self.limits)
+        except SpecError as err:
+            raise controls.ControlError(f"boundary.{err}", ["boundary", "resolution"]) from None
 
     def input_dim(self) -> int:
         return int(self.store.get(self.id).data.input_dim)
@@ -206,6 +225,9 @@ class _Stream:
 @router.websocket("/api/networks/{session_id}/stream")
 async def stream(ws: WebSocket, session_id: str) -> None:
     """Play mode: JSON control messages in, frames out (see docs/api.md, Stream)."""
+    if not origin_allowed(ws.headers.get("origin"), ws.headers.get("host"), ws.app.state.settings):
+        await ws.close(CLOSE_POLICY)  # before accepting: the handshake is refused with 403
+        return
     await ws.accept()
     conn = _Stream(ws, session_id)
     try:
