@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
-from urllib.parse import urlsplit
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from itertools import pairwise
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import numpy as np
 from fastapi import Request, Response
