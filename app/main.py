@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 from threadpoolctl import threadpool_limits
 
 from app.api import errors
+from app.api.idempotency import Answers
 from app.api.middleware import BodySizeLimit, InternalErrors, SecurityHeaders
 from app.api.routers import catalog, compute, health, pages, sessions, stream, trace
 from app.engine import kernel
@@ -94,6 +95,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.answers = Answers()  # step answers by Idempotency-Key
     lim = settings.limits
     app.state.store = open_store(settings)
     errors.install(app, app.state.store.unavailable)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -119,3 +121,21 @@ async def respond(heavy: bool, fn: Callable[..., Any], *args: Any, status: int =
     if heavy:
         return await run_in_threadpool(_answer, status, fn, *args)
     return _answer(status, fn, *args)
+
+
+@asynccontextmanager
+async def client_gone(request: Request) -> AsyncIterator[threading.Event]:
+    """An event set when the client disconnects while the block runs (the body is read by
+    then, so the next message can only be ``http.disconnect``): long work polls it to stop."""
+    gone = threading.Event()
+
+    async def watch() -> None:
+        while (await request.receive())["type"] != "http.disconnect":
+            pass
+        gone.set()
+
+    watcher = asyncio.create_task(watch())
+    try:
+        yield gone
+    finally:
+        watcher.cancel()

@@ -6,7 +6,8 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app.api import limits as check
 from app.api import schemas, views
-from app.api.deps import editing, heavy, limits, reading, respond, run, store
+from app.api.deps import client_gone, editing, heavy, limits, reading, respond, run, store
+from app.api.idempotency import Answers, checked_key
 from app.api.responses import SESSION
 from app.api.serialize import dumps
 from app.sessions import compute
@@ -43,17 +44,28 @@ async def backward(session_id: str, sel: schemas.SampleSelection, request: Reque
 @router.post("/step", response_model=schemas.StepOut)
 async def step(session_id: str, req: schemas.StepRequest, request: Request) -> Response:
     """N minibatch updates. One step answers with its full trace and the ΔW, Δb applied;
-    more answer with the per-step history. A diverging step is refused (``diverged``)."""
+    more answer with the per-step history. A diverging step is refused (``diverged``).
+    With an ``Idempotency-Key`` header a retry gets the first answer, applied once; a call
+    whose client goes away stops at its next record and saves what it did."""
     check.check_steps(req.steps, limits(request))
+    key = checked_key(request.headers.get("idempotency-key"))
+    answers: Answers = request.app.state.answers
     st = store(request)
     async with editing(st, session_id) as session:
+        if key is not None and (first := answers.get(session_id, key)) is not None:
+            return Response(first, media_type="application/json")
         # Each update: forward + backward of a minibatch, then one forward of train + test.
         d = session.data
         rows = 3 * session.training.batch_size + len(d.x) + len(d.test_x)
         big = heavy(rows, session.network.layers, passes=req.steps)
-        done, metrics, snapshots = await run(big, compute.run_steps, session, req.steps, req.trace)
+        async with client_gone(request) as gone:
+            done, metrics, snapshots = await run(
+                big, compute.run_steps, session, req.steps, req.trace, gone.is_set
+            )
         st.save(session, metrics, snapshots)
         body = await run(big, lambda: dumps(views.steps_view(session, done, metrics)))
+        if key is not None:
+            answers.put(session_id, key, body)
         return Response(body, media_type="application/json")
 
 

@@ -147,6 +147,8 @@ class _Stream:
 
     def check_grid(self, b: controls.BoundaryRequest) -> None:
         """Frames' grids are bounded like a REST boundary's (``max_grid_values``)."""
+        if b.resolution > self.limits.max_grid:
+            return  # ``apply`` refuses it, naming that limit
         s = self.store.get(self.id)
         cells = b.resolution if s.data.input_dim == 1 else b.resolution**2
         try:
