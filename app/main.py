@@ -18,6 +18,7 @@ from threadpoolctl import threadpool_limits
 from app.api import errors
 from app.api.idempotency import Answers
 from app.api.middleware import BodySizeLimit, InternalErrors, SecurityHeaders
+from app.api.quota import quotas
 from app.api.routers import catalog, compute, health, pages, sessions, stream, trace
 from app.engine import kernel
 from app.sessions.stores import Store, open_store
@@ -96,6 +97,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.answers = Answers()  # step answers by Idempotency-Key
+    app.state.quotas = quotas(settings.limits)  # per-client rates
     lim = settings.limits
     app.state.store = open_store(settings)
     errors.install(app, app.state.store.unavailable)

@@ -25,6 +25,8 @@ class Limits:
     max_paths: int = 200_000  # chain-rule paths summed by /paths
     max_gradcheck_params: int = 4000  # parameters numerically differentiated per call
     max_snapshots: int = 200  # stored weight snapshots per session
+    create_rate: int = 1200  # session creates per client address per minute (429 beyond)
+    heavy_rate: int = 3000  # heavy calls (off the event loop) per client address per minute
     max_history: int = 1000  # stored metrics records per session (thinned evenly beyond)
 
 

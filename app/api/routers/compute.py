@@ -8,6 +8,7 @@ from app.api import limits as check
 from app.api import schemas, views
 from app.api.deps import client_gone, editing, heavy, limits, reading, respond, run, store
 from app.api.idempotency import Answers, checked_key
+from app.api.quota import charge
 from app.api.responses import SESSION
 from app.api.serialize import dumps
 from app.sessions import compute
@@ -58,6 +59,8 @@ async def step(session_id: str, req: schemas.StepRequest, request: Request) -> R
         d = session.data
         rows = 3 * session.training.batch_size + len(d.x) + len(d.test_x)
         big = heavy(rows, session.network.layers, passes=req.steps)
+        if big:
+            charge(request, "heavy calls")
         async with client_gone(request) as gone:
             done, metrics, snapshots = await run(
                 big, compute.run_steps, session, req.steps, req.trace, gone.is_set
@@ -106,12 +109,15 @@ async def boundary(
         cells = resolution if session.data.input_dim == 1 else resolution * resolution
         check.check_grid_values(cells, session.network.layers, neurons, limits(request))
         big = heavy(cells, session.network.layers, passes=2 if neurons else 1)
+        if big:
+            charge(request, "heavy calls")
         return await respond(big, compute.boundary, session, resolution, neurons)
 
 
 @router.post("/gradcheck", response_model=schemas.GradcheckOut)
 async def gradcheck(session_id: str, req: schemas.GradcheckRequest, request: Request) -> Response:
     """Backprop beside central differences for every parameter, per layer."""
+    charge(request, "heavy calls")
     async with editing(store(request), session_id) as session:
         return await respond(
             True, compute.gradcheck, session, req, req.drop_derivative_layer, limits(request)
@@ -121,6 +127,7 @@ async def gradcheck(session_id: str, req: schemas.GradcheckRequest, request: Req
 @router.post("/paths", response_model=schemas.PathsOut)
 async def paths(session_id: str, req: schemas.PathsRequest, request: Request) -> Response:
     """∂C/∂w summed over every path to the loss, beside the δ recurrence, with both costs."""
+    charge(request, "heavy calls")
     async with editing(store(request), session_id) as session:
         return await respond(
             True, compute.paths, session, req.layer, req.row, req.column, req.index, req.split,

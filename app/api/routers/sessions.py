@@ -10,6 +10,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from app.api import limits as check
 from app.api import schemas, views
 from app.api.deps import commit, editing, limits, reading, respond, run, settings, store
+from app.api.quota import charge
 from app.api.responses import SESSION, errors
 from app.api.serialize import dumps, json_response
 from app.sessions import compute
@@ -33,6 +34,7 @@ async def create_session(req: schemas.CreateSession, request: Request) -> Respon
     check.check_training(req.training, lim)
     if req.history is not None:
         check.check_history(req.history, lim)
+    charge(request, "creates")
     st = store(request)
     st.make_room()  # a full server refuses (429) before building anything
     heavy = isinstance(req.dataset, schemas.CustomDataset) or req.dataset.n_samples > 500
@@ -113,6 +115,7 @@ async def export_session(session_id: str, request: Request) -> Response:
     st = store(request)
     # Under the lock, so a step in progress on another call cannot be half in the export;
     # history can be long, so it is read and encoded off the event loop.
+    charge(request, "heavy calls")
     max_bytes = limits(request).max_body_bytes  # what an import may send
     async with editing(st, session_id) as session:
         body = await run(
