@@ -59,25 +59,35 @@ async def editing(st: Store, session_id: str) -> AsyncIterator[Session]:
     across processes). Readers keep seeing the committed session until ``st.save`` stores
     the copy, so a call that fails part-way changes nothing and no read sees it mid-way."""
     async with st.lock(session_id):
-        session = st.get(session_id).copy()
+        session = (await io(st, st.get, session_id)).copy()
         yield session
         if stale(st, session):
-            st.save(session)
+            await io(st, st.save, session)
 
 
-def commit(st: Store, session: Session, view: Callable[[Session], Any], **changes: Any) -> Response:
+async def io(st: Store, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """A store call: inline for SQLite (a local file, well under a millisecond), in a thread
+    for a store on the network (Redis), so a stalled server blocks that call, not the loop."""
+    if st.blocking:
+        return await run_in_threadpool(fn, *args, **kwargs)
+    return fn(*args, **kwargs)
+
+
+async def commit(
+    st: Store, session: Session, view: Callable[[Session], Any], **changes: Any
+) -> Response:
     """Save an edited session and answer with ``view`` of it, rendered first: an answer that
     cannot be sent (a non-finite number) refuses the call before anything is stored."""
     session.touch()
     body = dumps(_quietly(view, session))
-    st.save(session, touch=False, **changes)
+    await io(st, st.save, session, touch=False, **changes)
     return Response(body, media_type="application/json")
 
 
 async def reading(st: Store, session_id: str) -> Session:
     """The session for a call that only reads it (no lock), its idle clock restarted now and
     then (see ``KEEPALIVE_FRACTION``)."""
-    session = st.get(session_id)
+    session = await io(st, st.get, session_id)
     if stale(st, session):
         async with editing(st, session.id):
             pass

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app.api import limits as check
 from app.api import schemas, views
-from app.api.deps import client_gone, editing, heavy, limits, reading, respond, run, store
+from app.api.deps import client_gone, editing, heavy, io, limits, reading, respond, run, store
 from app.api.idempotency import Answers, checked_key
 from app.api.quota import charge
 from app.api.responses import SESSION
@@ -65,7 +65,7 @@ async def step(session_id: str, req: schemas.StepRequest, request: Request) -> R
             done, metrics, snapshots = await run(
                 big, compute.run_steps, session, req.steps, req.trace, gone.is_set
             )
-        st.save(session, metrics, snapshots)
+        await io(st, st.save, session, metrics, snapshots)
         body = await run(big, lambda: dumps(views.steps_view(session, done, metrics)))
         if key is not None:
             answers.put(session_id, key, body)

@@ -9,7 +9,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from app.api import limits as check
 from app.api import schemas, views
-from app.api.deps import commit, editing, limits, reading, respond, run, settings, store
+from app.api.deps import commit, editing, io, limits, reading, respond, run, settings, store
 from app.api.quota import charge
 from app.api.responses import SESSION, errors
 from app.api.serialize import dumps, json_response
@@ -36,7 +36,7 @@ async def create_session(req: schemas.CreateSession, request: Request) -> Respon
         check.check_history(req.history, lim)
     charge(request, "creates")
     st = store(request)
-    st.make_room()  # a full server refuses (429) before building anything
+    await io(st, st.make_room)  # a full server refuses (429) before building anything
     heavy = isinstance(req.dataset, schemas.CustomDataset) or req.dataset.n_samples > 500
     session, metrics, snapshots = await run(heavy, compute.create_session, new_id(), req)
     # Rendered before it is stored: a session that cannot be shown is refused, not kept.
@@ -44,7 +44,7 @@ async def create_session(req: schemas.CreateSession, request: Request) -> Respon
     if req.history is not None:  # an import: many rows to write
         await run(True, st.create, session, metrics, snapshots)
     else:
-        st.create(session, metrics, snapshots)
+        await io(st, st.create, session, metrics, snapshots)
     return Response(body, status_code=201, media_type="application/json")
 
 
@@ -66,13 +66,13 @@ async def list_sessions(
                 "ids: listing all sessions is disabled on this server (session ids are private "
                 "links); give the ids you hold, or set BACKPROP_EXPLORER_LIST_SESSIONS=1",
             )
-        return json_response({"sessions": st.recent(limit)})
+        return json_response({"sessions": await io(st, st.recent, limit)})
     found: list[dict[str, Any]] = []
     unreadable: list[str] = []
     wanted = list(dict.fromkeys(i for i in ids.split(",") if i))[:limit]  # unique, in order
     for session_id in wanted:
         try:
-            s = st.get(session_id)
+            s = await io(st, st.get, session_id)
         except NotFound:
             continue
         except Unreadable as err:  # one damaged row must not hide the others
@@ -94,7 +94,8 @@ async def get_session(session_id: str, request: Request) -> Response:
 
 @router.delete("/{session_id}", status_code=204)
 async def delete_session(session_id: str, request: Request) -> Response:
-    store(request).delete(session_id)
+    st = store(request)
+    await io(st, st.delete, session_id)
     return Response(status_code=204)
 
 
@@ -106,7 +107,7 @@ async def reset_session(session_id: str, request: Request) -> Response:
         session.reset()
         big = len(session.data.x) + len(session.data.test_x) > 500  # a pass over all the data
         first = await run(big, compute.initial_metrics, session)
-        return commit(st, session, views.session_view, metrics=first, reset_history=True)
+        return await commit(st, session, views.session_view, metrics=first, reset_history=True)
 
 
 @router.get("/{session_id}/export", response_model=schemas.ExportOut)
@@ -133,7 +134,7 @@ async def set_parameter(session_id: str, edit: schemas.ParameterEdit, request: R
     st = store(request)
     async with editing(st, session_id) as session:
         session.set_parameter(edit.layer, edit.kind, edit.row, edit.column, edit.value)
-        return commit(st, session, views.session_view)
+        return await commit(st, session, views.session_view)
 
 
 @router.patch("/{session_id}/training", response_model=schemas.SessionOut)
@@ -145,7 +146,7 @@ async def update_training(
     st = store(request)
     async with editing(st, session_id) as session:
         session.update_training(patch.model_dump(exclude_none=True))
-        return commit(st, session, views.session_view)
+        return await commit(st, session, views.session_view)
 
 
 @router.post("/{session_id}/points", response_model=schemas.SessionOut)
@@ -155,7 +156,7 @@ async def add_point(session_id: str, point: schemas.NewPoint, request: Request) 
     st = store(request)
     async with editing(st, session_id) as session:
         session.add_point(point.x, point.y, point.split, lim.max_samples)
-        return commit(st, session, views.session_view, data_changed=True)
+        return await commit(st, session, views.session_view, data_changed=True)
 
 
 @router.delete("/{session_id}/points/{split}/{index}", response_model=schemas.SessionOut)
@@ -166,4 +167,4 @@ async def remove_point(
     st = store(request)
     async with editing(st, session_id) as session:
         session.remove_point(split, index)
-        return commit(st, session, views.session_view, data_changed=True)
+        return await commit(st, session, views.session_view, data_changed=True)

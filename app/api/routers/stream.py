@@ -28,7 +28,7 @@ from starlette.websockets import WebSocketDisconnect
 
 from app.api import controls, frames
 from app.api import limits as check
-from app.api.deps import editing, origin_allowed
+from app.api.deps import editing, io, origin_allowed
 from app.api.pacing import WINDOW, Pacer, Plan
 from app.engine.errors import SpecError
 from app.sessions.play import Chunk, ChunkResult
@@ -60,6 +60,7 @@ class _Stream:
         self.pause_reply = False
         self.wake = asyncio.Event()
         self.send_lock = asyncio.Lock()
+        self.dims, self.layers = 2, [2]  # the session's raw input dimension and widths
 
     # --- sending ---------------------------------------------------------------------------
 
@@ -99,7 +100,7 @@ class _Stream:
             await self.ws.close(code, reason)
 
     async def paused(self, reason: str, **extra: Any) -> None:
-        step = self.store.get(self.id).step
+        step = (await io(self.store, self.store.get, self.id)).step
         await self.send({"type": "paused", "step": step, "reason": reason, **extra})
 
     # --- receiving -------------------------------------------------------------------------
@@ -140,8 +141,9 @@ class _Stream:
             self.wake.set()
         else:
             p = self.pacer
+            step = (await io(self.store, self.store.get, self.id)).step
             await self.send(
-                {"type": "pong", "step": self.store.get(self.id).step, "playing": self.playing,
+                {"type": "pong", "step": step, "playing": self.playing,
                  "sent": p.sent, "acked": p.acked}
             )  # fmt: skip
 
@@ -149,15 +151,14 @@ class _Stream:
         """Frames' grids are bounded like a REST boundary's (``max_grid_values``)."""
         if b.resolution > self.limits.max_grid:
             return  # ``apply`` refuses it, naming that limit
-        s = self.store.get(self.id)
-        cells = b.resolution if s.data.input_dim == 1 else b.resolution**2
+        cells = b.resolution if self.dims == 1 else b.resolution**2
         try:
-            check.check_grid_values(cells, s.network.layers, b.neurons, self.limits)
+            check.check_grid_values(cells, self.layers, b.neurons, self.limits)
         except SpecError as err:
             raise controls.ControlError(f"boundary.{err}", ["boundary", "resolution"]) from None
 
     def input_dim(self) -> int:
-        return int(self.store.get(self.id).data.input_dim)
+        return self.dims
 
     # --- training --------------------------------------------------------------------------
 
@@ -233,11 +234,13 @@ async def stream(ws: WebSocket, session_id: str) -> None:
     await ws.accept()
     conn = _Stream(ws, session_id)
     try:
-        session = conn.store.get(session_id)
+        session = await io(conn.store, conn.store.get, session_id)
     except NotFound as err:
         await conn.error(str(err))
         await conn.close(CLOSE_NOT_FOUND, str(err))
         return
+    # Neither changes while the session lives: known without asking the store again.
+    conn.dims, conn.layers = session.data.input_dim, list(session.network.layers)
     await conn.send(frames.hello(session, WINDOW, conn.limits))
 
     async def produce() -> None:

@@ -77,6 +77,8 @@ def new_id() -> str:
 
 class Store(Protocol):
     name: str
+    # Whether calls wait on a server over the network (the API then makes them in a thread).
+    blocking: bool
     max_sessions: int
     max_snapshots: int
     max_history: int

@@ -69,6 +69,7 @@ COLUMNS = {
 
 class SqliteStore(StoreBase):
     name = "sqlite"
+    blocking = False
     unavailable: tuple[type[Exception], ...] = ()  # embedded: no server to lose
 
     def __init__(
