@@ -129,7 +129,7 @@ def test_a_call_whose_session_was_deleted_says_deleted(tmp_path: Path) -> None:
 
 
 def test_deleted_answers_410(client: TestClient) -> None:
-    from app.api.errors import deleted  # type: ignore[attr-defined]
+    from app.api.errors import deleted
 
     response = asyncio.run(deleted(None, base.Deleted("abc")))  # type: ignore[arg-type]
     assert response.status_code == 410
@@ -248,3 +248,32 @@ def test_the_largest_step_stays_exportable(client: TestClient) -> None:
     again = client.get(f"/api/networks/{sid}/export")
     assert again.status_code == 200
     assert _session(client, again.json())["step"] == 2**53 - 1
+
+
+# --- 10: hypothesis looks for a 500 or a stored refusal ------------------------------------
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+WIDE_FLOATS = st.floats(allow_nan=False, allow_infinity=False)
+SCALARS = st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70), WIDE_FLOATS,
+                    st.text(max_size=5))  # fmt: skip
+
+
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(points=st.lists(st.tuples(WIDE_FLOATS, WIDE_FLOATS), min_size=1, max_size=3),
+       steps=SCALARS)  # fmt: skip
+def test_no_input_reaches_a_500_or_leaves_an_unloadable_session(
+    tmp_path_factory: pytest.TempPathFactory, points: list[tuple[float, float]], steps: Any
+) -> None:
+    db = tmp_path_factory.mktemp("fuzz") / "db.sqlite3"
+    with TestClient(create_app(Settings(db_path=db))) as client:
+        sid = _session(client, _custom([[0.0, 0.0], [1.0, 1.0]]))["id"]
+        for x in points:
+            r = client.post(f"/api/networks/{sid}/points", json={"x": list(x), "y": [1.0]})
+            assert r.status_code in (200, 422), r.text
+        r = client.post(f"/api/networks/{sid}/step", json={"steps": steps})
+        assert r.status_code in (200, 422), r.text
+        assert client.get(f"/api/networks/{sid}").status_code == 200
+        assert client.get(f"/api/networks/{sid}/boundary").status_code == 200
+        assert client.get(f"/api/networks/{sid}/export").status_code == 200

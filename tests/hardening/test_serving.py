@@ -10,6 +10,7 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -117,8 +118,8 @@ def test_an_unwritable_database_refuses_to_start(
     create_app(Settings(db_path=db)).state.store.close()  # a good database …
     connect = sqlite3.connect
 
-    def read_only(path: Path, **kwargs: object) -> sqlite3.Connection:  # … opened read-only
-        return connect(f"file:{path}?mode=ro", uri=True, **kwargs)  # type: ignore[arg-type]
+    def read_only(path: Path, **kwargs: Any) -> sqlite3.Connection:  # … opened read-only
+        return connect(f"file:{path}?mode=ro", uri=True, **kwargs)
 
     monkeypatch.setattr(sqlite_store.sqlite3, "connect", read_only)
     with pytest.raises(sqlite_store.StoreError, match="cannot be used: attempt to write"):
