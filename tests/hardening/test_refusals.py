@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import copy
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +17,7 @@ from app.presets import DEFAULT_REQUEST
 from app.sessions.stores import base
 from app.sessions.stores.sqlite import SqliteStore
 from app.settings import Settings
+from tests.servers import run_async
 
 Json = dict[str, Any]
 
@@ -104,7 +104,7 @@ def test_editing_changes_a_copy_until_saved(tmp_path: Path) -> None:
         assert (store.get(sid).network.params == weights + 1.0).all()
 
     try:
-        asyncio.run(scenario())
+        run_async(scenario)
     finally:
         store.close()
 
@@ -123,7 +123,7 @@ def test_a_call_whose_session_was_deleted_says_deleted(tmp_path: Path) -> None:
                 store.save(s)
 
     try:
-        asyncio.run(scenario())
+        run_async(scenario)
     finally:
         store.close()
 
@@ -131,7 +131,7 @@ def test_a_call_whose_session_was_deleted_says_deleted(tmp_path: Path) -> None:
 def test_deleted_answers_410(client: TestClient) -> None:
     from app.api.errors import deleted
 
-    response = asyncio.run(deleted(None, base.Deleted("abc")))  # type: ignore[arg-type]
+    response = run_async(lambda: deleted(None, base.Deleted("abc")))  # type: ignore[arg-type]
     assert response.status_code == 410
     assert client.app.exception_handlers[base.Deleted] is deleted  # type: ignore[attr-defined]
 
