@@ -47,8 +47,8 @@ test: $(STAMP) $(NODE_STAMP)
 	$(BIN)/python -m pytest
 
 lint: $(STAMP) $(NODE_STAMP)
-	$(BIN)/ruff check app tests scripts
-	$(BIN)/ruff format --check app tests scripts
+	$(BIN)/ruff check app tests scripts setup.py
+	$(BIN)/ruff format --check app tests scripts setup.py
 	$(BIN)/mypy
 	$(NODE_BIN)/eslint .
 	$(NODE_BIN)/tsc -p tsconfig.json

@@ -7,7 +7,6 @@ import logging
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -19,12 +18,22 @@ from app.api import errors
 from app.api.idempotency import Answers
 from app.api.middleware import BodySizeLimit, InternalErrors, SecurityHeaders
 from app.api.quota import quotas
-from app.api.routers import catalog, compute, health, pages, sessions, stream, trace
+from app.api.routers import (
+    catalog,
+    classes,
+    compute,
+    health,
+    pages,
+    sessions,
+    stream,
+    tables,
+    trace,
+)
 from app.engine import kernel
+from app.paths import static_dir
+from app.sessions.classes import open_broadcaster
 from app.sessions.stores import Store, open_store
 from app.settings import Settings
-
-ROOT = Path(__file__).resolve().parents[1]
 
 DESCRIPTION = """Define a small neural network, run its forward pass, backward pass and SGD
 steps, and see every number: z, a, δ, ∂C/∂W, ΔW. Notation: layers l = 0…L, W^l is
@@ -47,6 +56,18 @@ async def sweep(store: Store, every: float) -> None:
         except Exception:  # a failed sweep is retried next time; it must not stop serving
             log.exception("idle-session sweep failed")
         await asyncio.sleep(every)
+
+
+async def save_unsaved(store: Store) -> None:
+    """At shutdown: save every session Play changed since its last save (streams save their
+    own when they end; this catches any a cancelled stream left)."""
+    for session_id in store.unsaved_ids():
+        try:
+            async with store.lock(session_id):
+                if store.unsaved(session_id):
+                    store.save(store.get(session_id))
+        except Exception:  # one session's failure must not keep the others unsaved
+            log.exception("saving session %s at shutdown failed", session_id)
 
 
 def warm_up() -> None:
@@ -76,6 +97,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # A test harness may run the lifespan more than once: reopen what the last one closed.
         if app.state.store is None:
             app.state.store = open_store(settings)
+        if app.state.classes is None:
+            app.state.classes = open_broadcaster(settings.store_url)
         app.state.warm_up = start_warm_up()  # off the event loop, so serving starts at once
         sweeper = asyncio.create_task(sweep(app.state.store, settings.sweep_seconds))
         try:
@@ -84,8 +107,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             sweeper.cancel()
             with suppress(asyncio.CancelledError):
                 await sweeper
+            await save_unsaved(app.state.store)
             app.state.store.close()
             app.state.store = None
+            await app.state.classes.close()
+            app.state.classes = None
 
     app = FastAPI(
         title="Backprop Explorer API",
@@ -100,6 +126,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.quotas = quotas(settings.limits)  # per-client rates
     lim = settings.limits
     app.state.store = open_store(settings)
+    app.state.classes = open_broadcaster(settings.store_url)  # live classes (their fan-out)
     errors.install(app, app.state.store.unavailable)
     app.add_middleware(BodySizeLimit, max_bytes=lim.max_body_bytes)
     app.add_middleware(InternalErrors)  # just inside the headers: a 500 carries them too
@@ -111,9 +138,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             allow_methods=["GET", "POST", "PATCH", "DELETE"],
             allow_headers=["content-type"],
         )
-    for module in (health, catalog, trace, sessions, compute, stream, pages):
+    for module in (health, catalog, trace, sessions, compute, stream, tables, classes, pages):
         app.include_router(module.router)
-    app.mount("/static", StaticFiles(directory=ROOT / "static"), name="static")
+    app.mount("/static", StaticFiles(directory=static_dir()), name="static")
     return app
 
 

@@ -54,8 +54,9 @@ def toolchain() -> tuple[str, str] | str:
     return str(TSC), node
 
 
-def run_playground(seconds: float, warmup: float = 1.0) -> dict[str, Any]:
-    """Compile nn.ts unchanged with Playground's tsconfig options and time the driver."""
+def run_playground(seconds: float, warmup: float = 1.0, min_steps: int = 0) -> dict[str, Any]:
+    """Compile nn.ts unchanged with Playground's tsconfig options and time the driver for
+    ``seconds``, or for ``min_steps`` oneSteps if that takes longer."""
     found = toolchain()
     if isinstance(found, str):
         return {"skipped": found}
@@ -68,7 +69,8 @@ def run_playground(seconds: float, warmup: float = 1.0) -> dict[str, Any]:
         )  # fmt: skip
         done = subprocess.run(
             [node, str(PEER / "driver.cjs"), "--nn", str(Path(out) / "nn.js"),
-             "--seconds", str(seconds), "--warmup", str(warmup), "--batch", str(BATCH)],
+             "--seconds", str(seconds), "--warmup", str(warmup), "--batch", str(BATCH),
+             "--min_steps", str(min_steps)],
             check=True, capture_output=True, text=True, timeout=seconds + warmup + 60,
         )  # fmt: skip
     result: dict[str, Any] = json.loads(done.stdout)

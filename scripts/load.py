@@ -2,13 +2,15 @@
 
 Starts its own server on 127.0.0.1 (a free port, a throwaway database, started as
 ``make run`` starts it) unless ``--url`` names one, then runs N simulated students for a
-bounded time, in one of three scenarios (``--scenario``, e.g. ``make load
+bounded time, in one of four scenarios (``--scenario``, e.g. ``make load
 ARGS="--scenario play-default"``):
 
 * ``rest`` (the default) — the REST class below;
 * ``play-default``, ``play-full`` — the whole class presses Play over the WebSocket stream
   at the page's default speed or at full speed (``scripts/load_play.py``): per-student
-  frames/s, boundaries/s and updates/s, ``/api/health`` from a separate prober, server CPU.
+  frames/s, boundaries/s and updates/s, ``/api/health`` from a separate prober, server CPU;
+* ``class`` — a live class (``scripts/load_class.py``): one teacher playing at full speed,
+  N followers of its class channel: follower lag p50/p99, server CPU, errors.
 
 In the REST class each student creates a session and then, until the time is up, does
 what a student clicking through the page does:
@@ -33,7 +35,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,8 +48,9 @@ import orjson
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from app.cli.serve import default_workers  # noqa: E402
 from app.presets import DEFAULT_REQUEST, PRESETS  # noqa: E402
-from scripts import load_play  # noqa: E402
+from scripts import load_class, load_play  # noqa: E402
 
 Json = dict[str, Any]
 
@@ -261,7 +264,7 @@ def own_server(workers: int, store: str) -> Iterator[OwnServer]:
                 proc.wait()
 
 
-def wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 30) -> None:
+def wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     with httpx.Client(base_url=url, timeout=2) as client:
         while True:
@@ -305,7 +308,9 @@ def report(results: Results, seconds: float, clients: int) -> tuple[int, float]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--scenario", choices=["rest", *load_play.SCENARIOS], default="rest")
+    parser.add_argument(
+        "--scenario", choices=["rest", *load_play.SCENARIOS, "class"], default="rest"
+    )
     parser.add_argument("--clients", type=int, default=60)
     parser.add_argument("--seconds", type=float, help="default 20 (rest), 10 (play)")
     parser.add_argument(
@@ -313,17 +318,22 @@ def main(argv: list[str] | None = None) -> int:
         help="rest: longest pause between a student's calls, seconds (default 0.2)",
     )  # fmt: skip
     parser.add_argument("--url", help="an already running server (default: start one)")
-    parser.add_argument("--workers", type=int, default=1, help="uvicorn workers of our server")
+    parser.add_argument(
+        "--workers", type=int, default=default_workers(),
+        help="uvicorn workers of our server (default: one per core, as `make run`)",
+    )  # fmt: skip
     parser.add_argument("--store", default="", help="BACKPROP_EXPLORER_STORE of our server")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--max-p99-ms", type=float,
-        help="also fail if p99 is over this (rest: every call; play: /api/health)",
+        help="also fail if p99 is over this (rest: every call; play: /api/health; class: lag)",
     )  # fmt: skip
     parser.add_argument("--json", type=Path, help="also write the play summary here")
     args = parser.parse_args(argv)
     if args.seconds is None:
         args.seconds = 20.0 if args.scenario == "rest" else 10.0
+    if args.scenario == "class":
+        return live_class(args)
     if args.scenario != "rest":
         return play(args)
 
@@ -354,20 +364,49 @@ def main(argv: list[str] | None = None) -> int:
 
 def play(args: argparse.Namespace) -> int:
     """A Play scenario: print (and with ``--json`` write) its summary; 1 on any error."""
+    return socket_scenario(
+        args,
+        lambda url, cpu: load_play.run_play(url, args.scenario, args.clients, args.seconds, cpu),
+        load_play.report,
+        lambda summary: summary["health"]["p99_ms"],
+        "/api/health p99",
+    )
+
+
+def live_class(args: argparse.Namespace) -> int:
+    """The class scenario: print (and with ``--json`` write) its summary; 1 on any error."""
+    return socket_scenario(
+        args,
+        lambda url, cpu: load_class.run_class(url, args.clients, args.seconds, cpu),
+        load_class.report,
+        lambda summary: summary["lag_ms"]["p99"],
+        "follower lag p99",
+    )
+
+
+def socket_scenario(
+    args: argparse.Namespace,
+    run: Callable[[str, Callable[[], float] | None], Json],
+    show: Callable[[Json], None],
+    p99_of: Callable[[Json], float | None],
+    what: str,
+) -> int:
+    """Run a WebSocket scenario against ``--url`` or our own server (with its CPU time),
+    report it, write ``--json``; 1 on any error or a p99 over ``--max-p99-ms``."""
     if args.url:
-        summary = load_play.run_play(args.url, args.scenario, args.clients, args.seconds)
+        summary = run(args.url, None)
     else:
         with own_server(args.workers, args.store) as server:
-            summary = load_play.run_play(server.url, args.scenario, args.clients, args.seconds,
-                                         lambda: cpu_seconds(server.pid))  # fmt: skip
-    load_play.report(summary)
+            summary = run(server.url, lambda: cpu_seconds(server.pid))
+        summary["workers"] = args.workers
+    show(summary)
     if args.json:
         args.json.write_text(orjson.dumps(summary, option=orjson.OPT_INDENT_2).decode() + "\n")
     if summary["errors"]:
         return 1
-    p99 = summary["health"]["p99_ms"]
+    p99 = p99_of(summary)
     if args.max_p99_ms is not None and (p99 is None or p99 > args.max_p99_ms):
-        print(f"/api/health p99 {p99} ms is over {args.max_p99_ms:g} ms")
+        print(f"{what} {p99} ms is over {args.max_p99_ms:g} ms")
         return 1
     return 0
 

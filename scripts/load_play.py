@@ -259,6 +259,7 @@ def report(summary: dict[str, Any]) -> None:
     for example in s["error_examples"]:
         print("  error:", example)
     if s["server_cpu_cores"] is not None:
-        print(f"server CPU: {s['server_cpu_cores']} cores; this load client: "
+        workers = f" ({s['workers']} workers)" if s.get("workers") else ""
+        print(f"server CPU: {s['server_cpu_cores']} cores{workers}; this load client: "
               f"{s['client_cpu_cores']} cores; {os.cpu_count()} cores in all, load average "
               f"{s['load_average'][0]} before, {s['load_average'][1]} after")  # fmt: skip

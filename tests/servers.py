@@ -74,7 +74,7 @@ def _children(pid: int) -> list[int]:
     return [int(p) for p in text.split()]
 
 
-def start_server(tmp: Path, env: dict[str, str], workers: int = 1, timeout: float = 30) -> Server:
+def start_server(tmp: Path, env: dict[str, str], workers: int = 1, timeout: float = 60) -> Server:
     port = free_port()
     log = tmp / f"uvicorn-{port}.log"
     cmd = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from app.cli.serve import default_workers
 from scripts import bench_peer, load, load_play
 
 
@@ -62,6 +63,7 @@ def test_play_class_runs_and_reports_per_student_rates(
     assert health["errors"] == 0 and health["probes"] >= 5
     assert 0 < health["p50_ms"] <= health["p99_ms"] <= health["max_ms"]
     assert summary["server_cpu_cores"] > 0
+    assert summary["workers"] == default_workers()  # as `make run` serves
     out = capsys.readouterr().out
     assert out.startswith(f"{scenario}: 2 students for 1 s")
     for label in ("frames/s", "boundaries/s", "updates/s"):
@@ -69,9 +71,31 @@ def test_play_class_runs_and_reports_per_student_rates(
     assert "/api/health (another process" in out and "server CPU:" in out
 
 
+def test_live_class_scenario_reports_follower_lag(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+):
+    out_json = tmp_path / "summary.json"
+    assert run_load("--scenario", "class", "--clients", "3", "--seconds", "1",
+                    "--json", str(out_json)) == 0  # fmt: skip
+    summary = json.loads(out_json.read_text())
+    assert summary["scenario"] == "class" and summary["clients"] == 3
+    assert summary["errors"] == 0 and summary["missed"] == 0
+    published = summary["teacher"]["published"]
+    assert published >= 1 and summary["teacher"]["step"] > 0
+    # every follower receives every frame the teacher published, once
+    assert summary["received_per_student"] == {"min": published, "max": published}
+    lag = summary["lag_ms"]
+    assert lag["messages"] == 3 * published
+    assert 0 <= lag["p50"] <= lag["p99"] <= lag["max"]
+    assert summary["server_cpu_cores"] > 0
+    out = capsys.readouterr().out
+    assert out.startswith("class: 1 teacher playing at full speed")
+    assert "follower lag:" in out and "server CPU:" in out
+
+
 @pytest.mark.skipif(isinstance(bench_peer.toolchain(), str), reason="needs node and tsc")
 def test_playground_peer_trains_its_own_network_and_counts_updates():
-    result = bench_peer.run_playground(seconds=0.2, warmup=0.05)
+    result = bench_peer.run_playground(seconds=0.2, warmup=0.05, min_steps=50)
     assert result["network"] == [2, 4, 2, 1]
     assert (result["n_train"], result["n_test"], result["batch_size"]) == (250, 250, 10)
     assert result["updates_per_one_step"] == 25 and result["one_steps"] >= 1

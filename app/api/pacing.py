@@ -21,6 +21,8 @@ from app.api.controls import BoundaryRequest, ControlError
 WINDOW = 2  # frames sent and not yet acknowledged, at most
 SLICE_SECONDS = 0.002  # training runs in slices this long; pause, close and acks act between
 FRAME_SECONDS = (0.010, 0.1)  # shortest and longest training time of a full-speed chunk
+# Play saves its session when the last save is this old (docs/limits.md, Crash safety).
+SAVE_SECONDS = 0.25
 
 
 @dataclass(frozen=True)

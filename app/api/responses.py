@@ -13,6 +13,7 @@ DESCRIPTIONS = {
     409: "Another call changed the session while this one ran; nothing was applied. Retry.",
     413: "The request body is over the size limit (``limits.max_body_bytes``).",
     422: "Invalid input or over a limit; ``detail`` names the field and what was expected.",
+    415: "The body's content type is not one this route reads.",
     429: "The server holds its maximum of sessions and none is idle; retry after a while.",
 }
 

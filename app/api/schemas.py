@@ -85,6 +85,10 @@ class ParameterEdit(Strict):
     value: Annotated[float, Field(ge=-1e6, le=1e6)]
 
 
+class BranchRequest(Strict):
+    step: Annotated[int, Field(ge=0, description="A step with a stored snapshot.")]
+
+
 class NewPoint(Strict):
     x: list[float] = Field(min_length=1, description="Raw input (before features).")
     y: list[float] = Field(min_length=1, description="Label [0|1] or target row.")
@@ -395,6 +399,9 @@ class CatalogOut(Out):
     regularizations: list[RegularizationName]
     features: list[dict[str, Any]]
     datasets: list[dict[str, Any]]
+    bundled: list[dict[str, Any]] = Field(
+        description="Real datasets served by ``GET /api/tables/{name}``."
+    )
     domain: list[float]
     presets: list[dict[str, Any]]
     defaults: dict[str, Any]
@@ -402,3 +409,26 @@ class CatalogOut(Out):
     metrics_fields: list[str] = Field(
         description="A step's metrics record, field by field, in order (as ``/metrics`` columns)."
     )
+
+
+# --- tables --------------------------------------------------------------------------------
+
+Cell = str | float | int | None
+
+
+class JsonTable(Strict):
+    rows: list[list[Cell]] = Field(description="Cells row by row; the header row too, if any.")
+    header: bool | None = Field(None, description="null: guessed from the first two rows.")
+    target: str | int | None = Field(None, description="Column name or index; default: last.")
+
+
+class TableOut(Out):
+    name: str
+    columns: list[str] = Field(description="Feature names, in the order of x's columns.")
+    target: str
+    kind: Literal["classification", "regression"]
+    classes: list[str] = Field(description="Class labels by class number; [] for regression.")
+    n_rows: int
+    preview: list[list[float | str]] = Field(description="The first rows: features, target.")
+    image: list[int] | None = Field(description="[rows, columns] when the inputs are pixels.")
+    dataset: CustomDataset = Field(description="A custom dataset for ``POST /api/networks``.")

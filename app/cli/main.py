@@ -82,7 +82,7 @@ def _remote(url: str) -> Client:
 def cmd_serve(args: argparse.Namespace) -> int:
     from app.cli.serve import serve
 
-    return serve(args.host, args.port, args.log_level)
+    return serve(args.host, args.port, args.log_level, args.workers)
 
 
 def _samples(text: str | None) -> list[int] | None:
@@ -195,6 +195,12 @@ def parser() -> argparse.ArgumentParser:
         default="warning",
         choices=["critical", "error", "warning", "info", "debug"],
         help="how much uvicorn logs (default: warning; info shows every request)",
+    )
+    s.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="worker processes (default: one per core; they share sessions through the store)",
     )
     s.set_defaults(run=cmd_serve)
 

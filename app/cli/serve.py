@@ -1,14 +1,46 @@
-"""``serve``: the app under uvicorn, quietly: one line with the address to open."""
+"""``serve``: the app under uvicorn, quietly: one line with the address to open.
+
+By default one worker process per core (``default_workers``): a class pressing Play at
+once is bound by Python's per-frame work, which one process runs on one core at a time
+(README, Performance, measures it). Sessions are shared through the store, SQLite
+included (docs/limits.md, Several workers).
+"""
 
 from __future__ import annotations
 
+import os
+import socket
 import sys
+import threading
+import time
 from contextlib import suppress
 from typing import Any
 
 import uvicorn
+from uvicorn.supervisors import Multiprocess
 
 from app.serving import OPTIONS
+
+
+def default_workers() -> int:
+    """One worker per core this process may run on."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _address(config: uvicorn.Config) -> str:
+    host = config.host
+    shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
+    return f"{shown}:{config.port}"
+
+
+def _say_running(config: uvicorn.Config) -> None:
+    print(
+        f"Backprop Explorer is running: open http://{_address(config)}  (Ctrl+C stops it)",
+        flush=True,
+    )
 
 
 class _Server(uvicorn.Server):
@@ -17,34 +49,74 @@ class _Server(uvicorn.Server):
     async def startup(self, sockets: Any = None) -> None:
         await super().startup(sockets)
         if self.started:
-            host = self.config.host
-            shown = "127.0.0.1" if host in ("0.0.0.0", "::") else host
-            print(
-                f"Backprop Explorer is running: open http://{shown}:{self.config.port}"
-                "  (Ctrl+C stops it)",
-                flush=True,
-            )
+            _say_running(self.config)
 
 
-def serve(host: str, port: int, log_level: str) -> int:
+def _announce_when_listening(config: uvicorn.Config, stop: threading.Event) -> None:
+    """With several workers the parent only binds: say so once one of them answers."""
+    host, port = _address(config).rsplit(":", 1)
+    while not stop.is_set():
+        with suppress(OSError), socket.create_connection((host, int(port)), timeout=1):
+            _say_running(config)
+            return
+        time.sleep(0.05)
+
+
+def serve(host: str, port: int, log_level: str, workers: int | None = None) -> int:
     from app.main import create_app
     from app.sessions.stores.base import StoreError
 
+    workers = default_workers() if workers is None else workers
     try:
         app = create_app()  # opens the store: an unusable database refuses here, saying why
     except StoreError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
-    # Header and keep-alive deadlines and a connection cap (app.serving, docs/limits.md).
-    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, **OPTIONS)
+    # Header and keep-alive deadlines and a connection cap (app.serving, docs/limits.md);
+    # several workers each import the app themselves.
+    config = uvicorn.Config(
+        app if workers == 1 else "app.main:app",
+        host=host,
+        port=port,
+        log_level=log_level,
+        workers=workers,
+        **OPTIONS,
+    )
+    if workers > 1:
+        return _serve_workers(config)
     server = _Server(config)
     with suppress(SystemExit):  # uvicorn exits when it cannot listen, having logged why
         server.run()
     if not server.started:
-        print(
-            f"error: could not serve on {host}:{port}. Is another server using that port? "
-            "Choose another with --port (or PORT=…).",
-            file=sys.stderr,
-        )
-        return 1
+        return _cannot_serve(host, port)
     return 0
+
+
+def _serve_workers(config: uvicorn.Config) -> int:
+    # Bound here, shared by the workers (as uvicorn's own --workers does, but closing the
+    # socket when the port is taken rather than exiting).
+    sock = socket.socket(socket.AF_INET6 if ":" in config.host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((config.host, config.port))
+    except OSError:
+        sock.close()
+        return _cannot_serve(config.host, config.port)
+    sock.set_inheritable(True)
+    stop = threading.Event()
+    threading.Thread(target=_announce_when_listening, args=(config, stop), daemon=True).start()
+    try:
+        Multiprocess(config, sockets=[sock]).run()
+    finally:
+        stop.set()
+        sock.close()
+    return 0
+
+
+def _cannot_serve(host: str, port: int) -> int:
+    print(
+        f"error: could not serve on {host}:{port}. Is another server using that port? "
+        "Choose another with --port (or PORT=…).",
+        file=sys.stderr,
+    )
+    return 1

@@ -38,6 +38,7 @@ at server start, in a thread the lifespan starts (app/main.py), so no request wa
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import time
@@ -171,7 +172,7 @@ class Trainer:
                 del self._orders[e]
             for e in range(first, last + 1):
                 if e not in self._orders:
-                    self._orders[e] = Batcher(batcher.seed, e).order(n)
+                    self._orders[e] = epoch_order(batcher.seed, e, n)
             orders = np.stack([self._orders[e] for e in range(first, last + 1)])
         position = np.array([batcher.epoch, batcher.cursor], dtype=np.int64)
         opt, hyper, state_a, state_b = self._optimizer_arrays(opt_state)
@@ -253,6 +254,15 @@ class Trainer:
             assert self.last_trace is not None
             return evaluate(self.net, step, self.last_trace, x, y, n_train, classification)
         return evaluate_compiled(self.net, step, self.norms(), x, y, n_train, classification)
+
+
+@functools.lru_cache(maxsize=512)
+def epoch_order(seed: int, epoch: int, n: int) -> IndexArray:
+    """``Batcher(seed, epoch).order(n)``, remembered: Play builds a ``Trainer`` per frame, and
+    drawing a permutation (a new Generator) costs more than a frame's few updates."""
+    order = Batcher(seed, epoch).order(n)
+    order.flags.writeable = False
+    return order
 
 
 def evaluate_compiled(

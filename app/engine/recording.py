@@ -56,6 +56,8 @@ class Recorded:
     state: State
     metrics: list[Metrics] = field(default_factory=list)
     params: list[tuple[int, Array]] = field(default_factory=list)
+    # beside each θ: the optimiser state and the batcher's (epoch, cursor) after that step
+    positions: list[tuple[State, int, int]] = field(default_factory=list)
 
 
 def train_recorded(
@@ -95,11 +97,13 @@ def train_recorded(
             break
         out.metrics.append(record)
         out.params.append((s, trainer.net.params.copy()))
+        out.positions.append((out.state, batcher.epoch, batcher.cursor))
     if out.applied and (not out.metrics or out.metrics[-1].step != s):
         # stopped at a refused step: the last applied one gets the record
         record = trainer.evaluate(s, data.x, data.y, data.n_train, data.classification)
         out.metrics.append(record)
         out.params.append((s, trainer.net.params.copy()))
+        out.positions.append((out.state, batcher.epoch, batcher.cursor))
     return out
 
 
@@ -118,10 +122,11 @@ def _one_by_one(
             trainer.net.params[:], batcher.epoch, batcher.cursor = before
             break
         s, out.applied, out.state = s + 1, out.applied + 1, state
-        last = (record, trainer.net.params.copy())
+        last = (record, trainer.net.params.copy(), (state, batcher.epoch, batcher.cursor))
     else:
         return s
     if out.applied and s > (out.metrics[-1].step if out.metrics else -1):
         out.metrics.append(last[0])
         out.params.append((s, last[1]))
+        out.positions.append(last[2])
     return s

@@ -23,6 +23,7 @@ from app.engine.paths import cost_by_depth, sum_over_paths
 from app.engine.recording import EvaluationSet, train_recorded
 from app.engine.training import Metrics, evaluate
 from app.sessions import specs
+from app.sessions.resume import Resume
 from app.sessions.retention import DENSE_SNAPSHOTS, snapshot_due
 from app.sessions.session import Session
 from app.settings import Limits
@@ -33,6 +34,17 @@ Json = dict[str, Any]
 # --- creating ------------------------------------------------------------------------------
 
 
+MIN_TRAIN_POINTS = 1  # the worked example trains on its one point
+
+
+def too_few_points(s: Session) -> str | None:
+    """Why the session cannot train yet (a sentence for the learner), or None."""
+    n = len(s.data.x)
+    if n >= MIN_TRAIN_POINTS:
+        return None
+    return f"add at least {MIN_TRAIN_POINTS} training point to train (the training set is empty)"
+
+
 def create_session(
     session_id: str, req: specs.CreateSession
 ) -> tuple[Session, list[Metrics], list[tuple[int, Array]] | None]:
@@ -40,7 +52,7 @@ def create_session(
     returns (session, metrics, snapshots or None for "the current weights")."""
     session = Session.create(session_id, req)
     if req.history is None:
-        if session.step:  # restored state without history: nothing to record
+        if session.step or len(session.data.x) == 0:  # nothing to record yet
             return session, [], None
         return session, initial_metrics(session), None
     metrics, snapshots = session.restore_history(req.history)
@@ -167,6 +179,9 @@ def initial_metrics(s: Session) -> list[Metrics]:
     """The step-0 record, so charts start from the untrained loss (the worked example's C = 8);
     the norms are of the first minibatch's gradient. None if weights given by hand overflow."""
     x_all, y_all = s.inputs("train")
+    if len(x_all) == 0:  # an empty canvas: no loss to show yet
+        s.metrics = None
+        return []
     idx = next_batch_indices(s, peek=True)
     x_eval, y_eval, n_train = s.evaluation_set()
     with np.errstate(all="ignore"):
@@ -214,8 +229,8 @@ def run_steps(
     those that ``snapshot_due``."""
     s.check_steps_left(n)
     x_all, y_all = s.inputs("train")
-    if len(x_all) == 0:
-        raise SpecError("dataset.x", "the training set is empty")
+    if (why := too_few_points(s)) is not None:
+        raise SpecError("dataset.x", why)
     x_eval, y_eval, n_train = s.evaluation_set()
     net = s.network
     train = trainer(s)
@@ -230,8 +245,11 @@ def run_steps(
     if run.metrics:
         s.metrics = run.metrics[-1]
     last_of_many = n > 1
-    snapshots = [(step, params) for step, params in run.params
-                 if snapshot_due(step, last_of_many and step == s.step)]  # fmt: skip
+    snapshots = []
+    for (step, params), (state, epoch, cursor) in zip(run.params, run.positions, strict=True):
+        if snapshot_due(step, last_of_many and step == s.step):
+            snapshots.append((step, params))
+            s.resume_points[step] = Resume.of(epoch, cursor, state)
     done = Steps(
         requested=n, step=s.step, applied_steps=run.applied, diverged=run.refused,
         message=diverged_message(s, s.step + 1) if run.refused else None,

@@ -63,6 +63,8 @@ class Chunk:
 
     def __post_init__(self) -> None:
         s = self.session
+        if (why := compute.too_few_points(s)) is not None:
+            raise SpecError("dataset.x", why)
         if len(s.inputs("train")[0]) == 0:
             raise SpecError("dataset.x", "the training set is empty")
         s.check_steps_left(1, "steps_per_frame")

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from app.engine.activations import Array
 from app.engine.datasets import (
     BOUND,
+    CLASSIFICATION,
     REGRESSION,
     Dataset,
     custom_dataset,
@@ -30,6 +31,10 @@ from app.engine.network import Network
 from app.engine.optimizers import Optimizer, State, make_optimizer
 from app.engine.training import METRICS_FIELDS, Batcher, Metrics, Regularization
 from app.sessions import specs
+
+DRAWN = "drawn"  # a custom dataset of points drawn on the built-ins' square
+if TYPE_CHECKING:
+    from app.sessions.resume import Resume
 
 
 @dataclass
@@ -49,6 +54,15 @@ class Data:
         if isinstance(spec, specs.BuiltinDataset):
             ds = make_dataset(spec.name, spec.n_samples, spec.noise, spec.test_fraction, spec.seed)
             return cls._from(ds, spec.name, spec.model_dump())
+        if not spec.x and not spec.test_x:  # an empty canvas to draw on
+            d = spec.input_dim or 2
+            source = spec.source.model_dump() if spec.source else None
+            kind = spec.kind or CLASSIFICATION
+            empty = np.empty((0, d)), np.empty((0, 1))
+            return cls(spec.name or "custom", kind, *empty, *empty, source)
+        first_row = (spec.x or spec.test_x or [[]])[0]
+        if spec.input_dim is not None and len(first_row) != spec.input_dim:
+            raise SpecError("dataset.input_dim", "must equal the width of x's rows")
         ds = custom_dataset(spec.x, spec.y, spec.test_x, spec.test_y)
         source = spec.source.model_dump() if spec.source else None
         data = cls._from(ds, spec.name or (spec.source.name if spec.source else "custom"), source)
@@ -82,13 +96,16 @@ class Data:
         return (self.x, self.y) if split == "train" else (self.test_x, self.test_y)
 
     def add_point(self, x: list[float], y: list[float], split: str, max_samples: int) -> None:
-        """Append one point (raw input, label or target row) to a split."""
+        """Append one point (raw input, label or target row) to a split; the first point of
+        an empty dataset sets the targets' width."""
         if len(self.x) + len(self.test_x) + 1 > max_samples:
             raise SpecError("x", f"the dataset already holds the limit of {max_samples} points")
         row_x = np.asarray([x], dtype=np.float64)
         row_y = np.asarray([y], dtype=np.float64)
         if row_x.shape[1] != self.input_dim:
             raise SpecError("x", f"needs {self.input_dim} values (the dataset's raw input)")
+        if len(self.x) + len(self.test_x) == 0:
+            self.y, self.test_y = np.empty((0, row_y.shape[1])), np.empty((0, row_y.shape[1]))
         if row_y.shape[1] != self.y.shape[1]:
             raise SpecError("y", f"needs {self.y.shape[1]} values, like the dataset's targets")
         if self.classification and not np.isin(row_y, (0.0, 1.0)).all():
@@ -97,7 +114,8 @@ class Data:
         self._set(split, np.vstack([xs, row_x]), np.vstack([ys, row_y]))
 
     def remove_point(self, split: str, index: int) -> None:
-        """Remove point ``index`` of a split; the training set keeps at least one."""
+        """Remove point ``index`` of a split; the training set keeps at least one (clearing
+        the data makes a new, empty dataset)."""
         xs, ys = self.split(split)
         if not 0 <= index < len(xs):
             raise SpecError(
@@ -141,6 +159,8 @@ class Session:
     created_at: float = field(default_factory=time.time)
     updated_at: float = field(default_factory=time.time)
     version: int = 0
+    # Where the run was at snapshots taken since the last save (the store writes them beside θ).
+    resume_points: dict[int, Resume] = field(default_factory=dict, repr=False)
     _inputs: dict[str, tuple[Array, Array]] = field(default_factory=dict, repr=False)
 
     # --- building --------------------------------------------------------------------------
@@ -283,10 +303,11 @@ class Session:
         return self.network.dead_neurons(self.inputs("train")[0])
 
     def domain(self) -> list[list[float]]:
-        """The input box drawn and gridded: the built-ins' square, or the data's range padded."""
-        if self.data.source is not None:
-            return [[-BOUND, BOUND]] * self.data.input_dim
+        """The input box drawn and gridded: the built-ins' square (also for data drawn on it,
+        named "drawn", and for none), or the data's range padded."""
         pts = np.vstack([self.data.x, self.data.test_x])
+        if self.data.source is not None or len(pts) == 0 or self.data.name == DRAWN:
+            return [[-BOUND, BOUND]] * self.data.input_dim
         lo, hi = pts.min(axis=0), pts.max(axis=0)
         pad = np.maximum((hi - lo) * 0.1, 0.5)
         return [[float(a), float(b)] for a, b in zip(lo - pad, hi + pad, strict=True)]

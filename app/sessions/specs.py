@@ -104,6 +104,9 @@ class CustomDataset(Strict):
         None,
         description="Omitted: classification when every target is 0 or 1, else regression.",
     )
+    input_dim: Annotated[int, Field(ge=1)] | None = Field(
+        None, description="Raw input width d when x is empty (drawing from zero points); else d."
+    )
 
 
 # --- training ------------------------------------------------------------------------------

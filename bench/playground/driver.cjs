@@ -15,7 +15,8 @@ const TRAIN_PERCENT = 50; // Playground's default "ratio of training to test dat
 const SHAPE = [2, 4, 2, 1]; // inputs x, y; state.networkShape [4, 2]; one output
 
 function options(argv) {
-  const opts = { nn: null, seconds: 3, warmup: 1, dataset: "circle", seed: 1, batch: 10, lr: 0.03 };
+  // min_steps: time at least this many oneSteps however slow the machine (tests check learning)
+  const opts = { nn: null, seconds: 3, warmup: 1, dataset: "circle", seed: 1, batch: 10, lr: 0.03, min_steps: 0 };
   for (let i = 0; i < argv.length; i += 2) {
     const key = argv[i].replace(/^--/, "");
     if (!(key in opts) || i + 1 >= argv.length) throw new Error(`unknown or empty option ${argv[i]}`);
@@ -113,7 +114,7 @@ function main() {
   let losses = startLoss;
   t0 = process.hrtime.bigint();
   let elapsed = 0;
-  while (elapsed < opts.seconds) {
+  while (elapsed < opts.seconds || steps < opts.min_steps) {
     losses = oneStep(nn, network, train, test, opts.batch, opts.lr);
     steps++;
     elapsed = seconds(t0);

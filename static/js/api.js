@@ -57,6 +57,16 @@ async function send(method, path, body) {
   return data;
 }
 
+/** POST CSV/TSV text with query parameters (null ones left out). */
+async function sendText(path, text, params) {
+  const q = new URLSearchParams();
+  for (const [k, v] of Object.entries(params)) if (v !== null && v !== undefined) q.set(k, String(v));
+  const res = await fetch(`${path}?${q}`, { method: "POST", headers: { "content-type": "text/csv", accept: "application/json" }, body: text });
+  const data = await res.json().catch(() => null);
+  if (!res.ok) throw new ApiError(detailOf(data) || `HTTP ${res.status}`, res.status, data);
+  return data;
+}
+
 const session = (id) => `/api/networks/${encodeURIComponent(id)}`;
 
 export const api = {
@@ -64,10 +74,14 @@ export const api = {
   catalog: () => request("GET", "/api/catalog"),
   create: (body) => request("POST", "/api/networks", body),
   get: (id) => request("GET", session(id)),
+  remove: (id) => request("DELETE", session(id)),
+  trace: (body) => request("POST", "/api/trace", body),
   reset: (id) => request("POST", `${session(id)}/reset`, {}),
   patchTraining: (id, patch) => request("PATCH", `${session(id)}/training`, patch),
   patchParameter: (id, edit) => request("PATCH", `${session(id)}/parameter`, edit),
   addPoint: (id, point) => request("POST", `${session(id)}/points`, point),
+  removePoint: (id, split, index) => request("DELETE", `${session(id)}/points/${split}/${index}`),
+  branch: (id, step) => request("POST", `${session(id)}/branch`, { step }),
   forward: (id, selection) => request("POST", `${session(id)}/forward`, selection),
   backward: (id, selection) => request("POST", `${session(id)}/backward`, selection),
   step: (id, body) => request("POST", `${session(id)}/step`, body),
@@ -77,5 +91,7 @@ export const api = {
   gradcheck: (id, body) => request("POST", `${session(id)}/gradcheck`, body),
   paths: (id, body) => request("POST", `${session(id)}/paths`, body),
   snapshots: (id) => request("GET", `${session(id)}/snapshots`),
+  parseTable: (text, params) => sendText("/api/tables", text, params),
+  bundled: (name) => request("GET", `/api/tables/${encodeURIComponent(name)}`),
   exportSession: (id) => request("GET", `${session(id)}/export`),
 };

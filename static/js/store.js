@@ -24,6 +24,13 @@
  * @property {boolean} busy
  * @property {any} lastStep
  * @property {string | null} following
+ * @property {any} table
+ * @property {number[]} plane
+ * @property {number} drawLabel
+ * @property {boolean} inputsGrouped
+ * @property {any} predictions
+ * @property {string | null} lostSession
+ * @property {{undo: number, redo: number}} undo
  */
 /**
  * @typedef {(payload: any, state: State) => void} Listener
@@ -55,6 +62,13 @@ function initialState() {
     busy: false,         // a request is in flight
     lastStep: null,      // {before: session before it, answer: POST /step answer with its trace} of the last Step (exports)
     following: null,     // id of the session this page follows read-only (?follow=<id>), or null
+    table: null,         // {name, columns, classes, image} of a table or bundled dataset in use (own data)
+    plane: [0, 1],       // the two input features the data plot shows when there are more than two
+    drawLabel: 1,        // the class (or target value) a click on the data plot adds
+    inputsGrouped: true, // more than 16 inputs are drawn as one node (network-group.js)
+    predictions: null,   // {id, step, predicted, truth}: the class of every test row at a step (own data)
+    lostSession: null,   // id an address named that the server no longer has (views/address.js)
+    undo: { undo: 0, redo: 0 }, // edits that can be undone and redone (actions/undo.js)
   };
 }
 

@@ -11,12 +11,12 @@ from __future__ import annotations
 import base64
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, expect
+from playwright.sync_api import Browser, Page, expect
 
 from tests.browser.conftest import SMALL, UI, api, wait_idle
 
@@ -32,10 +32,15 @@ LOCKED = [
 
 
 @contextmanager
-def second_page(browser: Browser, url: str) -> Iterator[UI]:
-    """Another browser (a student's), with the same checks as the `ui` fixture."""
+def second_page(
+    browser: Browser, url: str, before: Callable[[Page], None] | None = None
+) -> Iterator[UI]:
+    """Another browser (a student's), with the same checks as the `ui` fixture; `before`
+    prepares its page (e.g. routes) before it loads."""
     context = browser.new_context(viewport=SMALL)
     page = context.new_page()
+    if before is not None:
+        before(page)
     other = UI(page=page, base=url.split("/?")[0].split("/#")[0].rstrip("/"))
     page.on("console", lambda m: other.console_errors.append(m.text) if m.type == "error" else None)
     page.on("pageerror", lambda e: other.console_errors.append(f"page error: {e}"))

@@ -270,13 +270,15 @@ def test_dataset_points_and_errors(ui: UI) -> None:
     wait_idle(ui)
     ui.shot("12-spiral")
 
-    # an API error appears as a readable message
+    # an API error appears as a readable message: a refused setting beside its field
+    # (issue 16: plain words instead of the raw "learning_rate: Input should be…" banner)
     ui.allow_console_error(r"status of 422")
     page.fill("[data-control=learning-rate]", "0")
     page.locator("[data-control=learning-rate]").dispatch_event("change")
-    toast = page.locator("[data-role=error]")
-    expect(toast).to_be_visible()
-    expect(toast).to_contain_text("learning_rate")
+    message = page.locator("[data-role=field-error]")
+    expect(message).to_be_visible()
+    expect(message).to_have_attribute("data-field", "learning_rate")
+    expect(message).to_contain_text("The learning rate must be more than 0.")
     ui.shot("13-error-banner")
 
 

@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import LARGE, SMALL, UI, api, wait_idle
-from tests.browser.test_teaching_support import data, open_tab, shot, sid, steps
+from tests.browser.test_teaching_support import data, open_tab, scrub_replay, shot, sid, steps
 
 pytestmark = pytest.mark.browser
 
@@ -58,11 +58,7 @@ def check_timeline(ui: UI) -> None:
     shot(ui, "teach-replay-latest-1280x720")
 
     # scrub back with the keyboard to the snapshot of step 3
-    slider = page.locator("[data-teach-control=replay]")
-    slider.focus()
-    page.keyboard.press("Home")
-    for _ in range(3):
-        page.keyboard.press("ArrowRight")
+    scrub_replay(ui, 3)
     page.wait_for_selector("[data-teach=replay][data-step='3']")
     edges_equal(ui, snaps[3]["weights"])
     net = api(ui.base, "GET", f"/api/networks/{sid(ui)}")["network"]

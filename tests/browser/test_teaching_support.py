@@ -43,6 +43,14 @@ def steps(ui: UI, n: int) -> None:
     wait_idle(ui)
 
 
+def scrub_replay(ui: UI, index: int) -> None:
+    """Move Replay's timeline with the keyboard to snapshot ``index`` (the first is 0)."""
+    ui.page.locator("[data-teach-control=replay]").focus()
+    ui.page.keyboard.press("Home")
+    for _ in range(index):
+        ui.page.keyboard.press("ArrowRight")
+
+
 def data(locator: Locator, name: str) -> float:
     """A numeric data-* attribute (full precision) of an element."""
     value = locator.get_attribute(f"data-{name}")

@@ -10,6 +10,7 @@ server dies is lost whole: never half applied.
 from __future__ import annotations
 
 import copy
+import json
 import struct
 import threading
 import time
@@ -17,8 +18,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import numpy as np
 from fastapi.testclient import TestClient
+from websockets.sync.client import connect as ws_connect
 
+from app.api.frames import array, decode_binary
+from app.api.pacing import SAVE_SECONDS
 from app.main import create_app
 from app.presets import DEFAULT_REQUEST
 from app.settings import Settings
@@ -121,3 +126,49 @@ def test_call_in_flight_is_lost_whole(tmp_path: Path) -> None:
     else:  # it died with the server: none of it is there
         assert restored["step"] == 3
         assert _params(restored) == _params(before)
+
+
+# Play saves when its last save is SAVE_SECONDS old (docs/limits.md, Crash safety): a frame
+# received this much before the last one is saved, allowing the frame path's own delay.
+PLAY_MARGIN = 0.5
+
+
+def test_killed_during_play_loses_at_most_the_save_cadence(tmp_path: Path) -> None:
+    env = {"BACKPROP_EXPLORER_DB": str(tmp_path / "sessions.sqlite3")}
+    server = start_server(tmp_path, env)
+    received: list[tuple[float, int, bytes]] = []  # (arrival, step, float64 params)
+    try:
+        with httpx.Client(base_url=server.url, timeout=30) as client:
+            session_id = client.post("/api/networks", json=REQUEST).json()["id"]
+        ws_url = server.url.replace("http://", "ws://") + f"/api/networks/{session_id}/stream"
+        with ws_connect(ws_url, compression=None, open_timeout=30) as ws:
+            ws.recv(timeout=30)  # hello
+            ws.send(json.dumps({"type": "play", "steps_per_frame": 5}))
+            until = time.monotonic() + 2.0
+            while True:
+                message = ws.recv(timeout=30)
+                if not isinstance(message, bytes):
+                    continue
+                header, data = decode_binary(message)
+                params = array(data, header["params"], np.float64).tobytes()
+                received.append((time.monotonic(), header["step"], params))
+                if time.monotonic() >= until:
+                    break  # killed while playing: this frame unacknowledged, the next training
+                ws.send(json.dumps({"type": "ack", "seq": header["seq"]}))
+            server.kill()
+    finally:
+        server.kill()
+
+    with running_server(tmp_path, env) as again, httpx.Client(base_url=again.url) as client:
+        restored = client.get(f"/api/networks/{session_id}").json()
+    last_arrival, last_step, _ = received[-1]
+    old_enough = [step for t, step, _ in received if t <= last_arrival - SAVE_SECONDS - PLAY_MARGIN]
+    assert old_enough, "Play was too slow to measure the bound"
+    assert restored["step"] >= old_enough[-1]  # at most the cadence (and a frame) lost
+    assert restored["step"] <= last_step + 5  # at most the frame in training after the last
+    by_step = {step: params for _, step, params in received}
+    if restored["step"] in by_step:  # a whole state: exactly a frame's weights, bit for bit
+        net = restored["network"]
+        layers = zip(net["weights"], net["biases"], strict=True)
+        flat = b"".join(_bits(w) + _bits(b) for w, b in layers)
+        assert flat == by_step[restored["step"]]  # (a frame's layout: W^1, b^1, W^2, …)

@@ -17,6 +17,7 @@ from app.engine.features import FEATURES
 from app.engine.losses import LOSSES
 from app.engine.training import METRICS_FIELDS, REGULARIZATIONS
 from app.presets import DEFAULT_REQUEST, PRESETS
+from app.sessions.tables import bundled_catalog
 from app.settings import Limits
 
 router = APIRouter(tags=["catalog"])
@@ -59,6 +60,7 @@ def catalog(lim: Limits) -> dict[str, Any]:
              "n_samples_range": [1, min(spec.n_samples_range[1], lim.max_samples)]}
             for spec in DATASETS.values()
         ],
+        "bundled": bundled_catalog(),
         "domain": [-BOUND, BOUND],
         "presets": PRESETS,
         "defaults": DEFAULT_REQUEST,

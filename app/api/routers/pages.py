@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from fastapi import APIRouter, Request, Response
 from fastapi.templating import Jinja2Templates
 
-ROOT = Path(__file__).resolve().parents[3]
-templates = Jinja2Templates(directory=ROOT / "templates")
+from app.paths import templates_dir
+
+templates = Jinja2Templates(directory=templates_dir())
 
 router = APIRouter(include_in_schema=False)
 

@@ -13,7 +13,7 @@ from app.api.deps import commit, editing, io, limits, reading, respond, run, set
 from app.api.quota import charge
 from app.api.responses import SESSION, errors
 from app.api.serialize import dumps, json_response
-from app.sessions import compute
+from app.sessions import branch, compute
 from app.sessions.stores.base import NotFound, Unreadable, new_id
 
 log = logging.getLogger("backprop_explorer")
@@ -126,6 +126,27 @@ async def export_session(session_id: str, request: Request) -> Response:
             ),
         )
         return Response(body, media_type="application/json")
+
+
+@router.post(
+    "/{session_id}/branch",
+    status_code=201,
+    response_model=schemas.SessionOut,
+    responses=errors(429),
+)
+async def branch_session(session_id: str, req: schemas.BranchRequest, request: Request) -> Response:
+    """A new session from the stored snapshot at ``step``: θ, optimiser state, minibatch
+    position and history as they were then (201); 422 names the nearest stored steps."""
+    st = store(request)
+    source = await reading(st, session_id)
+    st.make_room()
+    points = await run(True, st.snapshot_points, session_id)
+    rows = st.metrics(session_id)
+    session, metrics, snapshots = await run(
+        True, branch.branch, source, new_id(), req.step, points, rows
+    )
+    await run(True, st.create, session, metrics, snapshots)
+    return await respond(len(session.data.x) > 500, views.session_view, session, status=201)
 
 
 @router.patch("/{session_id}/parameter", response_model=schemas.SessionOut)

@@ -4,12 +4,16 @@ The client sends JSON control messages (``app.api.controls``); the server answer
 with a ``hello``, then frames (``app.api.frames``), each the state after one chunk
 of updates, as the credit and the speed allow (``app.api.pacing``).
 
-Each chunk holds the session's lock, trains, saves through the store exactly as
-a REST step does (new version, metrics, snapshot) and releases the lock, so REST
-calls on the same session interleave between chunks and a reload resumes from
-the store. The work (training, evaluation, saving, boundary grid, encoding) runs in
-a worker thread, so the event loop keeps serving other requests while a stream plays
-(see docs/api.md, Stream, for the measurements behind these choices).
+Each chunk holds the session's lock, trains and releases the lock, so REST calls on
+the same session interleave between chunks. Saving is off the frame path: a chunk's
+changes stay in the store's cached copy (``Store.defer``) until the last save is
+``SAVE_SECONDS`` old, then one save writes them (new version, every metrics row and
+snapshot since, as REST steps would have); a pause, a divergence, the end of the
+stream and the server's shutdown save at once, and so does a stream left waiting
+(no credit) with unsaved changes. A reload resumes from the last save, a crash
+loses at most the Play since then (docs/limits.md, Crash safety). The work (training,
+evaluation, saving, boundary grid, encoding) runs in a worker thread, so the event loop
+keeps serving other requests while a stream plays (docs/api.md, Stream, measures it).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from typing import Any
 
 import anyio
@@ -29,7 +34,7 @@ from starlette.websockets import WebSocketDisconnect
 from app.api import controls, frames
 from app.api import limits as check
 from app.api.deps import editing, io, origin_allowed
-from app.api.pacing import WINDOW, Pacer, Plan
+from app.api.pacing import SAVE_SECONDS, WINDOW, Pacer, Plan
 from app.engine.errors import SpecError
 from app.sessions.play import Chunk, ChunkResult
 from app.sessions.session import Session
@@ -61,6 +66,7 @@ class _Stream:
         self.wake = asyncio.Event()
         self.send_lock = asyncio.Lock()
         self.dims, self.layers = 2, [2]  # the session's raw input dimension and widths
+        self.saved_at = time.perf_counter()  # Play's last save of the session
 
     # --- sending ---------------------------------------------------------------------------
 
@@ -166,11 +172,18 @@ class _Stream:
         while not self.closed:
             if self.pause_reply:
                 self.pause_reply = False
+                await self.flush()
                 await self.paused("pause")
                 continue
             if not self.playing or not self.pacer.has_credit:
                 self.wake.clear()
-                await self.wake.wait()
+                if not self.store.unsaved(self.id):
+                    await self.wake.wait()
+                    continue
+                with anyio.move_on_after(SAVE_SECONDS) as waited:
+                    await self.wake.wait()
+                if waited.cancelled_caught:  # waiting for credit: save what is unsaved
+                    await self.flush()
                 continue
             plan = self.pacer.plan(self.settings.steps_per_frame, self.settings.steps_per_second)
             if plan.steps == 0:  # nothing due yet: wait for it, or for new settings
@@ -214,15 +227,32 @@ class _Stream:
     def work(
         self, s: Session, seq: int, plan: Plan, grid: controls.BoundaryRequest | None
     ) -> tuple[bytes | str | None, ChunkResult]:
-        """In the worker thread: train, save (SQLite may wait on the disk), build the frame."""
+        """In the worker thread: train, save if due (SQLite may wait on the disk) or defer
+        the save, build the frame."""
         with np.errstate(all="ignore"):
             training = Chunk(s, plan.steps)
             self.pacer.train(training, seq, plan.limit, lambda: not self.playing or self.closed)
             result = training.finish()
         if result.applied == 0 and not result.diverged:
             return None, result
-        self.store.save(s, result.metrics, result.snapshots)
+        now = time.perf_counter()
+        stopping = result.diverged or not self.playing or self.closed
+        if stopping or now - self.saved_at >= SAVE_SECONDS:
+            self.store.save(s, result.metrics, result.snapshots)
+            self.saved_at = now
+        else:
+            self.store.defer(s, result.metrics, result.snapshots)
         return frames.frame(s, seq, result, grid, self.settings.format), result
+
+    async def flush(self) -> None:
+        """Save Play's unsaved changes of the session now, if there are any."""
+        if not self.store.unsaved(self.id):
+            return
+        with contextlib.suppress(Conflict):  # another process saved: its state wins, as in chunk
+            async with editing(self.store, self.id) as s:
+                if self.store.unsaved(self.id):
+                    await run_in_threadpool(self.store.save, s)
+        self.saved_at = time.perf_counter()
 
 
 @router.websocket("/api/networks/{session_id}/stream")
@@ -255,9 +285,14 @@ async def stream(ws: WebSocket, session_id: str) -> None:
             await conn.close(CLOSE_ERROR, "internal error")
         tg.cancel_scope.cancel()  # the receiving side has nothing left to do
 
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(produce)
-        with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
-            await conn.receive_loop()
-        conn.closed = True  # the producer finishes (and saves) its chunk, then stops
-        conn.wake.set()
+    try:
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(produce)
+            with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
+                await conn.receive_loop()
+            conn.closed = True  # the producer finishes (and saves) its chunk, then stops
+            conn.wake.set()
+    finally:  # also when cancelled (the server shutting down): what Play left unsaved
+        conn.closed = True
+        with anyio.CancelScope(shield=True), contextlib.suppress(NotFound):
+            await conn.flush()

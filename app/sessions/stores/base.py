@@ -18,11 +18,10 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-import numpy as np
-
 from app.engine.activations import Array
 from app.engine.training import Metrics
 from app.sessions import record
+from app.sessions.resume import Resume, decode, encode
 from app.sessions.retention import kept_snapshots
 from app.sessions.session import Session
 
@@ -100,6 +99,10 @@ class Store(Protocol):
 
     def snapshots(self, session_id: str) -> list[tuple[int, Array]]: ...
 
+    def snapshot_points(self, session_id: str) -> list[tuple[int, Array, Resume | None]]:
+        """The snapshots with where the run was at each (None: stored before branching)."""
+        ...
+
     def count(self) -> int: ...
 
     def make_room(self) -> None: ...
@@ -120,6 +123,16 @@ class Store(Protocol):
         reset_history: bool = False,
         touch: bool = True,
     ) -> None: ...
+
+    def defer(
+        self, session: Session, metrics: list[Metrics], snapshots: list[tuple[int, Array]]
+    ) -> None:
+        """Keep a Play chunk's changes in memory until the session's next ``save``."""
+        ...
+
+    def unsaved(self, session_id: str) -> bool: ...
+
+    def unsaved_ids(self) -> list[str]: ...
 
     def forget(self, session_id: str) -> None: ...
 
@@ -153,6 +166,9 @@ class StoreBase:
         self.idle_seconds = idle_seconds
         self._cache: OrderedDict[str, Session] = OrderedDict()
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        # Play's chunks changed these cached sessions since their last save: their metrics
+        # and snapshots, written by the session's next ``save`` (see ``defer``).
+        self._unsaved: dict[str, tuple[list[Metrics], list[tuple[int, Array]]]] = {}
 
     def _local_lock(self, session_id: str) -> asyncio.Lock:
         """The lock that orders calls on one session within this process."""
@@ -177,23 +193,49 @@ class StoreBase:
     def _cached(self, session_id: str, version: int | None) -> Session | None:
         """The cached copy if it is at the stored ``version``; NotFound if none is stored."""
         if version is None:
-            self._cache.pop(session_id, None)
+            self.forget(session_id)
             raise NotFound(session_id)
         cached = self._cache.get(session_id)
         if cached is not None and cached.version == version:
             self._cache.move_to_end(session_id)
             return cached
+        self._unsaved.pop(session_id, None)  # another process saved: its state wins
         return None
 
     def _remember(self, session: Session) -> None:
         self._cache[session.id] = session
         self._cache.move_to_end(session.id)
         while len(self._cache) > CACHE_SIZE:
-            self._cache.popitem(last=False)
+            old_id, _ = self._cache.popitem(last=False)
+            self._unsaved.pop(old_id, None)  # its next get reads the last save
 
     def forget(self, session_id: str) -> None:
-        """Drop the cached copy (after a call failed part-way through changing it)."""
+        """Drop the cached copy (after a call failed part-way through changing it), with
+        any unsaved Play: the next ``get`` reads the last save."""
         self._cache.pop(session_id, None)
+        self._unsaved.pop(session_id, None)
+
+    # --- Play's deferred writes --------------------------------------------------------------
+
+    def defer(
+        self, session: Session, metrics: list[Metrics], snapshots: list[tuple[int, Array]]
+    ) -> None:
+        """Keep a Play chunk's changes in memory, not on disk: ``session`` (the edited copy
+        from ``deps.editing``) becomes the cached one, its metrics and snapshots wait here.
+        The session's next ``save`` (Play's own at its cadence, a REST call's, a pause's)
+        writes them all in one transaction; until then ``get`` in this process returns the
+        changed copy, and a crash loses them whole (the stored state stays the last save)."""
+        self._remember(session)
+        queued = self._unsaved.setdefault(session.id, ([], []))
+        queued[0].extend(metrics)
+        queued[1].extend(snapshots)
+
+    def unsaved(self, session_id: str) -> bool:
+        """Whether Play changed the session since its last save."""
+        return session_id in self._unsaved
+
+    def unsaved_ids(self) -> list[str]:
+        return list(self._unsaved)
 
     # --- writing: the steps both stores take, around their own ``_insert`` and ``_update`` --
 
@@ -209,6 +251,7 @@ class StoreBase:
             snapshots = [(session.step, session.network.params)]
         session.version = 1
         self._insert(session, metrics or [], snapshots)
+        session.resume_points.clear()
         self._remember(session)
 
     def save(
@@ -226,14 +269,21 @@ class StoreBase:
         if touch:
             session.touch()
         old = session.version
-        new = list(snapshots or [])
+        # A reset restarts the history: Play's queued rows belong to the one it replaces.
+        queued_metrics, queued_snapshots = (
+            ([], []) if reset_history else self._unsaved.get(session.id, ([], []))
+        )
+        new = queued_snapshots + list(snapshots or [])
+        rows = queued_metrics + list(metrics or [])
         if reset_history:
             new.insert(0, (session.step, session.network.params))
-        if not self._update(Update(session, old, metrics or [], new, data_changed, reset_history)):
-            self._cache.pop(session.id, None)
+        if not self._update(Update(session, old, rows, new, data_changed, reset_history)):
+            self.forget(session.id)
             if not self._exists(session.id):
                 raise Deleted(session.id)
             raise Conflict(session.id)
+        self._unsaved.pop(session.id, None)
+        session.resume_points.clear()
         session.version = old + 1
         self._remember(session)
 
@@ -254,21 +304,26 @@ class StoreBase:
     # --- snapshots -------------------------------------------------------------------------
 
     def _snapshot_changes(
-        self, stored: list[int], new: list[tuple[int, Array]]
+        self, session: Session, stored: list[int], new: list[tuple[int, Array]]
     ) -> tuple[list[tuple[int, bytes]], list[int]]:
-        """Adding ``new`` snapshots to the ``stored`` steps: (step, float64 bytes) to write,
-        and stored steps to drop. Of several snapshots of one step the last one counts."""
+        """Adding ``new`` snapshots to the ``stored`` steps: (step, blob) to write, and
+        stored steps to drop. Of several snapshots of one step the last one counts. Each
+        blob holds θ and where the run was then (``session.resume_points``, or the
+        session's own optimiser state and batcher at its current step)."""
         kept = set(kept_snapshots(stored + [step for step, _ in new], self.max_snapshots))
         writes = {step: params for step, params in new if step in kept}
+        points = dict(session.resume_points)
+        points[session.step] = Resume.of(session.batcher.epoch, session.batcher.cursor,
+                                         session.opt_state)  # fmt: skip
         return (
-            [(step, snapshot_bytes(params)) for step, params in writes.items()],
+            [(step, encode(params, points.get(step))) for step, params in writes.items()],
             [step for step in stored if step not in kept],
         )
 
 
-def snapshot_bytes(params: Array) -> bytes:
-    return np.ascontiguousarray(params, dtype=np.float64).tobytes()
-
-
 def snapshot_from(blob: bytes) -> Array:
-    return np.frombuffer(blob, dtype=np.float64).copy()
+    return decode(blob)[0]
+
+
+def snapshot_point(step: int, blob: bytes) -> tuple[int, Array, Resume | None]:
+    return (step, *decode(blob))

@@ -42,6 +42,7 @@ import redis
 from app.engine.activations import Array
 from app.engine.training import Metrics
 from app.sessions import record
+from app.sessions.resume import Resume
 from app.sessions.retention import history_overflow, kept_history
 from app.sessions.session import Session
 from app.sessions.stores.base import (
@@ -51,6 +52,7 @@ from app.sessions.stores.base import (
     Update,
     read_record,
     snapshot_from,
+    snapshot_point,
 )
 
 LOCK_TTL_MS = 10_000  # a crashed holder's lock expires after this; a live one renews it
@@ -285,6 +287,11 @@ class RedisStore(StoreBase):
         rows = cast(dict[bytes, bytes], self._r.hgetall(self._keys(session_id)[2]))
         return sorted((int(step), snapshot_from(blob)) for step, blob in rows.items())
 
+    def snapshot_points(self, session_id: str) -> list[tuple[int, Array, Resume | None]]:
+        rows = cast(dict[bytes, bytes], self._r.hgetall(self._keys(session_id)[2]))
+        points = [snapshot_point(int(step), blob) for step, blob in rows.items()]
+        return sorted(points, key=lambda point: point[0])
+
     def count(self) -> int:
         return int(self._r.zcard(self._idx))
 
@@ -299,7 +306,7 @@ class RedisStore(StoreBase):
     def _insert(
         self, session: Session, metrics: list[Metrics], snapshots: list[tuple[int, Array]]
     ) -> None:
-        writes, _ = self._snapshot_changes([], snapshots)
+        writes, _ = self._snapshot_changes(session, [], snapshots)
         skey, mkey, snapkey = self._keys(session.id)
         args: list[Any] = [
             self.prefix, self.max_sessions, _float(self._cutoff()), session.id,
@@ -316,7 +323,7 @@ class RedisStore(StoreBase):
         stored: list[int] = []
         if u.snapshots and not u.reset_history:  # only new snapshots can push old ones out
             stored = sorted(int(s) for s in cast(list[bytes], self._r.hkeys(snapkey)))
-        writes, drops = self._snapshot_changes(stored, u.snapshots)
+        writes, drops = self._snapshot_changes(u.session, stored, u.snapshots)
         args: list[Any] = [
             u.session.id, u.old_version, _float(u.session.updated_at), record.meta_of(u.session),
             record.params_of(u.session), 1 if u.data_changed else 0,

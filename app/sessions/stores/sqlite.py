@@ -3,9 +3,9 @@ optimistic versions.
 
 Every change an API call makes (the session row, its new metrics rows, a
 snapshot) is committed in one transaction, so a crash loses at most the call
-in flight. Each row carries a version number: a save succeeds only if nobody
-saved in between, which keeps concurrent calls on one session serialised even
-across processes; within a process a per-session lock orders them first.
+in flight. Calls on one session are queued by a per-session lock, within a
+process and across the processes sharing the file (``filelock``); each row also
+carries a version number, and a save succeeds only if nobody saved in between.
 
 Loaded sessions are cached in memory and reused while their version is current,
 so a step does not re-read and re-parse the dataset.
@@ -13,7 +13,6 @@ so a step does not re-read and re-parse the dataset.
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
 import threading
 from pathlib import Path
@@ -24,6 +23,7 @@ import orjson
 from app.engine.activations import Array
 from app.engine.training import Metrics
 from app.sessions import record
+from app.sessions.resume import Resume
 from app.sessions.retention import history_overflow, kept_history
 from app.sessions.session import Session
 from app.sessions.stores.base import (
@@ -33,7 +33,9 @@ from app.sessions.stores.base import (
     Update,
     read_record,
     snapshot_from,
+    snapshot_point,
 )
+from app.sessions.stores.filelock import FileLocks, SessionLock
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -103,6 +105,7 @@ class SqliteStore(StoreBase):
             self._db.close()
             raise
         self._db_lock = threading.Lock()
+        self._file_locks = FileLocks(path.with_name(path.name + ".locks"))
 
     def _check_schema(self) -> None:
         """Every table has the columns this version reads, or the server refuses to start."""
@@ -120,10 +123,11 @@ class SqliteStore(StoreBase):
         # Under the lock: closing while a thread (the idle sweep) is mid-query crashes sqlite3.
         with self._db_lock:
             self._db.close()
+        self._file_locks.close()
 
-    def lock(self, session_id: str) -> asyncio.Lock:
-        """The lock that orders calls on one session within this process."""
-        return self._local_lock(session_id)
+    def lock(self, session_id: str) -> SessionLock:
+        """The lock that orders calls on one session, in this process and across processes."""
+        return self._file_locks.lock(session_id, self._local_lock(session_id))
 
     # --- reading ---------------------------------------------------------------------------
 
@@ -167,6 +171,14 @@ class SqliteStore(StoreBase):
             ).fetchall()
         return [(step, snapshot_from(blob)) for step, blob in rows]
 
+    def snapshot_points(self, session_id: str) -> list[tuple[int, Array, Resume | None]]:
+        with self._db_lock:
+            rows = self._db.execute(
+                "SELECT step, params FROM snapshots WHERE session_id = ? ORDER BY step",
+                (session_id,),
+            ).fetchall()
+        return [snapshot_point(step, blob) for step, blob in rows]
+
     def count(self) -> int:
         with self._db_lock:
             return int(self._db.execute("SELECT COUNT(*) FROM sessions").fetchone()[0])
@@ -190,7 +202,7 @@ class SqliteStore(StoreBase):
                 (session.id, session.updated_at, record.meta_of(session),
                  record.params_of(session), record.data_of(session)),
             )  # fmt: skip
-            self._insert_history(session.id, metrics, snapshots, fresh=True)
+            self._insert_history(session, metrics, snapshots, fresh=True)
 
     def _update(self, u: Update) -> bool:
         with self._db_lock, self._transaction():
@@ -213,7 +225,7 @@ class SqliteStore(StoreBase):
                 return False
             if u.reset_history:
                 self._delete_rows(u.session.id, ("metrics", "snapshots"))
-            self._insert_history(u.session.id, u.metrics, u.snapshots, fresh=u.reset_history)
+            self._insert_history(u.session, u.metrics, u.snapshots, fresh=u.reset_history)
         return True
 
     def _exists(self, session_id: str) -> bool:
@@ -233,13 +245,14 @@ class SqliteStore(StoreBase):
 
     def _insert_history(
         self,
-        session_id: str,
+        session: Session,
         metrics: list[Metrics],
         snapshots: list[tuple[int, Array]],
         fresh: bool = False,
     ) -> None:
         """Add metrics rows and snapshots, thinning the snapshots to ``max_snapshots``
         (``fresh``: the session has none stored yet)."""
+        session_id = session.id
         if metrics:  # orjson writes a dataclass as dataclasses.asdict would, 30× faster
             self._db.executemany(
                 "INSERT OR REPLACE INTO metrics (session_id, step, record) VALUES (?, ?, ?)",
@@ -251,7 +264,7 @@ class SqliteStore(StoreBase):
         stored = [] if fresh else [step for (step,) in self._db.execute(
             "SELECT step FROM snapshots WHERE session_id = ? ORDER BY step", (session_id,)
         ).fetchall()]  # fmt: skip
-        writes, drops = self._snapshot_changes(stored, snapshots)
+        writes, drops = self._snapshot_changes(session, stored, snapshots)
         self._db.executemany(
             "INSERT OR REPLACE INTO snapshots (session_id, step, params) VALUES (?, ?, ?)",
             [(session_id, step, blob) for step, blob in writes],

@@ -3,14 +3,16 @@
 import { api } from "../api.js";
 import { t } from "../i18n.js";
 import { emptyHistory } from "../store.js";
-import { columnsToRecords, withRecords } from "../patches.js";
+import { columnsToRecords, framePatch, withRecords } from "../patches.js";
 import { specFromSession } from "../spec.js";
 
 /**
  * @param {import("./context.js").Context} ctx
  * @param {(id: string) => Promise<void>} loadSession  sessions.js
  */
-export function classroomActions({ store, st, sessionId, run, reads }, loadSession) {
+export function classroomActions({ store, st, sessionId, run, pending, reads }, loadSession) {
+  let liveReadAt = 0;
+  let boundaryTimer = 0;
   return {
     /** GET /export of the current session: a create request that reproduces it (it imports back). */
     exportSession() {
@@ -61,6 +63,40 @@ export function classroomActions({ store, st, sessionId, run, reads }, loadSessi
         await reads.refresh();
         return "changed";
       });
+    },
+
+    /**
+     * A Play frame the class's teacher published (classroom/live.js): its weights and metrics
+     * are drawn at once; the sample's values (and, a little later, the heatmaps) are read
+     * when no read is waiting, so a follower never queues up behind the teacher.
+     * @param {{session: string, step: number, weights: number[][][], biases?: number[][] | null, metrics?: any}} frame
+     */
+    followFrame(frame) {
+      const s = st().session;
+      if (!s || s.id !== frame.session || frame.step <= s.step) return;
+      store.set(framePatch(s, { ...frame, steps: frame.step - s.step, biases: frame.biases ?? null, boundary: null }, st().history, st().boundary));
+      if (pending() === 0 && performance.now() - liveReadAt >= 250) {
+        liveReadAt = performance.now();
+        run(reads.fetchLive);
+      }
+      clearTimeout(boundaryTimer);
+      boundaryTimer = setTimeout(() => run(() => reads.fetchBoundary()), reads.sinceBoundary() > 1000 ? 0 : 300);
+    },
+
+    /**
+     * What the teacher's page shows besides the weights: selection, edge mode, sample, and
+     * the animation of a forward or backward pass (replayed here with this page's values).
+     * @param {{selection?: any, edge_mode?: string, sample?: {split: string, index: number} | null, phase?: string}} view
+     * @param {string | undefined} previousPhase
+     */
+    mirrorView(view, previousPhase) {
+      const sample = view.sample ?? st().sample;
+      const sampleChanged = sample.split !== st().sample.split || sample.index !== st().sample.index;
+      store.set({ selection: view.selection ?? null, edgeMode: view.edge_mode ?? "weight", sample });
+      if (view.phase !== previousPhase && view.phase === "forward") return run(() => reads.fetchForward(true));
+      if (view.phase !== previousPhase && view.phase === "backward") return run(() => reads.fetchSampleTrace(true, { edgeMode: "grad" }));
+      if (sampleChanged) return run(() => reads.fetchLive());
+      return Promise.resolve();
     },
   };
 }

@@ -8,6 +8,10 @@ import { sessionActions } from "./sessions.js";
 import { playActions } from "./play.js";
 import { teachActions } from "./teach.js";
 import { classroomActions } from "./classroom.js";
+import { lessonActions } from "./lesson.js";
+import { ownDataActions } from "./own-data.js";
+import { addressActions } from "./address.js";
+import { undoActions } from "./undo.js";
 
 /** @param {import("../store.js").Store} store */
 export function createActions(store) {
@@ -22,15 +26,20 @@ export function createActions(store) {
     pending: queue.pending,
     reads: createRefresh(store),
   };
-  const { createFromSpec, loadSession, ...sessionEdits } = sessionActions(ctx);
+  const { createFromSpec, loadSession, loadOrLost, ...sessionEdits } = sessionActions(ctx);
+  const address = addressActions(ctx, { loadSession, loadOrLost, createFromSpec });
   return {
     run: queue.run,
     /** @param {string} id */
     loadSession: (id) => queue.run(() => loadSession(id)),
     ...sessionEdits,
+    ...address,
+    ...undoActions(ctx, sessionEdits, address.openSession),
     ...playActions(ctx),
     ...teachActions(ctx),
     ...classroomActions(ctx, loadSession),
+    ...lessonActions(ctx, createFromSpec),
+    ...ownDataActions(ctx, createFromSpec),
   };
 }
 

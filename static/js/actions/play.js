@@ -1,6 +1,7 @@
 // Training: one Step, Play over REST (one request round per tick of ../play.js) and Play over
 // the WebSocket (frames from ../play-stream.js), with the speed control they share.
 
+import { divergenceText } from "../refusals.js";
 import { api } from "../api.js";
 import { t } from "../i18n.js";
 import { emptyHistory } from "../store.js";
@@ -28,7 +29,8 @@ export function playActions({ store, st, sessionId, run, pending, reads }) {
   function reportDivergence(r) {
     if (r?.diverged) {
       store.set({ playing: false });
-      store.emit("error", { message: r.message || t("toast.divergedText", "Training diverged: the update was not applied. Try a smaller learning rate."), title: t("toast.diverged", "Diverged") });
+      const s = st().session;
+      store.emit("error", { message: divergenceText((s?.step ?? 0) + 1, s?.training?.learning_rate), title: t("toast.diverged", "Diverged") });
     }
   }
 

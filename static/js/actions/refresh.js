@@ -34,6 +34,7 @@ export function createRefresh(store) {
   /** @param {any} session */
   async function boundaryPatch(session) {
     lastBoundaryAt = performance.now();
+    if ((session.dataset?.input_dim ?? 2) > 2) return { boundary: null }; // no plane to grid (the views say so)
     const r = await api.boundary(session.id, { resolution: BOUNDARY_RESOLUTION, neurons: true });
     return { boundary: { ...r, step: session.step } };
   }

@@ -1,6 +1,7 @@
 // Making and changing the page's session: the defaults, presets, shared links, builder,
 // data and training edits, added points, parameter edits and reset.
 
+import { plainRefusal } from "../refusals.js";
 import { api } from "../api.js";
 import { t } from "../i18n.js";
 import { emptyHistory } from "../store.js";
@@ -18,7 +19,7 @@ export function sessionActions({ store, st, sessionId, run, reads }) {
     store.set({
       spec: clone(spec), session: s, history: withRecords(emptyHistory(), [s.metrics]), forward: null, backward: null,
       gradient: null, update: null, boundary: null, selection: null, edgeMode: "weight",
-      sample: validSample(s, st().sample),
+      sample: validSample(s, st().sample), lostSession: null,
     });
     await reads.refresh();
     return s;
@@ -32,6 +33,20 @@ export function sessionActions({ store, st, sessionId, run, reads }) {
     const m = await api.metrics(id, 0);
     store.set({ history: withRecords(st().history, columnsToRecords(m)) });
     await reads.refresh();
+  }
+
+  /**
+   * Load session `id`; one the server no longer has sets `lostSession` (the page's notice).
+   * @param {string} id
+   */
+  async function loadOrLost(id) {
+    try {
+      await loadSession(id);
+      store.set({ lostSession: null });
+    } catch (err) {
+      if (err?.status !== 404) throw err;
+      store.set({ lostSession: id, playing: false });
+    }
   }
 
   /**
@@ -61,19 +76,25 @@ export function sessionActions({ store, st, sessionId, run, reads }) {
   return {
     createFromSpec,
     loadSession,
+    loadOrLost,
 
     /**
      * Load the catalog, then the default session; or, from a classroom link (classroom/),
      * a new session from a shared create request `spec`, or the session `follow` read-only.
-     * @param {{spec?: object | null, follow?: string | null}} [options]
+     * Or the session an address names (`session`, url-state.js): a lost one sets `lostSession`.
+     * @param {{spec?: object | null, follow?: string | null, session?: string | null}} [options]
      */
-    init({ spec = null, follow = null } = {}) {
+    init({ spec = null, follow = null, session = null } = {}) {
       return run(async () => {
         const catalog = await api.catalog();
         store.set({ catalog });
         if (follow) {
           store.set({ following: follow });
           await loadSession(follow);
+          return;
+        }
+        if (session) {
+          await loadOrLost(session);
           return;
         }
         if (spec) {
@@ -135,7 +156,11 @@ export function sessionActions({ store, st, sessionId, run, reads }) {
         } catch (err) {
           // the controls show the values in force again (they redraw when `training` is a new object)
           store.set({ session: { ...st().session, training: { ...st().session.training } } });
-          throw err;
+          // a refused setting is told in plain words beside its field (views/field-errors.js)
+          const refusal = plainRefusal(err);
+          if (!refusal) throw err;
+          store.emit("refused", refusal);
+          return;
         }
         const spec = clone(st().spec);
         spec.training = { ...spec.training, ...patch };
@@ -147,14 +172,30 @@ export function sessionActions({ store, st, sessionId, run, reads }) {
      * Click in the data plot: a new training point (label for classification, target for regression).
      * @param {number[]} x
      * @param {number[]} y
+     * @param {"train" | "test"} [split]
      */
-    addPoint(x, y) {
+    addPoint(x, y, split = "train") {
       return run(async () => {
-        const s = await api.addPoint(sessionId(), { x, y, split: "train" });
+        const s = await api.addPoint(sessionId(), { x, y, split });
         const spec = clone(st().spec);
         spec.dataset = explicitDataset(s, spec, st().catalog);
         store.set({ session: s, spec });
-        await reads.fetchBoundary();
+        await (s.dataset.n_train + s.dataset.n_test === 1 ? reads.refresh() : reads.fetchBoundary()); // the first point: a sample to show
+      });
+    },
+
+    /**
+     * Remove point `index` of a split (DELETE /points/{split}/{index}).
+     * @param {"train" | "test"} split
+     * @param {number} index
+     */
+    removePoint(split, index) {
+      return run(async () => {
+        const s = await api.removePoint(sessionId(), split, index);
+        const spec = clone(st().spec);
+        spec.dataset = explicitDataset(s, spec, st().catalog);
+        store.set({ session: s, spec, sample: validSample(s, st().sample), forward: null, backward: null });
+        await reads.refresh({ animate: false });
       });
     },
 

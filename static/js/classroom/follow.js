@@ -15,7 +15,7 @@ const RETRY_MS = 3000;
 /** Actions a follow page keeps: reads in the queue and what only changes the view here. */
 const READ_ONLY_ACTIONS = new Set([
   "run", "query", "init", "loadSession", "followTick", "select", "exportSession",
-  "gradcheck", "paths", "snapshots", "previewStep", "inspectSample", "showGradient", "highlightPaths",
+  "followFrame", "mirrorView", "gradcheck", "paths", "snapshots", "previewStep", "inspectSample", "showGradient", "highlightPaths",
 ]);
 
 /**

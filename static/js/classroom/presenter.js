@@ -133,5 +133,19 @@ export function mountPresenter(container, { onChange } = {}) {
     /** Re-apply after other modules added panels (the page has finished loading). */
     refresh: apply,
     get on() { return on; },
+    /** What is hidden when on (the ids in the URL). */
+    get hidden() { return [...hide]; },
+    /**
+     * Follow another page's presenter settings (a live class's teacher).
+     * @param {boolean} value
+     * @param {string[]} items
+     */
+    set(value, items) {
+      if (value === on && items.length === hide.size && items.every((i) => hide.has(i))) return;
+      on = value;
+      hide.clear();
+      for (const i of items) hide.add(i);
+      apply();
+    },
   };
 }

@@ -123,6 +123,8 @@ export function mountShare(store, container) {
     followStatus);
   popover(button, panel, { onOpen: render });
 
+  /** @type {string | null} the live class's join link, once the teacher opened one (live.js) */
+  let joinLink = null;
   let seq = 0;
   async function render() {
     const state = store.state;
@@ -135,7 +137,7 @@ export function mountShare(store, container) {
     if (mine !== seq) return;
     setupInput.value = link;
     openCopy.href = link;
-    followInput.value = followLink(state.session.id);
+    followInput.value = joinLink ?? followLink(state.session.id);
   }
   withWeights.addEventListener("change", render);
   store.on("spec", () => {
@@ -144,5 +146,12 @@ export function mountShare(store, container) {
   onLanguageChange(() => {
     if (panel.matches(":popover-open")) render();
   });
-  return { button, panel };
+  return {
+    button, panel,
+    /** @param {string} link  the join link shown (and copied) instead of the follow link */
+    setJoin(link) {
+      joinLink = link;
+      followInput.value = link;
+    },
+  };
 }

@@ -35,6 +35,18 @@ export function mountBoundary(store, actions, { container, legendSlot, subtitle 
     const { session, boundary } = state;
     if (!session || size.w < 40) return;
     const dims = boundary?.dims ?? session.dataset.input_dim;
+    if (dims > 2) { // no input plane to grid: say so (the data plot shows two chosen features)
+      canvas.hidden = true;
+      curve.attr("d", null);
+      gPts.selectAll("*").remove();
+      gAxes.selectAll("*").remove();
+      frame.attr("width", 0);
+      legendSlot.replaceChildren();
+      const why = t("own.noPlane", "{d} inputs: the output over the input plane needs 1 or 2 (see the data plot's two features and the test predictions)", { d: dims });
+      if (subtitle.textContent !== why) subtitle.textContent = why;
+      plotChanged(null);
+      return;
+    }
     const W = size.w - M.l - M.r;
     const H = size.h - M.t - M.b;
     const dom = boundary?.domain ?? [[-6, 6], [-6, 6]];

@@ -1,6 +1,7 @@
 // The data panel: dataset picker with its parameters (from the catalog), and a
-// scatter plot of the points. Click adds a point of class 1, shift-click class 0
-// (regression: click sets the target from the height / +1, shift −1).
+// scatter plot of the points. Click adds a point of the class chosen in the own-data
+// controls (shift-click: the other class; regression: its target value, shift −1); clicking
+// a point removes it. With more than two inputs the plot shows two chosen features.
 
 import { el, field, setOptions, syncValue } from "../dom.js";
 import { datasetEntry, isBuiltinDataset } from "../spec.js";
@@ -57,7 +58,8 @@ export function mountData(store, actions, { controls, scatter, hint }) {
 
   svg.on("click", (event) => {
     const { session } = store.state;
-    if (!scales || !session) return;
+    if (!scales || !session || session.dataset.input_dim > 2) return; // a point needs every feature
+    if (/** @type {Element} */ (event.target)?.classList?.contains("pt")) return; // a point: removed by its own handler
     const [px, py] = d3.pointer(event, svg.node());
     if (px < M.l || px > size.w - M.r || py < M.t || py > size.h - M.b) return;
     const x1 = scales.sx.invert(px);
@@ -67,9 +69,10 @@ export function mountData(store, actions, { controls, scatter, hint }) {
     if (d.input_dim === 1) {
       actions.addPoint([round(x1)], [round(v)]);
     } else if (d.kind === "classification") {
-      actions.addPoint([round(x1), round(v)], [event.shiftKey ? 0 : 1]);
+      const label = Number(store.state.drawLabel) >= 0.5 ? 1 : 0;
+      actions.addPoint([round(x1), round(v)], [event.shiftKey ? 1 - label : label]);
     } else {
-      actions.addPoint([round(x1), round(v)], [event.shiftKey ? -1 : 1]);
+      actions.addPoint([round(x1), round(v)], [event.shiftKey ? -1 : Number(store.state.drawLabel)]);
     }
   });
 
@@ -79,11 +82,12 @@ export function mountData(store, actions, { controls, scatter, hint }) {
     const { session } = state;
     if (!session || size.w < 40) return;
     // during play only the weights change: redraw when the points, sample, domain or size do
-    const now = { dataset: session.dataset, sample: state.sample, domain: state.boundary?.domain?.join(), w: size.w, h: size.h };
+    const now = { dataset: session.dataset, sample: state.sample, domain: state.boundary?.domain?.join(), w: size.w, h: size.h, plane: state.plane };
     if (Object.keys(now).every((k) => drawn[k] === now[k])) return;
     drawn = now;
     const dims = session.dataset.input_dim;
-    const dom = domainOf(state);
+    const [fx, fy] = dims > 2 ? state.plane : [0, 1];
+    const dom = dims > 2 ? [featureExtent(session.dataset, fx), featureExtent(session.dataset, fy)] : domainOf(state);
     const sx = d3.scaleLinear().domain(dom[0]).range([M.l, size.w - M.r]);
     const ys = [...(session.dataset.y ?? []), ...(session.dataset.test_y ?? [])].map((r) => r[0]);
     const yDom = dims === 1 ? padExtent(d3.extent([...ys, -1, 1])) : dom[1];
@@ -94,10 +98,19 @@ export function mountData(store, actions, { controls, scatter, hint }) {
       .attr("transform", `translate(0,${size.h - M.b})`).call(d3.axisBottom(sx).ticks(5).tickSize(3));
     axisGroup(gAxes, "g.y").attr("class", "axis y")
       .attr("transform", `translate(${M.l},0)`).call(d3.axisLeft(sy).ticks(5).tickSize(3));
-    drawPoints(gPts, state, { sx, sy, yOf: (p) => (dims === 1 ? p.y[0] : p.x[1]), radius: size.w > 280 ? 3.4 : 3 });
+    drawPoints(gPts, state, {
+      sx, sy, xOf: (p) => p.x[fx], yOf: (p) => (dims === 1 ? p.y[0] : p.x[fy]), radius: size.w > 280 ? 3.4 : 3,
+      onClick: dims > 2 ? undefined : (event, p) => { event.stopPropagation(); actions.removePoint(p.split, p.index); },
+    });
     pointLegend(legendBox, session.dataset.kind, dims);
   }
 
+
+  /** One feature's range over train and test points, padded. */
+  function featureExtent(d, i) {
+    const [lo, hi] = d3.extent([...d.x, ...(d.test_x ?? [])], (r) => r[i]);
+    return lo === undefined ? [-1, 1] : padExtent([lo, hi]);
+  }
 
   function padExtent([lo, hi]) {
     const pad = (hi - lo || 1) * 0.08;
@@ -147,9 +160,10 @@ export function mountData(store, actions, { controls, scatter, hint }) {
     seedOut.textContent = entry ? String(src.seed ?? used.seed ?? 0) : "–";
     regenerate.disabled = !entry;
     const d = session?.dataset;
-    hint.textContent = !d ? "" : d.input_dim === 1 ? t("data.hint1d", "Click the plot to add a point (x, y).")
-      : d.kind === "classification" ? t("data.hintClassification", "Click: add a class 1 point · Shift-click: class 0. Hollow points are test data.")
-      : t("data.hintRegression", "Click: add a point with target +1 · Shift-click: −1.");
+    hint.textContent = !d ? "" : d.input_dim > 2 ? t("own.hintPlane", "{d} inputs: the plot shows the two features chosen above; points cannot be drawn.", { d: d.input_dim })
+      : d.input_dim === 1 ? t("data.hint1d", "Click the plot to add a point (x, y).")
+      : d.kind === "classification" ? t("own.hintClassification", "Click: add a point of the chosen class · Shift-click: the other class · click a point: remove it. Hollow points are test data.")
+      : t("own.hintRegression", "Click: add a point with the chosen target · Shift-click: −1 · click a point: remove it.");
   }
 
   // during Play the session changes every frame; the controls show its data and the spec
@@ -159,7 +173,7 @@ export function mountData(store, actions, { controls, scatter, hint }) {
     if (controlsChanged(catalog, spec, session?.dataset, getLanguage())) renderControls();
     renderScatter();
   });
-  store.on(["sample", "boundary"], renderScatter);
+  store.on(["sample", "boundary", "plane"], renderScatter);
   onLanguageChange(() => {
     renderControls();
     drawn = {}; // the point legend's words

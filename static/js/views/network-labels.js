@@ -6,6 +6,7 @@ import { fmt } from "../format.js";
 import { getLanguage } from "../i18n.js";
 import { inputLabels, isBackwardFresh, sampleTarget } from "./network-values.js";
 import { phaseKey } from "./network-phase.js";
+import { inputsGrouped } from "./network-group.js";
 
 export class SideLabels {
   /** @param {any} group  d3 selection of the <g> to draw in */
@@ -22,10 +23,10 @@ export class SideLabels {
   update(state, layout, phase) {
     const { session, catalog } = state;
     const fresh = isBackwardFresh(state);
-    if (!this.changed(layout, catalog, session.network.features, session.dataset, state.sample, fresh, state.backward, phaseKey(phase), getLanguage())) return;
+    if (!this.changed(layout, catalog, session.network.features, session.dataset, state.sample, fresh, state.backward, phaseKey(phase), getLanguage(), inputsGrouped(state))) return;
     const L = layout.xs.length - 1;
     const labels = inputLabels(state);
-    const inputs = layout.nodes.filter((d) => d.l === 0);
+    const inputs = inputsGrouped(state) ? [] : layout.nodes.filter((d) => d.l === 0); // grouped: one node, no names
     this.group.selectAll("text.input-label").data(inputs, (d) => d.id).join("text")
       .attr("class", "input-label")
       .attr("x", (d) => d.x - layout.r - 8).attr("y", (d) => d.y)

@@ -10,11 +10,13 @@ import { schedule } from "../frame.js";
 import { changes } from "../frame.js";
 import { layoutNetwork } from "./network-layout.js";
 import { mountLayerHeads } from "./layer-heads.js";
+import { InputGroup } from "./network-group.js";
 import { EdgeLayer } from "./network-edges.js";
 import { NodeLayer } from "./network-nodes.js";
 import { NeuronMaps, drawsMaps } from "./network-maps.js";
 import { PathHighlights, SideLabels } from "./network-labels.js";
 import { hideTooltip } from "./tooltip.js";
+import { thinLabels } from "./network-thin.js";
 import { onLanguageChange, t } from "../i18n.js";
 
 const LAYER_MS = 380;       // forward/backward: time per layer
@@ -43,6 +45,7 @@ export function mountNetwork(store, actions, stage) {
   const gEdgeLabels = svg.append("g").attr("class", "edge-labels");
   const gNodes = svg.append("g").attr("class", "nodes");
   const gSide = svg.append("g").attr("class", "side-labels");
+  const gGroup = svg.append("g").attr("class", "input-groups");
   const heads = mountLayerHeads(store, actions, stage);
 
   const page = { state: () => store.state, select: (selection) => actions.select(selection) };
@@ -51,6 +54,7 @@ export function mountNetwork(store, actions, stage) {
   const maps = new NeuronMaps(() => request());
   const side = new SideLabels(gSide);
   const paths = new PathHighlights(gPaths);
+  const group = new InputGroup(gGroup, (on) => actions.setInputsGrouped(on));
 
   let size = { w: stage.clientWidth, h: stage.clientHeight };
   /** @type {import("./network-phase.js").Phase | null} */
@@ -185,6 +189,8 @@ export function mountNetwork(store, actions, stage) {
     maps.update(state, layout, nodes.nodes);
     side.update(state, layout, phase);
     paths.update(state, layout);
+    group.update(state, layout);
+    thinLabels(svg.node(), layout); // no label over another label or a neuron, at every size
   }
 
   /** Whether this layout's neurons show maps, in the store (Play streams their grids only then). */
@@ -195,7 +201,7 @@ export function mountNetwork(store, actions, stage) {
 
   // --- subscriptions ---------------------------------------------------------------------------
 
-  store.on(["session", "boundary", "selection", "edgeMode", "gradient", "catalog", "sample", "highlightPaths", "playing"], () => request());
+  store.on(["session", "boundary", "selection", "edgeMode", "gradient", "catalog", "sample", "highlightPaths", "playing", "inputsGrouped", "table"], () => request());
   store.on("spec", hideTooltip); // a new network: the hovered element may be gone
   onLanguageChange(() => {
     svg.attr("aria-label", t("net.aria", "The network: neurons and weights"));

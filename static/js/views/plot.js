@@ -44,7 +44,7 @@ function pointColor(p, kind, dims = 2) {
   if (dims === 1) return "#3a4358"; // a curve plot: the height is the target already
   if (kind === "classification") {
     const label = p.y.length > 1 ? p.y.indexOf(Math.max(...p.y)) : p.y[0];
-    return classColor(label);
+    return p.y.length > 2 ? d3.schemeTableau10[label % 10] : classColor(label); // k > 2 classes: one hue each
   }
   return signed(p.y[0], 1);
 }
@@ -82,9 +82,9 @@ export function axisGroup(parent, selector) {
  * @param {any} g  d3 selection of an SVG <g>
  * @param {any} state
  * @param {{sx: (v: number) => number, sy: (v: number) => number, yOf: (p: any) => number, radius?: number,
- *          onClick?: (event: MouseEvent, p: any) => void}} options
+ *          onClick?: (event: MouseEvent, p: any) => void, xOf?: (p: any) => number}} options
  */
-export function drawPoints(g, state, { sx, sy, yOf, radius = 3.5, onClick }) {
+export function drawPoints(g, state, { sx, sy, yOf, radius = 3.5, onClick, xOf = (p) => p.x[0] }) {
   const kind = state.session?.dataset?.kind;
   const dims = state.session?.dataset?.input_dim ?? 2;
   const sample = state.sample;
@@ -94,7 +94,7 @@ export function drawPoints(g, state, { sx, sy, yOf, radius = 3.5, onClick }) {
     .classed("is-test", (p) => p.split === "test")
     .classed("is-sample", (p) => p.split === sample.split && p.index === sample.index)
     .attr("data-split", (p) => p.split)
-    .attr("cx", (p) => sx(p.x[0]))
+    .attr("cx", (p) => sx(xOf(p)))
     .attr("cy", (p) => sy(yOf(p)))
     .attr("r", (p) => (p.split === sample.split && p.index === sample.index ? radius + 2 : radius))
     .attr("fill", (p) => pointColor(p, kind, dims))

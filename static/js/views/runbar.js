@@ -52,6 +52,22 @@ export function mountRunbar(store, actions, root) {
     setText($("[data-metric=test-accuracy]"), pct(val("test_accuracy")));
   }
 
+  // an empty canvas (own data) cannot train: the buttons say why instead of failing
+  const needPoints = ["forward", "backward", "step", "play"].map((a) => $(`[data-action=${a}]`));
+  const titles = needPoints.map((b) => b.getAttribute("title"));
+  function renderEmpty() {
+    const empty = store.state.session?.dataset?.n_train === 0;
+    const why = t("own.needPoints", "Add at least 1 training point to train: click the data plot.");
+    needPoints.forEach((b, i) => {
+      b.disabled = empty;
+      b.setAttribute("title", empty ? why : t(b.getAttribute("data-i18n-title") ?? "", titles[i] ?? ""));
+      if (empty) b.setAttribute("data-disabled-reason", why);
+      else b.removeAttribute("data-disabled-reason");
+    });
+  }
+  store.on("session", renderEmpty);
+  onLanguageChange(renderEmpty);
+
   store.on("playing", renderPlay);
   store.on("speed", renderSpeed);
   store.on(["session", "history"], renderMetrics);

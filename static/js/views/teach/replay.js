@@ -30,10 +30,18 @@ export function mountReplay(ctx, body) {
   const slider = el("input", { type: "range", min: "0", max: "0", step: "1", value: "0", "data-teach-control": "replay" });
   const stepOut = el("output", { class: "teach-replay-step", "data-role": "replay-step" });
   const nowBtn = el("button", { type: "button", class: "btn btn-small", "data-teach-action": "replay-now" });
+  // a new session from the snapshot shown (POST /branch): weights, optimiser state, minibatch position
+  const branchBtn = el("button", { type: "button", class: "btn btn-small", "data-teach-action": "branch",
+    "i18n-title": ["branch.actionTitle", "Start a new session from this snapshot (weights, optimiser state and minibatch position)"] },
+  el("span", { i18n: ["branch.action", "Continue from here"] }));
+  branchBtn.addEventListener("click", () => {
+    const step = Number(replayRoot.dataset.step);
+    if (Number.isInteger(step)) actions.branchFrom(step);
+  });
   slider.addEventListener("input", () => { pos = Number(slider.value); drawSnapshot(); });
   nowBtn.addEventListener("click", () => { pos = null; drawSnapshot(); });
   const timelineTitle = el("h3", { class: "teach-h" });
-  const timeline = el("div", { class: "teach-timeline" }, slider, stepOut, nowBtn);
+  const timeline = el("div", { class: "teach-timeline" }, slider, stepOut, nowBtn, branchBtn);
 
   const netBox = el("div", { class: "teach-replay-net", "data-replay": "network" });
   const svg = d3.select(netBox).append("svg");

@@ -1,0 +1,37 @@
+// Simplified Chinese for own data (views/own-data.js, images.js, network-group.js).
+
+import { register } from "../i18n.js";
+
+register("zh", {
+  "own.clear": "清空并绘制",
+  "own.iris": "鸢尾花",
+  "own.digits": "手写数字 8×8",
+  "own.drawLabel": "绘制",
+  "own.drawTarget": "目标 {value}",
+  "own.plane": "绘图特征",
+  "own.planeX": "横轴特征",
+  "own.planeY": "纵轴特征",
+  "own.paste": "粘贴或上传表格",
+  "own.pastePlaceholder": "粘贴 CSV 或 TSV：每行一条记录，表头可选",
+  "own.target": "目标列",
+  "own.preview": "预览",
+  "own.use": "使用这些数据",
+  "own.summaryClasses": "{n} 行 · {d} 个特征 · {k} 个类别：{classes}",
+  "own.summaryRegression": "{n} 行 · {d} 个特征 · 拟合一个数值",
+  "own.hintPlane": "{d} 个输入：图中显示上面选定的两个特征；不能在此绘制点。",
+  "own.hintClassification": "单击：添加所选类别的点 · Shift+单击：另一类 · 单击已有的点：删除它。空心点为测试数据。",
+  "own.hintRegression": "单击：添加所选目标值的点 · Shift+单击：−1 · 单击已有的点：删除它。",
+  "own.needPoints": "至少添加 1 个训练点才能训练：单击数据图。",
+  "own.noPlane": "{d} 个输入：输入平面上的输出只适用于 1 或 2 个输入（见数据图的两个特征和测试预测）",
+  "own.predictions": "测试预测",
+  "own.noImages": "这些输入不是像素：没有图像可画。",
+  "own.inputImage": "输入 a⁰ 的图像",
+  "own.weightImages": "第一层权重 W¹[j] 的图像",
+  "own.testImages": "测试图像：网络的判断（错误的已标出）",
+  "own.confusion": "混淆矩阵（测试集）",
+  "own.trueVsPredicted": "真实 ↓ · 判断 →",
+  "own.accuracy": "第 {step} 步：{n} 个测试样本中 {right} 个正确",
+  "own.showInputs": "▸ 逐个显示 {n} 个输入",
+  "own.groupInputs": "▾ 合并 {n} 个输入",
+  "own.inputGroup": "a⁰ · {n} 个输入",
+});

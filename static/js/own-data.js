@@ -1,0 +1,42 @@
+// Pure helpers for own data: the network a table's data needs, and a confusion matrix.
+
+/**
+ * The network for a table: its feature count in, one hidden layer, and the output its
+ * targets need (softmax + cross-entropy for k > 2 classes, sigmoid + BCE for 2, linear +
+ * MSE for regression). Keeps the seed and initialiser of `base`.
+ * @param {{columns: string[], kind: string, classes: string[], image?: number[] | null}} table
+ * @param {{seed?: number, init?: string | null, bias?: boolean}} base
+ */
+export function tableNetwork(table, base = {}) {
+  const d = table.columns.length;
+  const k = table.classes.length;
+  const hidden = table.image ? 16 : d > 2 ? 8 : 4;
+  const [out, act, loss] = table.kind === "regression" ? [1, "linear", "mse"]
+    : k > 2 ? [k, "softmax", "cross_entropy"] : [1, "sigmoid", "bce"];
+  return {
+    layers: [d, hidden, out], activations: [table.image ? "relu" : "tanh", act], loss,
+    bias: base.bias ?? true, init: table.image ? "he" : "xavier", seed: base.seed ?? 0, features: null,
+  };
+}
+
+/**
+ * Class numbers of target rows: the argmax of one-hot rows, else the 0/1 label.
+ * @param {number[][]} rows
+ * @returns {number[]}
+ */
+export function classOf(rows) {
+  return rows.map((r) => (r.length > 1 ? r.indexOf(Math.max(...r)) : r[0] >= 0.5 ? 1 : 0));
+}
+
+/**
+ * counts[true class][predicted class] over k classes.
+ * @param {number[]} truth
+ * @param {number[]} predicted
+ * @param {number} k
+ * @returns {number[][]}
+ */
+export function confusion(truth, predicted, k) {
+  const counts = Array.from({ length: k }, () => new Array(k).fill(0));
+  truth.forEach((c, i) => { counts[c][predicted[i]] += 1; });
+  return counts;
+}

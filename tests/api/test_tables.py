@@ -1,0 +1,101 @@
+"""Own data through the API: CSV/TSV or JSON tables, bundled datasets, drawing from zero points."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+Json = dict[str, Any]
+
+IRIS_LIKE = "a,b,species\n1,2,setosa\n3,4,virginica\n5,6,setosa\n7,8,versicolor\n9,1,virginica\n"
+
+
+def _post_csv(client: TestClient, text: str, **params: Any) -> Any:
+    return client.post("/api/tables", content=text, params=params,
+                       headers={"content-type": "text/csv"})  # fmt: skip
+
+
+def test_csv_body_becomes_a_custom_dataset_that_creates_a_session(client: TestClient) -> None:
+    r = _post_csv(client, IRIS_LIKE, test_fraction=0.2, seed=1)
+    assert r.status_code == 200, r.text
+    t = r.json()
+    assert t["columns"] == ["a", "b"] and t["target"] == "species" and t["n_rows"] == 5
+    assert t["classes"] == ["setosa", "versicolor", "virginica"]
+    assert t["preview"][0] == [1.0, 2.0, "setosa"]
+    ds = t["dataset"]
+    assert len(ds["x"]) == 4 and len(ds["test_x"]) == 1 and len(ds["y"][0]) == 3
+    net = {"layers": [2, 4, 3], "activations": ["tanh", "softmax"], "loss": "cross_entropy"}
+    created = client.post("/api/networks", json={"network": net, "dataset": ds})
+    assert created.status_code == 201, created.text
+    assert created.json()["dataset"]["n_train"] == 4
+
+
+def test_json_table_with_chosen_target_and_tsv(client: TestClient) -> None:
+    rows = [["y", "x"], [0.5, 1], [-0.5, 2], [0.25, 3]]
+    r = client.post("/api/tables", json={"rows": rows, "target": "y"}, params={"test_fraction": 0})
+    assert r.status_code == 200, r.text
+    assert r.json()["kind"] == "regression"
+    assert sorted(r.json()["dataset"]["x"]) == [[1.0], [2.0], [3.0]]  # shuffled, none for test
+    tsv = client.post("/api/tables", content="1\t2\t0\n3\t4\t1\n",
+                      headers={"content-type": "text/tab-separated-values"})  # fmt: skip
+    assert tsv.status_code == 200 and tsv.json()["columns"] == ["x1", "x2"]
+
+
+@pytest.mark.parametrize(
+    ("text", "detail"),
+    [
+        ("a,b,c\n1,2,0\n1,x,1\n", "table: row 3, column 'b': 'x' is not a number"),
+        ("a,b,c\n1,,0\n", "table: row 2, column 'b': missing value"),
+        ("a,b,c\n" + "1,2,0\n" * 2001, "table: row 2002: 2001 data rows is more than the limit"),
+        (
+            ",".join(f"c{i}" for i in range(66)) + "\n" + ",".join("1" * 66) + "\n",
+            "table: row 1, column 'c65': 65 feature columns is more than the limit of 64",
+        ),
+    ],
+)
+def test_bad_cells_are_422_naming_row_and_column(
+    client: TestClient, text: str, detail: str
+) -> None:
+    r = _post_csv(client, text)
+    assert r.status_code == 422
+    assert r.json()["detail"].startswith(detail), r.json()["detail"]
+
+
+def test_other_content_types_are_refused(client: TestClient) -> None:
+    r = client.post("/api/tables", content=b"x", headers={"content-type": "image/png"})
+    assert r.status_code == 415
+
+
+def test_bundled_iris_and_digits(client: TestClient) -> None:
+    iris = client.get("/api/tables/iris", params={"test_fraction": 0.2}).json()
+    assert iris["n_rows"] == 150 and len(iris["dataset"]["x"]) == 120
+    assert iris["classes"] == ["setosa", "versicolor", "virginica"] and iris["image"] is None
+    digits = client.get("/api/tables/digits").json()
+    assert digits["image"] == [8, 8] and len(digits["dataset"]["x"][0]) == 64
+    assert len(digits["dataset"]["x"]) + len(digits["dataset"]["test_x"]) == 1797
+    names = [b["name"] for b in client.get("/api/catalog").json()["bundled"]]
+    assert names == ["iris", "digits"]
+
+
+def test_drawing_from_zero_points(client: TestClient, create: Callable[[Json], Json]) -> None:
+    net = {"layers": [2, 3, 1], "activations": ["tanh", "sigmoid"], "loss": "bce"}
+    empty = {"x": [], "y": [], "kind": "classification", "name": "drawn"}
+    s = create({"network": net, "dataset": empty})
+    assert s["dataset"]["n_train"] == 0 and s["metrics"] is None
+    assert s["dataset"]["domain"] == [[-6.0, 6.0], [-6.0, 6.0]]
+    step = client.post(f"/api/networks/{s['id']}/step", json={"steps": 1})
+    assert step.status_code == 422
+    why = "add at least 1 training point to train (the training set is empty)"
+    assert why in step.json()["detail"]
+    reset = client.post(f"/api/networks/{s['id']}/reset")
+    assert reset.status_code == 200 and reset.json()["metrics"] is None
+    for x, y in (([1.0, 1.0], [1.0]), ([-1.0, -1.0], [0.0])):
+        r = client.post(f"/api/networks/{s['id']}/points", json={"x": x, "y": y})
+        assert r.status_code == 200, r.text
+    assert client.post(f"/api/networks/{s['id']}/step", json={"steps": 3}).status_code == 200
+    assert client.get(f"/api/networks/{s['id']}").json()["dataset"]["domain"] == [[-6, 6], [-6, 6]]
+    r = client.delete(f"/api/networks/{s['id']}/points/train/0")
+    assert r.status_code == 200 and r.json()["dataset"]["n_train"] == 1

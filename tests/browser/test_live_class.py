@@ -1,0 +1,227 @@
+"""A live class (issue 18): a teacher's page and a student's, in two browser contexts.
+
+The teacher opens a class from the share panel; the student opens the join link and
+follows every change — steps, Play, a new network, a new dataset, a preset, the
+selection, the edge mode, the sample, the open tab, the animation phase, presenter
+mode — pushed over the class channel; reconnects catch up at once; the student may
+try it on an own copy and come back.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import pytest
+from playwright.sync_api import Browser, WebSocketRoute, expect
+
+from tests.browser.conftest import UI, api, wait_idle
+from tests.browser.test_classroom_share import LOCKED, second_page
+
+pytestmark = pytest.mark.browser
+
+PUSHED_MS = 2000  # the student's page shows a change within this (the target is 500 ms)
+
+
+def open_class(ui: UI) -> str:
+    """The teacher opens a class: answers the join link."""
+    page = ui.page
+    page.click("[data-control=share]")
+    page.click("[data-control=open-class]")
+    link = page.locator("[data-role=follow-link]")
+    expect(link).to_have_value(re.compile(r"\?class=[A-Za-z0-9_-]+$"))
+    expect(page.locator("[data-role=class-status]")).to_have_text("Class open.")
+    page.keyboard.press("Escape")
+    return link.input_value()
+
+
+@contextmanager
+def teacher_and_student(ui: UI, browser: Browser) -> Iterator[UI]:
+    join = open_class(ui)
+    with second_page(browser, join) as student:
+        expect(ui.page.locator("[data-metric=students]")).to_have_attribute("data-count", "1")
+        yield student
+
+
+def same(ui: UI, student: UI, expr: str) -> None:
+    """The student's page reaches the teacher's value of `expr` (a store expression)."""
+    want = ui.state(expr)
+    student.page.wait_for_function(
+        f"(want) => {{ const s = window.backprop.store.state; "
+        f"return JSON.stringify({expr}) === JSON.stringify(want); }}",
+        arg=want,
+        timeout=PUSHED_MS,
+    )
+
+
+def test_students_follow_steps_structure_data_and_presets(ui: UI, browser: Browser) -> None:
+    page = ui.page
+    with teacher_and_student(ui, browser) as student:
+        sp = student.page
+        assert student.state("s.session.id") == ui.state("s.session.id")
+        for sel in LOCKED:
+            expect(sp.locator(sel).first).to_be_disabled()
+        expect(sp.locator("[data-role=class-status]")).to_have_text("Live class")
+
+        page.click("[data-action=step]")
+        wait_idle(ui)
+        same(ui, student, "s.session.step")
+        expect(sp.locator("[data-metric=step]")).to_have_text(
+            page.locator("[data-metric=step]").inner_text()
+        )
+
+        # a structure change makes a new session: the student follows it
+        before = ui.state("s.session.id")
+        page.click("[data-builder=add-layer]")
+        page.wait_for_function(f"() => window.backprop.store.state.session.id !== {before!r}")
+        wait_idle(ui)
+        same(ui, student, "s.session.id")
+        expect(sp.locator("[data-metric=hidden-layers]")).to_have_text(
+            page.locator("[data-metric=hidden-layers]").inner_text()
+        )
+        same(ui, student, "s.session.network.weights")
+
+        # a new dataset
+        page.select_option("[data-control=dataset]", "spiral")
+        page.wait_for_function("() => backprop.store.state.session.dataset.name === 'spiral'")
+        wait_idle(ui)
+        same(ui, student, "s.session.id")
+        assert student.state("s.session.dataset.name") == "spiral"
+
+        # a preset
+        page.select_option("#preset-select", "xor")
+        page.wait_for_function("() => !window.backprop.store.state.busy")
+        wait_idle(ui)
+        same(ui, student, "s.session.id")
+        same(ui, student, "s.session.network.layers")
+
+
+def test_students_follow_the_view_and_play(ui: UI, browser: Browser) -> None:
+    page = ui.page
+    with teacher_and_student(ui, browser) as student:
+        sp = student.page
+        page.click('[data-node="1:0"]')
+        same(ui, student, "s.selection")
+        assert student.state("s.selection") == {"kind": "node", "layer": 1, "index": 0}
+
+        page.click("[data-edge-mode=grad]")
+        same(ui, student, "s.edgeMode")
+        expect(sp.locator("[data-edge-mode=grad]")).to_have_attribute("aria-pressed", "true")
+        page.click("[data-edge-mode=weight]")
+        same(ui, student, "s.edgeMode")
+
+        page.click("[data-sample=next]")
+        wait_idle(ui)
+        same(ui, student, "s.sample")
+
+        page.click("[data-teach-tab=equations]")
+        expect(sp.locator("[data-teach-tab=equations]")).to_have_attribute(
+            "aria-selected", "true", timeout=PUSHED_MS
+        )
+
+        # the forward pass's animation: the student's page animates it too
+        page.click("[data-action=forward]")
+        expect(sp.locator("body")).to_have_attribute("data-teacher-phase", "forward")
+        expect(sp.locator("#network")).to_have_attribute("data-phase", "forward")
+
+        page.click("[data-control=presenter]")
+        expect(sp.locator("body")).to_have_class(re.compile(r"\bis-presenter\b"), timeout=PUSHED_MS)
+        page.click("[data-control=presenter]")
+        expect(sp.locator("body")).not_to_have_class(re.compile(r"\bis-presenter\b"))
+
+        # Play: the student's step climbs with the teacher's, frame by frame
+        page.click("[data-action=play]")
+        page.wait_for_function("() => window.backprop.store.state.session.step > 50")
+        sp.wait_for_function("() => window.backprop.store.state.session.step > 50")
+        page.click("[data-action=play]")
+        wait_idle(ui)
+        same(ui, student, "s.session.step")
+        same(ui, student, "s.session.network.weights")
+
+
+def test_a_reconnecting_student_catches_up_at_once(ui: UI, browser: Browser) -> None:
+    """The student's class socket drops and stays down while the teacher goes on; when it
+    connects again, the page shows the teacher's current state at once."""
+    page = ui.page
+    join = open_class(ui)
+    sockets: list[WebSocketRoute] = []
+    down = [False]
+
+    def route(ws: WebSocketRoute) -> None:
+        if down[0]:
+            ws.close(code=4000, reason="network down")
+            return
+        ws.connect_to_server()
+        sockets.append(ws)
+
+    routed = lambda p: p.route_web_socket(re.compile("/live$"), route)  # noqa: E731
+    with second_page(browser, join, routed) as student:
+        sp = student.page
+        expect(sp.locator("[data-role=class-status]")).to_have_text("Live class")
+        down[0] = True
+        sockets[-1].close(code=4000, reason="network down")
+        expect(sp.locator("[data-role=class-status]")).to_have_text("Reconnecting…")
+        page.click("[data-action=step]")
+        page.click("[data-edge-mode=grad]")
+        wait_idle(ui)
+        assert student.state("s.session.step") != ui.state("s.session.step")
+        down[0] = False
+        expect(sp.locator("[data-role=class-status]")).to_have_text("Live class", timeout=10000)
+        same(ui, student, "s.session.step")
+        same(ui, student, "s.edgeMode")
+
+
+def test_try_it_myself_and_back_to_the_class(ui: UI, browser: Browser) -> None:
+    page = ui.page
+    with teacher_and_student(ui, browser) as student:
+        sp = student.page
+        page.click("[data-action=step]")
+        wait_idle(ui)
+        same(ui, student, "s.session.step")
+        weights = ui.state("s.session.network.weights")
+        sp.click("[data-control=try-myself]")
+        sp.wait_for_selector("body[data-ready=true]")
+        assert student.state("s.following") is None
+        assert student.state("s.session.id") != ui.state("s.session.id")
+        assert student.state("s.session.network.weights") == weights
+        expect(sp.locator("[data-builder=add-layer]")).to_be_enabled()
+        expect(page.locator("[data-metric=students]")).to_have_attribute("data-count", "0")
+        sp.click("[data-builder=add-layer]")  # all controls work on the own copy
+        wait_idle(student)
+
+        sp.click("[data-control=back-to-class]")
+        sp.wait_for_selector("body[data-ready=true]")
+        assert student.state("s.session.id") == ui.state("s.session.id")
+        expect(page.locator("[data-metric=students]")).to_have_attribute("data-count", "1")
+
+
+def test_a_follow_link_of_a_session_in_a_class_joins_the_class(ui: UI, browser: Browser) -> None:
+    page = ui.page
+    sid = ui.state("s.session.id")
+    open_class(ui)
+    with second_page(browser, f"{ui.base}/?follow={sid}") as student:
+        expect(student.page.locator("[data-role=class-status]")).to_have_text("Live class")
+        page.click("[data-builder=add-layer]")
+        page.wait_for_function(f"() => window.backprop.store.state.session.id !== {sid!r}")
+        wait_idle(ui)
+        same(ui, student, "s.session.id")
+    # the class is the teacher's: a follow link of a session in no class polls as before
+    other = api(ui.base, "POST", "/api/networks", ui.state("s.spec"))
+    with second_page(browser, f"{ui.base}/?follow={other['id']}") as student:
+        assert student.state("s.following") == other["id"]
+        expect(student.page.locator("[data-control=try-myself]")).to_have_count(0)
+        expect(student.page.locator("[data-role=following]")).to_be_visible()
+
+
+def test_the_qr_code_is_large(ui: UI) -> None:
+    page = ui.page
+    join = open_class(ui)
+    page.click("[data-control=share]")
+    page.click("[data-control=show-qr]")
+    qr = page.locator("[data-role=class-qr] svg")
+    expect(qr).to_be_visible()
+    box = qr.bounding_box()
+    assert box is not None and box["width"] >= 500  # of 720 px: most of the screen
+    expect(page.locator("[data-role=class-qr]")).to_contain_text(join)
+    ui.shot("live-class-qr")

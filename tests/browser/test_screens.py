@@ -1,0 +1,240 @@
+"""Every screen a class meets (issue 16): phone, tablet, projector, laptop, desktop.
+
+At each size: no sideways scroll, Step and Play visible and working, the network's share
+of the width, no clipped text, no two network labels (or a label and a neuron) overlapping,
+no formula wider than its box. And a value the server refuses goes back at once, with a
+plain-language message beside its field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from playwright.sync_api import Browser, ViewportSize, expect
+
+from tests.browser.conftest import UI, open_ui, wait_idle, wait_still
+
+SIZES: list[ViewportSize] = [
+    {"width": 390, "height": 844},
+    {"width": 768, "height": 1024},
+    {"width": 1024, "height": 768},
+    {"width": 1280, "height": 720},
+    {"width": 1920, "height": 1080},
+]
+
+# Visible elements whose own text runs past their box (scrollWidth > clientWidth).
+CLIPPED_TEXT = """() => {
+  const out = [];
+  for (const el of document.querySelectorAll("body *")) {
+    const skip = "svg, .katex, .tooltip, select, option, [hidden], .teach-math, script, style";
+    if (el.closest(skip)) continue;
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!own || !el.getClientRects().length || el.clientWidth === 0) continue;
+    const cs = getComputedStyle(el);
+    if (cs.visibility === "hidden" || cs.display === "inline") continue;
+    if (el.scrollWidth > el.clientWidth + 1) {
+      out.push(`${el.tagName}.${el.className}: ${el.textContent.trim().slice(0, 40)}`);
+    }
+  }
+  return out;
+}"""
+
+# Pairs of shown network labels whose boxes intersect, and labels over a neuron.
+LABEL_COLLISIONS = """() => {
+  const sel = ["text.input-label", "text.output-label", "text.node-label > tspan.line",
+    "text.edge-label"].map((s) => `svg.net ${s}`).join(", ");
+  const shown = [...document.querySelectorAll(sel)].filter((e) => e.textContent.trim()
+    && !e.closest("[data-thinned]") && getComputedStyle(e).visibility !== "hidden");
+  const box = (e) => e.getBoundingClientRect();
+  const hit = (a, b) => a.left + a.width - 0.5 > b.left && b.left + b.width - 0.5 > a.left
+    && a.top + a.height - 0.5 > b.top && b.top + b.height - 0.5 > a.top;
+  const nodes = [...document.querySelectorAll("svg.net g.node circle.body")].map(box);
+  const out = [];
+  shown.forEach((a, i) => {
+    const ra = box(a);
+    for (const b of shown.slice(i + 1)) {
+      if (hit(ra, box(b))) out.push(`${a.textContent} × ${b.textContent}`);
+    }
+    if (nodes.some((n) => hit(ra, n))) out.push(`${a.textContent} over a neuron`);
+  });
+  return { shown: shown.length, collisions: out };
+}"""
+
+# Formulas (KaTeX) wider than the box they sit in.
+WIDE_FORMULAS = """() => [...document.querySelectorAll(".formula")]
+  .filter((f) => f.getClientRects().length && f.querySelector(".katex"))
+  .filter((f) => f.querySelector(".katex").getBoundingClientRect().width
+    > f.clientWidth + 1)
+  .map((f) => f.textContent.slice(0, 40))"""
+
+
+def open_at(browser: Browser, server: str, size: ViewportSize) -> Iterator[UI]:
+    for ui in open_ui(browser, server):
+        ui.page.set_viewport_size(size)
+        wait_idle(ui)
+        yield ui
+
+
+@pytest.fixture(params=SIZES, ids=lambda s: f"{s['width']}x{s['height']}")
+def sized(request: pytest.FixtureRequest, browser: Browser, server: str) -> Iterator[UI]:
+    yield from open_at(browser, server, request.param)
+
+
+def in_view(ui: UI, selector: str) -> bool:
+    return bool(
+        ui.page.evaluate(
+            """(s) => { const r = document.querySelector(s).getBoundingClientRect();
+              return r.width > 0 && r.top >= 0 && r.left >= 0
+                && r.bottom <= innerHeight && r.right <= innerWidth; }""",
+            selector,
+        )
+    )
+
+
+def test_the_page_fits_every_screen(sized: UI) -> None:
+    page = sized.page
+    width = page.viewport_size["width"] if page.viewport_size else 0
+    assert (
+        page.evaluate("() => document.documentElement.scrollWidth") <= width
+    )  # no sideways scroll
+
+    # the run buttons are on screen without scrolling, and they work
+    for action in ("step", "play"):
+        assert in_view(sized, f"[data-action={action}]"), action
+    page.click("[data-action=step]")
+    expect(page.locator("[data-metric=step]")).to_have_text("1")
+    page.click("[data-action=play]")
+    page.wait_for_function("() => window.backprop.store.state.session.step >= 3")
+    page.click("[data-action=play]")
+    page.wait_for_function("() => !window.backprop.store.state.playing")
+    wait_idle(sized)
+    wait_still(sized)
+
+    # the network's share of the width: all of it on a narrow screen, at least half from 1024 px
+    frame = page.locator(".network-frame").bounding_box()
+    assert frame is not None
+    assert frame["width"] >= (0.5 if width >= 1024 else 0.85) * width
+
+    assert page.evaluate(CLIPPED_TEXT) == []
+    assert page.evaluate(WIDE_FORMULAS) == []
+    labels = page.evaluate(LABEL_COLLISIONS)
+    assert labels["shown"] >= 3  # the input names, the output and at least one value
+    assert labels["collisions"] == []
+    sized.shot(f"screens-{width}")
+
+
+def test_phone_controls_are_big_enough_to_tap(browser: Browser, server: str) -> None:
+    for ui in open_at(browser, server, SIZES[0]):
+        small = ui.page.evaluate(
+            """() => [...document.querySelectorAll([
+                  "#runbar button", ".column-left button", ".column-left select",
+                  ".column-left input[type=number]", ".network-toolbar button",
+                  ".app-header button", ".app-header select"].join(", "))]
+              .filter((e) => e.getClientRects().length
+                && getComputedStyle(e).visibility !== "hidden")
+              .filter((e) => e.getBoundingClientRect().height < 40)
+              .map((e) => e.outerHTML.slice(0, 60))"""
+        )
+        assert small == []
+        # stacked in this order: run bar, network, then the panels
+        tops = [
+            ui.page.locator(s).bounding_box()
+            for s in ("#runbar", "#network", "#panel-builder", "#panel-output")
+        ]
+        ys = [b["y"] for b in tops if b]
+        assert ys == sorted(ys) and len(ys) == 4
+
+
+@pytest.mark.parametrize("size", [SIZES[2], SIZES[4]], ids=["1024x768", "1920x1080"])
+def test_the_largest_network_keeps_heads_and_labels_whole(
+    browser: Browser, server: str, size: ViewportSize
+) -> None:
+    for ui in open_at(browser, server, size):
+        ui.allow_console_error("422")
+        ui.page.evaluate(
+            """() => window.backprop.actions.editNetwork((net) => {
+                 const out = net.activations[net.activations.length - 1];
+                 const n = net.layers;
+                 net.layers = [n[0], ...Array(9).fill(64), n[n.length - 1]];
+                 net.activations = [...Array(9).fill("tanh"), out];
+               })"""
+        )
+        wait_idle(ui)
+        expect(ui.page.locator("[data-node]")).to_have_count(2 + 9 * 64 + 1)
+        assert ui.page.evaluate(CLIPPED_TEXT) == []
+        assert ui.page.evaluate(LABEL_COLLISIONS)["collisions"] == []
+        # a width typed into a layer's field
+        field = ui.page.locator('[data-builder=layer-width][data-layer="3"]')
+        field.fill("12")
+        field.press("Enter")
+        ui.page.wait_for_function(
+            "() => window.backprop.store.state.session.network.layers[3] === 12"
+        )
+        field.fill("65")
+        field.press("Enter")
+        expect(field).to_have_value("12")
+        expect(ui.page.locator(".toast")).to_contain_text("A layer's width can be at most 64.")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_refused_value_reverts_at_once_with_a_plain_message(ui: UI, lang: str) -> None:
+    page = ui.page
+    ui.allow_console_error("422")  # the browser logs the refused request
+    if lang == "zh":
+        page.click("[data-lang=zh]")
+    before = ui.state("s.session.training.learning_rate")
+    lr = page.locator("[data-control=learning-rate]")
+    lr.fill("1000")
+    lr.press("Enter")  # a change event while the field keeps its focus
+    message = page.locator('[data-role=field-error][data-field="learning_rate"]')
+    expected = "The learning rate can be at most 100." if lang == "en" else "学习率最大为 100。"
+    expect(message).to_contain_text(expected)
+    expect(lr).to_have_value(str(before))
+    assert page.evaluate("() => document.activeElement?.dataset.control") == "learning-rate"
+    assert ui.state("s.session.training.learning_rate") == before
+    # beside its field, not over the run buttons, and no raw "Error 422" banner
+    assert page.locator(".toast").count() == 0
+    box, run = message.bounding_box(), page.locator("#runbar").bounding_box()
+    field = page.locator(".field", has=lr).bounding_box()
+    assert box and run and field
+    assert 0 <= box["y"] - (field["y"] + field["height"]) < 12
+    # an accepted value ends the message
+    lr.fill("0.05")
+    lr.press("Enter")
+    expect(message).to_have_count(0)
+    assert ui.state("s.session.training.learning_rate") == 0.05
+
+
+@pytest.mark.parametrize("size", [SIZES[0], SIZES[2]], ids=["390x844", "1024x768"])
+@pytest.mark.parametrize("preset", ["xor", "diverging", "worked-example"])
+def test_labels_of_presets_never_collide_after_a_backward_pass(
+    browser: Browser, server: str, size: ViewportSize, preset: str
+) -> None:
+    for ui in open_at(browser, server, size):
+        before = ui.state("s.session.id")
+        ui.page.select_option("[data-control=preset]", preset)
+        ui.page.wait_for_function(f"() => window.backprop.store.state.session.id !== {before!r}")
+        wait_idle(ui)
+        ui.page.click("[data-action=backward]")
+        wait_idle(ui)
+        wait_still(ui)
+        labels = ui.page.evaluate(LABEL_COLLISIONS)
+        assert labels["shown"] >= 3
+        assert labels["collisions"] == []
+
+
+def test_one_menu_sets_the_activation_of_every_hidden_layer(ui: UI) -> None:
+    page = ui.page
+    page.click("[data-builder=add-layer]")
+    wait_idle(ui)
+    out = ui.state("s.session.network.activations.at(-1)")
+    page.select_option('[data-layer="1"][data-builder=activation]', "sigmoid")
+    wait_idle(ui)
+    expect(page.locator("[data-builder=hidden-activation]")).to_have_value("")  # (mixed)
+    page.select_option("[data-builder=hidden-activation]", "relu")
+    wait_idle(ui)
+    acts = ui.state("s.session.network.activations")
+    assert acts[:-1] == ["relu"] * (len(acts) - 1) and len(acts) >= 3
+    assert acts[-1] == out
+    expect(page.locator("[data-builder=hidden-activation]")).to_have_value("relu")
