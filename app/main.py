@@ -15,7 +15,9 @@ from starlette.concurrency import run_in_threadpool
 from threadpoolctl import threadpool_limits
 
 from app.api import errors
-from app.api.middleware import BodySizeLimit, SecurityHeaders
+from app.api.idempotency import Answers
+from app.api.middleware import BodySizeLimit, InternalErrors, SecurityHeaders
+from app.api.quota import quotas
 from app.api.routers import (
     catalog,
     classes,
@@ -120,11 +122,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.answers = Answers()  # step answers by Idempotency-Key
+    app.state.quotas = quotas(settings.limits)  # per-client rates
     lim = settings.limits
     app.state.store = open_store(settings)
     app.state.classes = open_broadcaster(settings.store_url)  # live classes (their fan-out)
     errors.install(app, app.state.store.unavailable)
     app.add_middleware(BodySizeLimit, max_bytes=lim.max_body_bytes)
+    app.add_middleware(InternalErrors)  # just inside the headers: a 500 carries them too
     app.add_middleware(SecurityHeaders)  # outermost: on every answer, a 413 included
     if settings.cors_origins:
         app.add_middleware(

@@ -19,11 +19,15 @@ class Limits:
     max_batch: int = 2000  # samples in one trace or minibatch
     max_steps: int = 10000  # updates in one step call
     max_grid: int = 128  # decision-boundary resolution per axis
-    max_body_bytes: int = 2_000_000
+    max_grid_values: int = 2_000_000  # numbers in one boundary answer (cells × grids)
+    max_body_bytes: int = 8_000_000  # the largest session's export must import back
     max_sessions: int = 5000
     max_paths: int = 200_000  # chain-rule paths summed by /paths
     max_gradcheck_params: int = 4000  # parameters numerically differentiated per call
     max_snapshots: int = 200  # stored weight snapshots per session
+    create_rate: int = 1200  # session creates per client address per minute (429 beyond)
+    heavy_rate: int = 3000  # heavy calls (off the event loop) per client address per minute
+    max_history: int = 1000  # stored metrics records per session (thinned evenly beyond)
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,8 @@ from typing import Any, TypeVar
 
 import httpx
 
+from app.serving import uvicorn_flags
+
 T = TypeVar("T")
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -76,7 +78,7 @@ def start_server(tmp: Path, env: dict[str, str], workers: int = 1, timeout: floa
     port = free_port()
     log = tmp / f"uvicorn-{port}.log"
     cmd = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
-           "--port", str(port), "--log-level", "warning"]  # fmt: skip
+           "--port", str(port), "--log-level", "warning", *uvicorn_flags()]  # fmt: skip
     if workers > 1:
         cmd += ["--workers", str(workers)]
     full_env = {**os.environ, "PYTHONWARNINGS": "ignore", **env}

@@ -85,6 +85,7 @@ def test_a_restored_history_becomes_the_sessions_records_and_snapshots() -> None
                         "biases": [b.tolist() for b in s.network.biases or []]}]}
     )  # fmt: skip
     fresh = _session()
+    fresh.step = 3  # an import restores the state (its step) before the history
     restored, restored_snapshots = fresh.restore_history(history)
     assert restored == metrics and fresh.metrics == metrics[-1]
     [(step, params)] = restored_snapshots

@@ -20,7 +20,7 @@ from app.settings import Limits
 
 
 class BoundaryRequest(Strict):
-    every: Annotated[int, Field(ge=1, le=10_000)] = Field(
+    every: Annotated[int, Field(strict=True, ge=1, le=10_000)] = Field(
         6, description="Include the grid in every n-th frame (the first frame always has it)."
     )
     per_second: Annotated[float, Field(gt=0, le=1000)] | None = Field(
@@ -29,12 +29,12 @@ class BoundaryRequest(Strict):
         "a second (on average, while frames come at least that often; the first frame "
         "always has it). A cadence in time holds whatever the client's frame rate.",
     )
-    resolution: Annotated[int, Field(ge=2)] = 40
+    resolution: Annotated[int, Field(strict=True, ge=2)] = 40
     neurons: bool = Field(False, description="Also every neuron's grid, as in /boundary.")
 
 
 class _Settings(Strict):
-    steps_per_frame: Annotated[int, Field(ge=1)] | None = Field(
+    steps_per_frame: Annotated[int, Field(strict=True, ge=1)] | None = Field(
         None, description="Exactly this many updates per frame."
     )
     steps_per_second: Annotated[float, Field(gt=0, le=1e7)] | None = Field(
@@ -64,7 +64,7 @@ class Ack(Strict):
     """The client has consumed every frame up to ``seq``; it may be sent more."""
 
     type: Literal["ack"]
-    seq: Annotated[int, Field(ge=1)]
+    seq: Annotated[int, Field(strict=True, ge=1)]
 
 
 class Ping(Strict):

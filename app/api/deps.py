@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from itertools import pairwise
 from typing import Any, TypeVar
+from urllib.parse import urlsplit
 
 import numpy as np
 from fastapi import Request, Response
@@ -32,6 +35,15 @@ def store(request: Request) -> Store:
     return request.app.state.store
 
 
+def origin_allowed(origin: str | None, host: str | None, settings: Settings) -> bool:
+    """A browser's ``Origin`` may open a WebSocket if it is this server's own (same host and
+    port) or one of the CORS origins: WebSockets are not covered by CORS, so other sites'
+    pages could otherwise drive a visitor's sessions. No Origin: not a browser page."""
+    if origin is None:
+        return True
+    return origin in settings.cors_origins or urlsplit(origin).netloc == (host or "")
+
+
 # A session only looked at (forward, boundary, GET …) is saved now and then all the same, so
 # its idle clock restarts and the sweep never removes a session someone is working with.
 KEEPALIVE_FRACTION = 0.1
@@ -43,23 +55,39 @@ def stale(st: Store, session: Session) -> bool:
 
 @asynccontextmanager
 async def editing(st: Store, session_id: str) -> AsyncIterator[Session]:
-    """The session with its lock held (this process's, and the store's across processes);
-    a failure drops the cached copy."""
+    """A copy of the session to change, with its lock held (this process's, and the store's
+    across processes). Readers keep seeing the committed session until ``st.save`` stores
+    the copy, so a call that fails part-way changes nothing and no read sees it mid-way."""
     async with st.lock(session_id):
-        session = st.get(session_id)
-        try:
-            yield session
-        except BaseException:
-            st.forget(session_id)
-            raise
+        session = (await io(st, st.get, session_id)).copy()
+        yield session
         if stale(st, session):
-            st.save(session)
+            await io(st, st.save, session)
+
+
+async def io(st: Store, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """A store call: inline for SQLite (a local file, well under a millisecond), in a thread
+    for a store on the network (Redis), so a stalled server blocks that call, not the loop."""
+    if st.blocking:
+        return await run_in_threadpool(fn, *args, **kwargs)
+    return fn(*args, **kwargs)
+
+
+async def commit(
+    st: Store, session: Session, view: Callable[[Session], Any], **changes: Any
+) -> Response:
+    """Save an edited session and answer with ``view`` of it, rendered first: an answer that
+    cannot be sent (a non-finite number) refuses the call before anything is stored."""
+    session.touch()
+    body = dumps(_quietly(view, session))
+    await io(st, st.save, session, touch=False, **changes)
+    return Response(body, media_type="application/json")
 
 
 async def reading(st: Store, session_id: str) -> Session:
     """The session for a call that only reads it (no lock), its idle clock restarted now and
     then (see ``KEEPALIVE_FRACTION``)."""
-    session = st.get(session_id)
+    session = await io(st, st.get, session_id)
     if stale(st, session):
         async with editing(st, session.id):
             pass
@@ -103,3 +131,21 @@ async def respond(heavy: bool, fn: Callable[..., Any], *args: Any, status: int =
     if heavy:
         return await run_in_threadpool(_answer, status, fn, *args)
     return _answer(status, fn, *args)
+
+
+@asynccontextmanager
+async def client_gone(request: Request) -> AsyncIterator[threading.Event]:
+    """An event set when the client disconnects while the block runs (the body is read by
+    then, so the next message can only be ``http.disconnect``): long work polls it to stop."""
+    gone = threading.Event()
+
+    async def watch() -> None:
+        while (await request.receive())["type"] != "http.disconnect":
+            pass
+        gone.set()
+
+    watcher = asyncio.create_task(watch())
+    try:
+        yield gone
+    finally:
+        watcher.cancel()

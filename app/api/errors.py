@@ -12,9 +12,10 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from app.api.quota import RateLimited
 from app.api.serialize import NonFiniteError, json_response
 from app.engine.errors import SpecError
-from app.sessions.stores.base import Conflict, NotFound, StoreFull
+from app.sessions.stores.base import Conflict, Deleted, NotFound, StoreFull
 
 log = logging.getLogger("backprop_explorer")
 
@@ -62,6 +63,19 @@ async def not_found(request: Request, exc: Exception) -> Response:
     return _error(404, str(exc))
 
 
+async def deleted(request: Request, exc: Exception) -> Response:
+    """The session was deleted while the call ran: gone for good, so not "send it again"."""
+    return _error(410, str(exc))
+
+
+async def rate_limited(request: Request, exc: Exception) -> Response:
+    """A client over its rate of creates or heavy calls: when to try again."""
+    assert isinstance(exc, RateLimited)
+    response = _error(429, str(exc))
+    response.headers["retry-after"] = str(exc.retry_after)
+    return response
+
+
 async def store_full(request: Request, exc: Exception) -> Response:
     """The sessions-per-server limit: a 4xx like every other limit, and when to try again."""
     response = _error(429, str(exc))
@@ -107,7 +121,9 @@ def install(app: FastAPI, store_unavailable_errors: Sequence[type[Exception]] = 
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(SpecError, spec_error)
     app.add_exception_handler(NotFound, not_found)
+    app.add_exception_handler(Deleted, deleted)
     app.add_exception_handler(StoreFull, store_full)
+    app.add_exception_handler(RateLimited, rate_limited)
     app.add_exception_handler(Conflict, conflict)
     app.add_exception_handler(NonFiniteError, non_finite)
     app.add_exception_handler(StarletteHTTPException, http_error)

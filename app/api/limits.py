@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from app.api import schemas
 from app.engine.errors import SpecError
 from app.settings import Limits
@@ -42,9 +44,29 @@ def check_steps(steps: int, limits: Limits) -> None:
 
 
 def check_history(history: schemas.History, limits: Limits) -> None:
-    """An import carries at most what an export gives: ``max_snapshots`` weight snapshots."""
+    """An import carries at most what an export gives: ``max_snapshots`` weight snapshots and
+    ``max_history`` metrics records."""
     _at_most(len(history.snapshots), limits.max_snapshots, "history.snapshots", "snapshot count")
+    _at_most(len(history.metrics.step), limits.max_history, "history.metrics.step", "record count")
 
 
 def check_grid(resolution: int, limits: Limits) -> None:
     _at_most(resolution, limits.max_grid, "resolution", "grid resolution")
+
+
+def grid_values(cells: int, layers: Sequence[int], neurons: bool) -> int:
+    """Numbers in a boundary answer: the output grid, and with ``neurons`` one grid for each
+    input and each neuron of every layer."""
+    return cells * (1 + (sum(layers) if neurons else 0))
+
+
+def check_grid_values(cells: int, layers: Sequence[int], neurons: bool, limits: Limits) -> None:
+    """A boundary's answer is bounded in size before anything is computed: 128 × 128 grids of
+    every neuron of a 10 × 64 network were a 190 MB answer."""
+    values = grid_values(cells, layers, neurons)
+    if values > limits.max_grid_values:
+        raise SpecError(
+            "resolution",
+            f"{values} grid values (cells × grids) is over the server's limit of "
+            f"{limits.max_grid_values}; ask for a lower resolution, or without neurons",
+        )

@@ -78,10 +78,10 @@ class TrainingPatch(_patch_of(TrainingSettings)):  # type: ignore[misc]
 
 
 class ParameterEdit(Strict):
-    layer: Annotated[int, Field(ge=1)]
+    layer: Annotated[int, Field(strict=True, ge=1)]
     kind: Literal["weight", "bias"] = "weight"
-    row: Annotated[int, Field(ge=0)]
-    column: Annotated[int, Field(ge=0)] = 0
+    row: Annotated[int, Field(strict=True, ge=0)]
+    column: Annotated[int, Field(strict=True, ge=0)] = 0
     value: Annotated[float, Field(ge=-1e6, le=1e6)]
 
 
@@ -99,21 +99,23 @@ class NewPoint(Strict):
 
 
 class StepRequest(Strict):
-    steps: Annotated[int, Field(ge=1)] = 1
-    trace: bool = Field(True, description="Include the minibatch's full trace (1 step only).")
+    steps: Annotated[int, Field(strict=True, ge=1)] = 1
+    trace: bool = Field(
+        True, strict=True, description="Include the minibatch's full trace (1 step only)."
+    )
 
 
 class GradcheckRequest(SampleSelection):
-    drop_derivative_layer: Annotated[int, Field(ge=1)] | None = Field(
+    drop_derivative_layer: Annotated[int, Field(strict=True, ge=1)] | None = Field(
         None, description="Leave σ_l' out of backprop in this layer, to show a wrong gradient."
     )
 
 
 class PathsRequest(Strict):
-    layer: Annotated[int, Field(ge=1)]
-    row: Annotated[int, Field(ge=0)]
-    column: Annotated[int, Field(ge=0)]
-    index: Annotated[int, Field(ge=0)] = 0
+    layer: Annotated[int, Field(strict=True, ge=1)]
+    row: Annotated[int, Field(strict=True, ge=0)]
+    column: Annotated[int, Field(strict=True, ge=0)]
+    index: Annotated[int, Field(strict=True, ge=0)] = 0
     split: Split = "train"
 
 
@@ -241,6 +243,9 @@ class SessionSummary(Out):
 
 class SessionList(Out):
     sessions: list[SessionSummary]
+    unreadable: list[str] = Field(
+        default_factory=list, description="Ids asked for whose stored record is damaged; skipped."
+    )
 
 
 class ExportOut(Out):

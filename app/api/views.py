@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, fields
 
+from app.api.serialize import dumps
 from app.engine.activations import Array
 from app.engine.network import Network, Trace
 from app.engine.training import Metrics
@@ -139,3 +140,22 @@ def export_view(s: Session, metric_rows: list[Json], snapshots: list[tuple[int, 
             "snapshots": snapshots_view(net, snapshots),
         },
     }  # fmt: skip
+
+
+def export_body(
+    s: Session, metric_rows: list[Json], snapshots: list[tuple[int, Array]], max_bytes: int
+) -> bytes:
+    """The export as JSON, with as many snapshots (evenly chosen, the first and last kept) as
+    let it fit in ``max_bytes``, so every export the server gives can be imported back."""
+    body = dumps(export_view(s, metric_rows, snapshots))
+    if len(body) <= max_bytes or not snapshots:
+        return body
+    base = len(dumps(export_view(s, metric_rows, [])))
+    each = len(dumps(snapshots_view(s.network, snapshots[-1:]))) + 1
+    room = max((max_bytes - base) // each - 1, 0)
+    if room >= 2:
+        picks = sorted({round(k * (len(snapshots) - 1) / (room - 1)) for k in range(room)})
+        kept = [snapshots[i] for i in picks]
+    else:
+        kept = snapshots[-room:] if room else []
+    return dumps(export_view(s, metric_rows, kept))

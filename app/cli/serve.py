@@ -20,6 +20,8 @@ from typing import Any
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
+from app.serving import OPTIONS
+
 
 def default_workers() -> int:
     """One worker per core this process may run on with Redis; one with SQLite (whose
@@ -65,16 +67,24 @@ def _announce_when_listening(config: uvicorn.Config, stop: threading.Event) -> N
 
 
 def serve(host: str, port: int, log_level: str, workers: int | None = None) -> int:
+    from app.main import create_app
+    from app.sessions.stores.base import StoreError
+
     workers = default_workers() if workers is None else workers
+    try:
+        app = create_app()  # opens the store: an unusable database refuses here, saying why
+    except StoreError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    # Header and keep-alive deadlines and a connection cap (app.serving, docs/limits.md);
+    # several workers each import the app themselves.
     config = uvicorn.Config(
-        "app.main:app",
+        app if workers == 1 else "app.main:app",
         host=host,
         port=port,
         log_level=log_level,
         workers=workers,
-        # Frames are float noise to deflate: compressing them costs more CPU than it saves
-        # (docs/api.md, Stream); browsers always offer it, so the server must refuse it.
-        ws_per_message_deflate=False,
+        **OPTIONS,
     )
     if workers > 1:
         return _serve_workers(config)

@@ -22,6 +22,7 @@ refused. The result is the run a step-by-step evaluation would give.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from app.engine.activations import Array
@@ -67,14 +68,17 @@ def train_recorded(
     steps: int,
     data: EvaluationSet,
     dense: int,
+    stop: Callable[[], bool] | None = None,
 ) -> Recorded:
     """Up to ``steps`` updates from session step ``step``, with a record at each scheduled
-    step (see the module docstring)."""
+    step (see the module docstring); ``stop()`` true ends the run early, at a record."""
     every = evaluation_interval(len(data.x), trainer.batch_size)
     end = step + steps
     out = Recorded(0, False, opt_state)
     s = step
     while s < end:
+        if stop is not None and s > step and stop():
+            break
         target = s + 1 if s + 1 <= dense else min(end, (s // every + 1) * every)
         start = (trainer.net.params.copy(), out.state, batcher.epoch, batcher.cursor)
         run, state = trainer.run(batcher, out.state, target - s)

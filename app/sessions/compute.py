@@ -8,6 +8,7 @@ the API's (``app.api.views``), and which snapshots a run keeps is ``retention``'
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, replace
 from typing import Any, TypedDict
 
@@ -220,12 +221,13 @@ class Steps(TypedDict):
 
 
 def run_steps(
-    s: Session, n: int, with_trace: bool
+    s: Session, n: int, with_trace: bool, stop: Callable[[], bool] | None = None
 ) -> tuple[Steps, list[Metrics], list[tuple[int, Array]]]:
     """N minibatch updates by the training kernel; returns (what was done, new metrics,
     snapshots to store). Metrics records at the steps ``app.engine.recording`` schedules
     (every one of the first DENSE_SNAPSHOTS, then every E, and the last); snapshots at
     those that ``snapshot_due``."""
+    s.check_steps_left(n)
     x_all, y_all = s.inputs("train")
     if (why := too_few_points(s)) is not None:
         raise SpecError("dataset.x", why)
@@ -237,7 +239,8 @@ def run_steps(
         idx = next_batch_indices(s, peek=True)
         trace = net.backward(x_all[idx], y_all[idx]) if with_trace and train.compiled else None
     data = EvaluationSet(x_eval, y_eval, n_train, s.data.classification)
-    run = train_recorded(train, s.batcher, s.opt_state, s.step, n, data, DENSE_SNAPSHOTS)
+    # ``stop`` (the client went away) ends the run at a record: a consistent state to save.
+    run = train_recorded(train, s.batcher, s.opt_state, s.step, n, data, DENSE_SNAPSHOTS, stop)
     s.opt_state, s.step = run.state, s.step + run.applied
     if run.metrics:
         s.metrics = run.metrics[-1]

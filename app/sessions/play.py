@@ -31,7 +31,7 @@ from app.engine.kernel import Trainer, finite
 from app.engine.training import Batcher, Metrics
 from app.sessions import compute
 from app.sessions.retention import DENSE_SNAPSHOTS
-from app.sessions.session import Session
+from app.sessions.session import MAX_STEP, Session
 
 
 @dataclass
@@ -65,6 +65,10 @@ class Chunk:
         s = self.session
         if (why := compute.too_few_points(s)) is not None:
             raise SpecError("dataset.x", why)
+        if len(s.inputs("train")[0]) == 0:
+            raise SpecError("dataset.x", "the training set is empty")
+        s.check_steps_left(1, "steps_per_frame")
+        self.target = min(self.target, MAX_STEP - s.step)
         self._start = (
             s.network.params.copy(), s.opt_state, s.batcher.epoch, s.batcher.cursor, s.step,
             s.metrics,

@@ -40,3 +40,25 @@ def kept_snapshots(steps: list[int], max_snapshots: int) -> list[int]:
             spans = [bounds[i + 2] - bounds[i] for i in range(len(later) - 1)]
             kept.remove(later.pop(spans.index(min(spans))))
     return kept
+
+
+def kept_history(steps: list[int], keep: int) -> list[int]:
+    """The metrics records kept of ``steps`` (ascending) when there are more than ``keep``:
+    every one up to DENSE_SNAPSHOTS, the newest, and the rest evenly spread between, so the
+    charts keep the shape of a run however long it gets. One pass, no quadratic search:
+    the stores call it once the history passes its limit and thin it to 3/4 of it, so the
+    cost is spread over many calls."""
+    if len(steps) <= keep:
+        return steps
+    dense = [s for s in steps if s <= DENSE_SNAPSHOTS]
+    later = [s for s in steps if s > DENSE_SNAPSHOTS]
+    room = max(keep - len(dense), 2)
+    if len(later) <= room:
+        return steps
+    picks = sorted({round(k * (len(later) - 1) / (room - 1)) for k in range(room)})
+    return dense + [later[i] for i in picks]
+
+
+def history_overflow(count: int, max_history: int) -> int | None:
+    """How many records to thin the history to, if ``count`` records are too many."""
+    return max_history * 3 // 4 if count > max_history else None

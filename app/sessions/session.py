@@ -9,7 +9,7 @@ and turned into a plain record for the store and back (``record``).
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -132,6 +132,16 @@ class Data:
             self.test_x, self.test_y = x, y
 
 
+MAX_STEP = 2**53 - 1  # the largest step number: exact in a float64 and in JavaScript
+
+# What each optimiser remembers between updates (``app.engine.optimizers``).
+OPTIMIZER_STATE: dict[str, set[str]] = {
+    "sgd": set(),
+    "momentum": {"velocity"},
+    "adam": {"m", "v", "t"},
+}
+
+
 @dataclass
 class Session:
     id: str
@@ -187,25 +197,59 @@ class Session:
             session._restore(req.state)
         session.inputs("train")  # validates features, widths and targets now, not mid-step
         session.inputs("test")
+        session.check_domain("dataset.x")
         return session
 
     def _restore(self, state: specs.SessionState) -> None:
         self.step = state.step
         self.batcher = Batcher(self.seed, state.batch_epoch, state.batch_cursor)
-        self.opt_state = {
-            k: np.asarray(v, dtype=np.float64) for k, v in state.optimizer_state.items()
-        }
-        for key, value in self.opt_state.items():
-            if key != "t" and value.shape != self.network.params.shape:
-                raise SpecError(
-                    f"state.optimizer_state.{key}", "length must equal the parameter count"
-                )
+        self.opt_state = self._checked_opt_state(state)
         if state.initial_weights is not None:
             initial = Network.from_arrays(
                 self.network.layers, self.network.activation_names, self.network.loss_name,
                 state.initial_weights, state.initial_biases, self.network.bias,
             )  # fmt: skip
             self.initial_params = initial.params.copy()
+
+    def copy(self) -> Session:
+        """An independent copy to edit, so the committed session that readers see is never
+        changed in place (arrays replaced rather than written are shared)."""
+        b = self.batcher
+        return replace(
+            self,
+            network=self.network.copy(),
+            data=replace(self.data),
+            opt_state={k: v.copy() for k, v in self.opt_state.items()},
+            batcher=Batcher(b.seed, b.epoch, b.cursor),
+            _inputs=dict(self._inputs),
+        )
+
+    def _checked_opt_state(self, state: specs.SessionState) -> dict[str, Array]:
+        """The optimiser's memory as the session's optimiser keeps it, or SpecError naming the
+        field: its own keys only, vectors of the parameter count, Adam's v ≥ 0 and its t a
+        whole number of updates between 1 and the step (a wrong t made every step fail)."""
+        name = self.training.optimizer
+        keys = OPTIMIZER_STATE[name]
+        loc = "state.optimizer_state"
+        opt = {k: np.asarray(v, dtype=np.float64) for k, v in state.optimizer_state.items()}
+        for key in opt:
+            if key not in keys:
+                allowed = ", ".join(sorted(keys)) or "nothing"
+                raise SpecError(f"{loc}.{key}", f"is not state of {name} (it keeps {allowed})")
+        if opt and set(opt) != keys:
+            raise SpecError(loc, f"{name} needs all of {', '.join(sorted(keys))}, or none")
+        for key, value in opt.items():
+            if key != "t" and value.shape != self.network.params.shape:
+                raise SpecError(f"{loc}.{key}", "length must equal the parameter count")
+        if "v" in opt and (opt["v"] < 0).any():
+            raise SpecError(f"{loc}.v", "Adam's second moments cannot be negative")
+        if "t" in opt:
+            t = opt["t"]
+            if t.shape != (1,) or not 1 <= t[0] <= max(state.step, 1) or t[0] != int(t[0]):
+                raise SpecError(
+                    f"{loc}.t", f"must be one whole number of updates from 1 to {state.step}"
+                )
+        return opt
 
     # --- derived data ----------------------------------------------------------------------
 
@@ -217,6 +261,11 @@ class Session:
             x = self.transform(x_raw, f"dataset.{'x' if split == 'train' else 'test_x'}")
             y = labels_to_targets(y_raw, self.network.layers[-1], d.kind)
             y = self.network.check_targets(y, f"dataset.{'y' if split == 'train' else 'test_y'}")
+            if not np.isfinite(x).all():
+                raise SpecError(
+                    f"dataset.{'x' if split == 'train' else 'test_x'}",
+                    "the features of these points are too large to be finite numbers",
+                )
             self._inputs[split] = (x, y)
         return self._inputs[split]
 
@@ -263,6 +312,15 @@ class Session:
         pad = np.maximum((hi - lo) * 0.1, 0.5)
         return [[float(a), float(b)] for a, b in zip(lo - pad, hi + pad, strict=True)]
 
+    def check_domain(self, loc: str) -> None:
+        """The drawn domain must be finite, or no view of the session could be sent."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            box = self.domain()
+        if not np.isfinite(box).all():
+            raise SpecError(
+                loc, "the points are spread too far apart: their range is not a finite number"
+            )
+
     def targets_for(self, y: Array, loc: str = "y") -> Array:
         try:
             y = labels_to_targets(
@@ -295,6 +353,15 @@ class Session:
         self.opt_state = {}
         self.batcher = Batcher(seed=self.seed)
         self.metrics = None
+
+    def check_steps_left(self, n: int, loc: str = "steps") -> None:
+        """Step numbers are stored as 64-bit integers and read by JavaScript: at most 2⁵³ − 1."""
+        if self.step + n > MAX_STEP:
+            raise SpecError(
+                loc,
+                f"the session is at step {self.step}; {n} more would pass the largest step "
+                f"number, {MAX_STEP} (2⁵³ − 1): export it to a new session with a smaller step",
+            )
 
     def touch(self) -> None:
         self.updated_at = time.time()
@@ -331,10 +398,21 @@ class Session:
         self.data.add_point(x, y, split, max_samples)
         self.data_changed()
         self.inputs(split)  # validate before saving
+        self.check_domain("x")
 
     def remove_point(self, split: str, index: int) -> None:
         self.data.remove_point(split, index)
         self.data_changed()
+
+    def _check_history_steps(self, loc: str, steps: list[int]) -> None:
+        """History steps rise and none is past the session's own step."""
+        for i, step in enumerate(steps):
+            if step > self.step:
+                raise SpecError(
+                    f"{loc}[{i}]", f"step {step} is past the session's step {self.step}"
+                )
+            if i and step <= steps[i - 1]:
+                raise SpecError(f"{loc}[{i}]", "steps must rise, each listed once")
 
     def restore_history(
         self, history: specs.History
@@ -346,6 +424,15 @@ class Session:
         for name in METRICS_FIELDS[1:]:
             if len(getattr(cols, name)) != n:
                 raise SpecError(f"history.metrics.{name}", f"must have {n} entries, like step")
+        self._check_history_steps("history.metrics.step", cols.step)
+        self._check_history_steps("history.snapshots", [snap.step for snap in history.snapshots])
+        layers = len(self.network.layers) - 1
+        for name in ("delta_norms", "grad_norms"):
+            for i, norms in enumerate(getattr(cols, name)):
+                if len(norms) != layers:
+                    raise SpecError(
+                        f"history.metrics.{name}[{i}]", f"must have {layers} values, one a layer"
+                    )
         columns = [getattr(cols, name) for name in METRICS_FIELDS]
         metrics = [Metrics(*row) for row in zip(*columns, strict=True)]
         net = self.network

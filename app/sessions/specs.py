@@ -38,10 +38,10 @@ def _rectangular(rows: list[list[float]]) -> list[list[float]]:
 
 
 Matrix = Annotated[list[list[float]], AfterValidator(_rectangular)]
-Seed = Annotated[int, Field(ge=0, le=2**32 - 1)]
+Seed = Annotated[int, Field(strict=True, ge=0, le=2**32 - 1)]
 # Step numbers and positions: stored as 64-bit integers and read by JavaScript, so at most
 # 2⁵³ − 1 (larger ones were a 500 from SQLite and orjson).
-Count = Annotated[int, Field(ge=0, le=2**53 - 1)]
+Count = Annotated[int, Field(strict=True, ge=0, le=2**53 - 1)]
 
 
 class Strict(BaseModel):
@@ -54,7 +54,7 @@ class Strict(BaseModel):
 
 
 class NetworkSpec(Strict):
-    layers: list[Annotated[int, Field(ge=1)]] = Field(
+    layers: list[Annotated[int, Field(strict=True, ge=1)]] = Field(
         min_length=2, description="Widths n_0 … n_L; n_0 is the input.", examples=[[2, 4, 1]]
     )
     activations: list[ActivationName] = Field(
@@ -83,7 +83,7 @@ class SessionNetworkSpec(NetworkSpec):
 
 class BuiltinDataset(Strict):
     name: DatasetName = "xor"
-    n_samples: Annotated[int, Field(ge=1)] = 200
+    n_samples: Annotated[int, Field(strict=True, ge=1)] = 200
     noise: Annotated[float, Field(ge=0.0, le=1.0)] = 0.0
     test_fraction: Annotated[float, Field(ge=0.0, le=0.9)] = 0.2
     seed: Seed = 0
@@ -115,7 +115,7 @@ class CustomDataset(Strict):
 class TrainingSettings(Strict):
     optimizer: OptimizerName = "sgd"
     learning_rate: Annotated[float, Field(gt=0.0, le=100.0)] = 0.03
-    batch_size: Annotated[int, Field(ge=1)] = 10
+    batch_size: Annotated[int, Field(strict=True, ge=1)] = 10
     regularization: RegularizationName = "none"
     regularization_rate: Annotated[float, Field(ge=0.0, le=10.0)] = 0.0
     momentum: Annotated[float, Field(ge=0.0, lt=1.0)] = 0.9
@@ -200,7 +200,7 @@ class CreateSession(Strict):
 class SampleSelection(Strict):
     """Which samples: dataset rows by index, or explicit raw inputs (and targets)."""
 
-    indices: list[Annotated[int, Field(ge=0)]] | None = None
+    indices: list[Annotated[int, Field(strict=True, ge=0)]] | None = None
     split: Split = "train"
     x: Matrix | None = Field(None, description="Explicit raw inputs, B × d.")
     y: Matrix | None = Field(None, description="Targets for explicit x, B × n_L.")

@@ -462,3 +462,42 @@ def test_a_redis_outage_answers_503_and_says_to_try_again(tmp_path: Path) -> Non
                 assert r.status_code == 503, (method, path, r.text)
                 assert r.headers["retry-after"] == "5"
                 assert r.json()["detail"].startswith("the session store is not answering")
+
+
+# --- a stalled Redis does not freeze the worker (issue 14, finding 6) -----------------------
+
+
+def test_a_stalled_redis_does_not_freeze_the_server(tmp_path: Path, redis_server: Any) -> None:
+    import signal
+
+    env = {"BACKPROP_EXPLORER_STORE": redis_server.url}
+    with running_server(tmp_path, env) as server:
+        ids = [
+            httpx.post(server.url + "/api/networks", json=DEFAULT_REQUEST, timeout=10).json()["id"]
+            for _ in range(4)
+        ]
+        os.kill(redis_server.proc.pid, signal.SIGSTOP)
+        try:
+            results: list[tuple[int, float]] = []
+
+            def step(session_id: str) -> None:
+                start = time.monotonic()
+                r = httpx.post(f"{server.url}/api/networks/{session_id}/step", json={}, timeout=30)
+                results.append((r.status_code, time.monotonic() - start))
+
+            threads = [threading.Thread(target=step, args=(i,)) for i in ids]
+            for t in threads:
+                t.start()
+            time.sleep(0.3)
+            start = time.monotonic()
+            health = httpx.get(server.url + "/api/health", timeout=10)
+            assert health.status_code == 200
+            assert time.monotonic() - start < 1.0  # answered while the steps wait on Redis
+            for t in threads:
+                t.join(30)
+            assert sorted(code for code, _ in results) == [503] * 4
+            assert max(seconds for _, seconds in results) < 8  # side by side, not one after another
+        finally:
+            os.kill(redis_server.proc.pid, signal.SIGCONT)
+        r = httpx.post(f"{server.url}/api/networks/{ids[0]}/step", json={}, timeout=10)
+        assert r.status_code == 200 and r.json()["step"] == 1

@@ -6,7 +6,9 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app.api import limits as check
 from app.api import schemas, views
-from app.api.deps import editing, heavy, limits, reading, respond, run, store
+from app.api.deps import client_gone, editing, heavy, io, limits, reading, respond, run, store
+from app.api.idempotency import Answers, checked_key
+from app.api.quota import charge
 from app.api.responses import SESSION
 from app.api.serialize import dumps
 from app.sessions import compute
@@ -43,17 +45,30 @@ async def backward(session_id: str, sel: schemas.SampleSelection, request: Reque
 @router.post("/step", response_model=schemas.StepOut)
 async def step(session_id: str, req: schemas.StepRequest, request: Request) -> Response:
     """N minibatch updates. One step answers with its full trace and the ΔW, Δb applied;
-    more answer with the per-step history. A diverging step is refused (``diverged``)."""
+    more answer with the per-step history. A diverging step is refused (``diverged``).
+    With an ``Idempotency-Key`` header a retry gets the first answer, applied once; a call
+    whose client goes away stops at its next record and saves what it did."""
     check.check_steps(req.steps, limits(request))
+    key = checked_key(request.headers.get("idempotency-key"))
+    answers: Answers = request.app.state.answers
     st = store(request)
     async with editing(st, session_id) as session:
+        if key is not None and (first := answers.get(session_id, key)) is not None:
+            return Response(first, media_type="application/json")
         # Each update: forward + backward of a minibatch, then one forward of train + test.
         d = session.data
         rows = 3 * session.training.batch_size + len(d.x) + len(d.test_x)
         big = heavy(rows, session.network.layers, passes=req.steps)
-        done, metrics, snapshots = await run(big, compute.run_steps, session, req.steps, req.trace)
-        st.save(session, metrics, snapshots)
+        if big:
+            charge(request, "heavy calls")
+        async with client_gone(request) as gone:
+            done, metrics, snapshots = await run(
+                big, compute.run_steps, session, req.steps, req.trace, gone.is_set
+            )
+        await io(st, st.save, session, metrics, snapshots)
         body = await run(big, lambda: dumps(views.steps_view(session, done, metrics)))
+        if key is not None:
+            answers.put(session_id, key, body)
         return Response(body, media_type="application/json")
 
 
@@ -92,13 +107,17 @@ async def boundary(
     check.check_grid(resolution, limits(request))
     async with editing(store(request), session_id) as session:
         cells = resolution if session.data.input_dim == 1 else resolution * resolution
+        check.check_grid_values(cells, session.network.layers, neurons, limits(request))
         big = heavy(cells, session.network.layers, passes=2 if neurons else 1)
+        if big:
+            charge(request, "heavy calls")
         return await respond(big, compute.boundary, session, resolution, neurons)
 
 
 @router.post("/gradcheck", response_model=schemas.GradcheckOut)
 async def gradcheck(session_id: str, req: schemas.GradcheckRequest, request: Request) -> Response:
     """Backprop beside central differences for every parameter, per layer."""
+    charge(request, "heavy calls")
     async with editing(store(request), session_id) as session:
         return await respond(
             True, compute.gradcheck, session, req, req.drop_derivative_layer, limits(request)
@@ -108,6 +127,7 @@ async def gradcheck(session_id: str, req: schemas.GradcheckRequest, request: Req
 @router.post("/paths", response_model=schemas.PathsOut)
 async def paths(session_id: str, req: schemas.PathsRequest, request: Request) -> Response:
     """∂C/∂w summed over every path to the loss, beside the δ recurrence, with both costs."""
+    charge(request, "heavy calls")
     async with editing(store(request), session_id) as session:
         return await respond(
             True, compute.paths, session, req.layer, req.row, req.column, req.index, req.split,

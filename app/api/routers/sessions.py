@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response
 
 from app.api import limits as check
 from app.api import schemas, views
-from app.api.deps import editing, limits, reading, respond, run, settings, store
+from app.api.deps import commit, editing, io, limits, reading, respond, run, settings, store
+from app.api.quota import charge
 from app.api.responses import SESSION, errors
-from app.api.serialize import json_response
+from app.api.serialize import dumps, json_response
 from app.sessions import branch, compute
-from app.sessions.stores.base import NotFound, new_id
+from app.sessions.stores.base import NotFound, Unreadable, new_id
 
+log = logging.getLogger("backprop_explorer")
 router = APIRouter(prefix="/api/networks", tags=["sessions"], responses=SESSION)
 
 
@@ -31,15 +34,18 @@ async def create_session(req: schemas.CreateSession, request: Request) -> Respon
     check.check_training(req.training, lim)
     if req.history is not None:
         check.check_history(req.history, lim)
+    charge(request, "creates")
     st = store(request)
-    st.make_room()  # a full server refuses (429) before building anything
+    await io(st, st.make_room)  # a full server refuses (429) before building anything
     heavy = isinstance(req.dataset, schemas.CustomDataset) or req.dataset.n_samples > 500
     session, metrics, snapshots = await run(heavy, compute.create_session, new_id(), req)
+    # Rendered before it is stored: a session that cannot be shown is refused, not kept.
+    body = await run(heavy, lambda: dumps(views.session_view(session)))
     if req.history is not None:  # an import: many rows to write
         await run(True, st.create, session, metrics, snapshots)
     else:
-        st.create(session, metrics, snapshots)
-    return await respond(heavy, views.session_view, session, status=201)
+        await io(st, st.create, session, metrics, snapshots)
+    return Response(body, status_code=201, media_type="application/json")
 
 
 @router.get("", response_model=schemas.SessionList, responses=errors(403))
@@ -60,18 +66,23 @@ async def list_sessions(
                 "ids: listing all sessions is disabled on this server (session ids are private "
                 "links); give the ids you hold, or set BACKPROP_EXPLORER_LIST_SESSIONS=1",
             )
-        return json_response({"sessions": st.recent(limit)})
+        return json_response({"sessions": await io(st, st.recent, limit)})
     found: list[dict[str, Any]] = []
+    unreadable: list[str] = []
     wanted = list(dict.fromkeys(i for i in ids.split(",") if i))[:limit]  # unique, in order
     for session_id in wanted:
         try:
-            s = st.get(session_id)
+            s = await io(st, st.get, session_id)
         except NotFound:
+            continue
+        except Unreadable as err:  # one damaged row must not hide the others
+            log.error("%s", err)
+            unreadable.append(session_id)
             continue
         found.append({"id": s.id, "step": s.step, "updated_at": s.updated_at,
                       "layers": s.network.layers, "dataset": s.data.name})  # fmt: skip
     found.sort(key=lambda row: float(row["updated_at"]), reverse=True)
-    return json_response({"sessions": found})
+    return json_response({"sessions": found, "unreadable": unreadable})
 
 
 @router.get("/{session_id}", response_model=schemas.SessionOut)
@@ -83,7 +94,8 @@ async def get_session(session_id: str, request: Request) -> Response:
 
 @router.delete("/{session_id}", status_code=204)
 async def delete_session(session_id: str, request: Request) -> Response:
-    store(request).delete(session_id)
+    st = store(request)
+    await io(st, st.delete, session_id)
     return Response(status_code=204)
 
 
@@ -95,8 +107,7 @@ async def reset_session(session_id: str, request: Request) -> Response:
         session.reset()
         big = len(session.data.x) + len(session.data.test_x) > 500  # a pass over all the data
         first = await run(big, compute.initial_metrics, session)
-        st.save(session, first, reset_history=True)
-        return json_response(views.session_view(session))
+        return await commit(st, session, views.session_view, metrics=first, reset_history=True)
 
 
 @router.get("/{session_id}/export", response_model=schemas.ExportOut)
@@ -105,11 +116,16 @@ async def export_session(session_id: str, request: Request) -> Response:
     st = store(request)
     # Under the lock, so a step in progress on another call cannot be half in the export;
     # history can be long, so it is read and encoded off the event loop.
+    charge(request, "heavy calls")
+    max_bytes = limits(request).max_body_bytes  # what an import may send
     async with editing(st, session_id) as session:
-        return await respond(
+        body = await run(
             True,
-            lambda: views.export_view(session, st.metrics(session_id), st.snapshots(session_id)),
+            lambda: views.export_body(
+                session, st.metrics(session_id), st.snapshots(session_id), max_bytes
+            ),
         )
+        return Response(body, media_type="application/json")
 
 
 @router.post(
@@ -139,8 +155,7 @@ async def set_parameter(session_id: str, edit: schemas.ParameterEdit, request: R
     st = store(request)
     async with editing(st, session_id) as session:
         session.set_parameter(edit.layer, edit.kind, edit.row, edit.column, edit.value)
-        st.save(session)
-        return json_response(views.session_view(session))
+        return await commit(st, session, views.session_view)
 
 
 @router.patch("/{session_id}/training", response_model=schemas.SessionOut)
@@ -152,8 +167,7 @@ async def update_training(
     st = store(request)
     async with editing(st, session_id) as session:
         session.update_training(patch.model_dump(exclude_none=True))
-        st.save(session)
-        return json_response(views.session_view(session))
+        return await commit(st, session, views.session_view)
 
 
 @router.post("/{session_id}/points", response_model=schemas.SessionOut)
@@ -163,8 +177,7 @@ async def add_point(session_id: str, point: schemas.NewPoint, request: Request) 
     st = store(request)
     async with editing(st, session_id) as session:
         session.add_point(point.x, point.y, point.split, lim.max_samples)
-        st.save(session, data_changed=True)
-        return json_response(views.session_view(session))
+        return await commit(st, session, views.session_view, data_changed=True)
 
 
 @router.delete("/{session_id}/points/{split}/{index}", response_model=schemas.SessionOut)
@@ -175,5 +188,4 @@ async def remove_point(
     st = store(request)
     async with editing(st, session_id) as session:
         session.remove_point(split, index)
-        st.save(session, data_changed=True)
-        return json_response(views.session_view(session))
+        return await commit(st, session, views.session_view, data_changed=True)

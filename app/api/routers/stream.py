@@ -32,7 +32,8 @@ from starlette.concurrency import run_in_threadpool
 from starlette.websockets import WebSocketDisconnect
 
 from app.api import controls, frames
-from app.api.deps import editing
+from app.api import limits as check
+from app.api.deps import editing, io, origin_allowed
 from app.api.pacing import SAVE_SECONDS, WINDOW, Pacer, Plan
 from app.engine.errors import SpecError
 from app.sessions.play import Chunk, ChunkResult
@@ -43,7 +44,9 @@ from app.settings import Limits
 router = APIRouter(tags=["stream"])
 log = logging.getLogger("backprop_explorer")
 
+SEND_SECONDS = 10.0  # a frame not taken by the client's socket in this long ends the stream
 CLOSE_NOT_FOUND = 4404
+CLOSE_POLICY = 1008
 CLOSE_ERROR = 1011
 
 
@@ -62,6 +65,7 @@ class _Stream:
         self.pause_reply = False
         self.wake = asyncio.Event()
         self.send_lock = asyncio.Lock()
+        self.dims, self.layers = 2, [2]  # the session's raw input dimension and widths
         self.saved_at = time.perf_counter()  # Play's last save of the session
 
     # --- sending ---------------------------------------------------------------------------
@@ -71,12 +75,17 @@ class _Stream:
             return
         try:
             async with self.send_lock:
-                if isinstance(message, bytes):
-                    await self.ws.send_bytes(message)
-                else:
-                    text = message if isinstance(message, str) else orjson.dumps(message).decode()
-                    await self.ws.send_text(text)
-        except (WebSocketDisconnect, RuntimeError, OSError):
+                # A client that stops reading fills the socket's buffer and then blocks the
+                # send: after SEND_SECONDS the stream ends rather than queue frames for it.
+                with anyio.fail_after(SEND_SECONDS):
+                    if isinstance(message, bytes):
+                        await self.ws.send_bytes(message)
+                    else:
+                        text = (
+                            message if isinstance(message, str) else orjson.dumps(message).decode()
+                        )
+                        await self.ws.send_text(text)
+        except (WebSocketDisconnect, RuntimeError, OSError, TimeoutError):
             self.closed = True
             self.wake.set()
 
@@ -97,7 +106,7 @@ class _Stream:
             await self.ws.close(code, reason)
 
     async def paused(self, reason: str, **extra: Any) -> None:
-        step = self.store.get(self.id).step
+        step = (await io(self.store, self.store.get, self.id)).step
         await self.send({"type": "paused", "step": step, "reason": reason, **extra})
 
     # --- receiving -------------------------------------------------------------------------
@@ -124,6 +133,8 @@ class _Stream:
             if self.pacer.ack(msg.seq):
                 self.wake.set()
         elif isinstance(msg, controls.Play | controls.Speed):
+            if msg.boundary is not None:
+                self.check_grid(msg.boundary)
             self.settings.apply(msg, self.limits, self.input_dim)
             self.pacer.reset_rate()
             if isinstance(msg, controls.Play) and not self.playing:
@@ -136,13 +147,24 @@ class _Stream:
             self.wake.set()
         else:
             p = self.pacer
+            step = (await io(self.store, self.store.get, self.id)).step
             await self.send(
-                {"type": "pong", "step": self.store.get(self.id).step, "playing": self.playing,
+                {"type": "pong", "step": step, "playing": self.playing,
                  "sent": p.sent, "acked": p.acked}
             )  # fmt: skip
 
+    def check_grid(self, b: controls.BoundaryRequest) -> None:
+        """Frames' grids are bounded like a REST boundary's (``max_grid_values``)."""
+        if b.resolution > self.limits.max_grid:
+            return  # ``apply`` refuses it, naming that limit
+        cells = b.resolution if self.dims == 1 else b.resolution**2
+        try:
+            check.check_grid_values(cells, self.layers, b.neurons, self.limits)
+        except SpecError as err:
+            raise controls.ControlError(f"boundary.{err}", ["boundary", "resolution"]) from None
+
     def input_dim(self) -> int:
-        return int(self.store.get(self.id).data.input_dim)
+        return self.dims
 
     # --- training --------------------------------------------------------------------------
 
@@ -236,14 +258,19 @@ class _Stream:
 @router.websocket("/api/networks/{session_id}/stream")
 async def stream(ws: WebSocket, session_id: str) -> None:
     """Play mode: JSON control messages in, frames out (see docs/api.md, Stream)."""
+    if not origin_allowed(ws.headers.get("origin"), ws.headers.get("host"), ws.app.state.settings):
+        await ws.close(CLOSE_POLICY)  # before accepting: the handshake is refused with 403
+        return
     await ws.accept()
     conn = _Stream(ws, session_id)
     try:
-        session = conn.store.get(session_id)
+        session = await io(conn.store, conn.store.get, session_id)
     except NotFound as err:
         await conn.error(str(err))
         await conn.close(CLOSE_NOT_FOUND, str(err))
         return
+    # Neither changes while the session lives: known without asking the store again.
+    conn.dims, conn.layers = session.data.input_dim, list(session.network.layers)
     await conn.send(frames.hello(session, WINDOW, conn.limits))
 
     async def produce() -> None:

@@ -20,6 +20,7 @@ from typing import Any, Protocol
 
 from app.engine.activations import Array
 from app.engine.training import Metrics
+from app.sessions import record
 from app.sessions.resume import Resume, decode, encode
 from app.sessions.retention import kept_snapshots
 from app.sessions.session import Session
@@ -30,6 +31,35 @@ CACHE_SIZE = 256  # loaded sessions kept in memory per process
 class NotFound(LookupError):
     def __init__(self, session_id: str) -> None:
         super().__init__(f"no session with id {session_id!r}: it was deleted or never existed")
+
+
+class StoreError(RuntimeError):
+    """The store cannot be used as configured (unwritable, or another schema): refuse to start."""
+
+
+class Unreadable(ValueError):
+    """A stored session that cannot be read back (a damaged row)."""
+
+    def __init__(self, session_id: str, why: object) -> None:
+        super().__init__(f"session {session_id!r} is stored damaged and cannot be read ({why})")
+
+
+def read_record(session_id: str, *fields: Any) -> Session:
+    """``record.session_from``, any failure of a damaged row as ``Unreadable``."""
+    try:
+        return record.session_from(session_id, *fields)
+    except (ValueError, KeyError, TypeError, IndexError, AttributeError) as err:
+        raise Unreadable(session_id, err) from None
+
+
+class Deleted(NotFound):
+    """The session was deleted while a call on it ran; nothing of that call was applied."""
+
+    def __init__(self, session_id: str) -> None:
+        LookupError.__init__(
+            self,
+            f"session {session_id!r} was deleted while this call ran, so nothing was applied",
+        )
 
 
 class Conflict(RuntimeError):
@@ -46,8 +76,11 @@ def new_id() -> str:
 
 class Store(Protocol):
     name: str
+    # Whether calls wait on a server over the network (the API then makes them in a thread).
+    blocking: bool
     max_sessions: int
     max_snapshots: int
+    max_history: int
     idle_seconds: float
     # What the store raises when its server cannot be reached: the API answers 503, try again.
     unavailable: tuple[type[Exception], ...]
@@ -88,6 +121,7 @@ class Store(Protocol):
         snapshots: list[tuple[int, Array]] | None = None,
         data_changed: bool = False,
         reset_history: bool = False,
+        touch: bool = True,
     ) -> None: ...
 
     def defer(
@@ -123,9 +157,12 @@ class StoreBase:
     """What both stores implement the same way: limits, the cache of loaded sessions,
     the per-process locks, the store-full error and which snapshots to write or drop."""
 
-    def __init__(self, max_sessions: int, max_snapshots: int, idle_seconds: float) -> None:
+    def __init__(
+        self, max_sessions: int, max_snapshots: int, idle_seconds: float, max_history: int = 1000
+    ) -> None:
         self.max_sessions = max_sessions
         self.max_snapshots = max_snapshots
+        self.max_history = max_history
         self.idle_seconds = idle_seconds
         self._cache: OrderedDict[str, Session] = OrderedDict()
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
@@ -183,11 +220,12 @@ class StoreBase:
     def defer(
         self, session: Session, metrics: list[Metrics], snapshots: list[tuple[int, Array]]
     ) -> None:
-        """Keep a Play chunk's changes in memory, not on disk: ``session`` is the cached copy
-        (changed in place), its metrics and snapshots wait here. The session's next ``save``
-        (Play's own at its cadence, a REST call's, a pause's) writes them all in one
-        transaction; until then ``get`` in this process returns the changed copy, and a
-        crash loses them whole (the stored state stays the consistent last save)."""
+        """Keep a Play chunk's changes in memory, not on disk: ``session`` (the edited copy
+        from ``deps.editing``) becomes the cached one, its metrics and snapshots wait here.
+        The session's next ``save`` (Play's own at its cadence, a REST call's, a pause's)
+        writes them all in one transaction; until then ``get`` in this process returns the
+        changed copy, and a crash loses them whole (the stored state stays the last save)."""
+        self._remember(session)
         queued = self._unsaved.setdefault(session.id, ([], []))
         queued[0].extend(metrics)
         queued[1].extend(snapshots)
@@ -223,10 +261,13 @@ class StoreBase:
         snapshots: list[tuple[int, Array]] | None = None,
         data_changed: bool = False,
         reset_history: bool = False,
+        touch: bool = True,
     ) -> None:
         """Write the session's new state, metrics and snapshots if nobody saved in between
-        (else Conflict); ``reset_history`` restarts the history from the current weights."""
-        session.touch()
+        (else Conflict, or Deleted if it was deleted meanwhile); ``reset_history`` restarts
+        the history from the current weights. The saved session becomes the cached one."""
+        if touch:
+            session.touch()
         old = session.version
         # A reset restarts the history: Play's queued rows belong to the one it replaces.
         queued_metrics, queued_snapshots = (
@@ -238,15 +279,22 @@ class StoreBase:
             new.insert(0, (session.step, session.network.params))
         if not self._update(Update(session, old, rows, new, data_changed, reset_history)):
             self.forget(session.id)
+            if not self._exists(session.id):
+                raise Deleted(session.id)
             raise Conflict(session.id)
         self._unsaved.pop(session.id, None)
         session.resume_points.clear()
         session.version = old + 1
+        self._remember(session)
 
     def _insert(
         self, session: Session, metrics: list[Metrics], snapshots: list[tuple[int, Array]]
     ) -> None:
         """Store a new session, its metrics and snapshots in one atomic write (StoreFull)."""
+        raise NotImplementedError
+
+    def _exists(self, session_id: str) -> bool:
+        """Whether the session is stored (after a refused save: deleted, or saved by another)."""
         raise NotImplementedError
 
     def _update(self, u: Update) -> bool:

@@ -23,8 +23,10 @@ Keys (``bpe:`` prefix): ``s:{id}`` a hash (version, updated_at, meta, params, da
 The scripts build other sessions' keys from the prefix, so this is for a single Redis
 server (or a primary with replicas), not Redis Cluster.
 
-Data are written with a blocking client: each call is one round trip of well under a
-millisecond to a nearby Redis, like a SQLite call.
+Data are written with a blocking client with short timeouts (``SOCKET_TIMEOUT``), and the
+API makes every call of this store in a worker thread (``blocking``), the lock's polling
+and renewal included: a stalled Redis fails the calls that need it with 503 after two
+seconds while the event loop keeps answering everything else (``/api/health`` included).
 """
 
 from __future__ import annotations
@@ -41,17 +43,20 @@ from app.engine.activations import Array
 from app.engine.training import Metrics
 from app.sessions import record
 from app.sessions.resume import Resume
+from app.sessions.retention import history_overflow, kept_history
 from app.sessions.session import Session
 from app.sessions.stores.base import (
     Conflict,
     NotFound,
     StoreBase,
     Update,
+    read_record,
     snapshot_from,
     snapshot_point,
 )
 
 LOCK_TTL_MS = 10_000  # a crashed holder's lock expires after this; a live one renews it
+SOCKET_TIMEOUT = 2.0  # seconds a call waits on Redis before it fails (503)
 LOCK_WAIT_SECONDS = 60.0  # give up (409) after waiting this long for a busy session
 
 # Remove session ``oid``'s keys and its place in the index ``idx``.
@@ -170,6 +175,7 @@ def _float(value: float) -> bytes:
 
 class RedisStore(StoreBase):
     name = "redis"
+    blocking = True  # the API makes its calls in a thread: a stalled Redis never blocks the loop
     unavailable: tuple[type[Exception], ...] = (redis.ConnectionError, redis.TimeoutError)
 
     def __init__(
@@ -179,8 +185,9 @@ class RedisStore(StoreBase):
         max_snapshots: int,
         idle_seconds: float,
         prefix: str = "bpe:",
+        max_history: int = 1000,
     ) -> None:
-        super().__init__(max_sessions, max_snapshots, idle_seconds)
+        super().__init__(max_sessions, max_snapshots, idle_seconds, max_history)
         self._r = client
         self.prefix = prefix
         self.lock_ttl_ms = LOCK_TTL_MS
@@ -194,11 +201,22 @@ class RedisStore(StoreBase):
 
     @classmethod
     def from_url(
-        cls, url: str, max_sessions: int, max_snapshots: int, idle_seconds: float
+        cls,
+        url: str,
+        max_sessions: int,
+        max_snapshots: int,
+        idle_seconds: float,
+        max_history: int = 1000,
     ) -> RedisStore:
-        client = redis.Redis.from_url(url, socket_connect_timeout=5, health_check_interval=30)
+        # Short timeouts: a stalled Redis fails a call (503, try again) within seconds.
+        client = redis.Redis.from_url(
+            url,
+            socket_connect_timeout=SOCKET_TIMEOUT,
+            socket_timeout=SOCKET_TIMEOUT,
+            health_check_interval=30,
+        )
         client.ping()  # fail at startup, with the URL, rather than on the first request
-        return cls(client, max_sessions, max_snapshots, idle_seconds)
+        return cls(client, max_sessions, max_snapshots, idle_seconds, max_history=max_history)
 
     def close(self) -> None:
         self._r.close()
@@ -244,7 +262,7 @@ class RedisStore(StoreBase):
         meta, params, data, version = fields
         if meta is None or params is None or data is None or version is None:
             raise NotFound(session_id)
-        session = record.session_from(session_id, meta, params, data, int(version))
+        session = read_record(session_id, meta, params, data, int(version))
         self._remember(session)
         return session
 
@@ -314,7 +332,25 @@ class RedisStore(StoreBase):
         args += self._metric_pairs(u.metrics)
         args += self._pairs(writes)
         args += [len(drops), *drops]
-        return bool(self._save_script(keys=[skey, self._idx, mkey, snapkey], args=args))
+        saved = bool(self._save_script(keys=[skey, self._idx, mkey, snapkey], args=args))
+        if saved and u.metrics:
+            self._thin_history(mkey)
+        return saved
+
+    def _thin_history(self, mkey: str) -> None:
+        """Past ``max_history`` metrics records, thin them evenly (``retention``); dropping
+        history rows after the save is safe on its own, so it is not in the script."""
+        keep = history_overflow(int(self._r.hlen(mkey)), self.max_history)
+        if keep is None:
+            return
+        steps = sorted(int(s) for s in cast(list[bytes], self._r.hkeys(mkey)))
+        kept = set(kept_history(steps, keep))
+        drops = [step for step in steps if step not in kept]
+        if drops:
+            self._r.hdel(mkey, *drops)
+
+    def _exists(self, session_id: str) -> bool:
+        return bool(self._r.exists(self._keys(session_id)[0]))
 
     @classmethod
     def _metric_pairs(cls, metrics: list[Metrics]) -> list[Any]:
@@ -372,7 +408,7 @@ class _SessionLock:
     async def _acquire(self) -> None:
         token = secrets.token_hex(16).encode()
         delay, waited = 0.0005, 0.0
-        while not self._store.try_lock(self._key, token):
+        while not await asyncio.to_thread(self._store.try_lock, self._key, token):
             if waited > LOCK_WAIT_SECONDS:
                 raise Conflict(f"{self._session_id!r} (busy for over {LOCK_WAIT_SECONDS:g} s)")
             await asyncio.sleep(delay)  # waiting never blocks the event loop
@@ -386,14 +422,18 @@ class _SessionLock:
         self._renewal = loop.call_later(self._store.lock_ttl_ms / 3000, self._renew)
 
     def _renew(self) -> None:
+        # In a thread: the timer runs on the event loop, which must not wait on Redis.
+        asyncio.get_running_loop().run_in_executor(None, self._renew_now)
+        self._schedule_renewal()
+
+    def _renew_now(self) -> None:
         with suppress(redis.RedisError):  # if it lapses, the save's version check still guards
             self._store.renew_lock(self._key, self._token)
-        self._schedule_renewal()
 
     async def __aexit__(self, *exc: object) -> None:
         try:
             if self._renewal is not None:
                 self._renewal.cancel()
-            self._store.release_lock(self._key, self._token)
+            await asyncio.to_thread(self._store.release_lock, self._key, self._token)
         finally:
             self._local.release()

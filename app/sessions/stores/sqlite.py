@@ -24,8 +24,17 @@ from app.engine.activations import Array
 from app.engine.training import Metrics
 from app.sessions import record
 from app.sessions.resume import Resume
+from app.sessions.retention import history_overflow, kept_history
 from app.sessions.session import Session
-from app.sessions.stores.base import NotFound, StoreBase, Update, snapshot_from, snapshot_point
+from app.sessions.stores.base import (
+    NotFound,
+    StoreBase,
+    StoreError,
+    Update,
+    read_record,
+    snapshot_from,
+    snapshot_point,
+)
 from app.sessions.stores.filelock import FileLocks, SessionLock
 
 SCHEMA = """
@@ -52,25 +61,63 @@ CREATE TABLE IF NOT EXISTS snapshots (
 ) WITHOUT ROWID;
 """
 TABLES = ("sessions", "metrics", "snapshots")
+SCHEMA_VERSION = 1  # PRAGMA user_version
+COLUMNS = {
+    "sessions": ("id", "version", "updated_at", "meta", "params", "data"),
+    "metrics": ("session_id", "step", "record"),
+    "snapshots": ("session_id", "step", "params"),
+}
 
 
 class SqliteStore(StoreBase):
     name = "sqlite"
+    blocking = False
     unavailable: tuple[type[Exception], ...] = ()  # embedded: no server to lose
 
     def __init__(
-        self, path: Path, max_sessions: int, max_snapshots: int, idle_seconds: float
+        self,
+        path: Path,
+        max_sessions: int,
+        max_snapshots: int,
+        idle_seconds: float,
+        max_history: int = 1000,
     ) -> None:
-        super().__init__(max_sessions, max_snapshots, idle_seconds)
+        super().__init__(max_sessions, max_snapshots, idle_seconds, max_history)
         path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
         self._db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across crashes
-        self._db.execute("PRAGMA busy_timeout=5000")
-        self._db.executescript(SCHEMA)
+        try:
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across crashes
+            self._db.execute("PRAGMA busy_timeout=5000")
+            self._check_schema()
+            self._db.executescript(SCHEMA)
+            # A write now, so an unwritable file refuses to start instead of failing every save.
+            self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except sqlite3.Error as err:
+            self._db.close()
+            raise StoreError(
+                f"the session database {path} cannot be used: {err}. It must be a writable "
+                "SQLite file (check its permissions and the directory's), or a new path: "
+                "BACKPROP_EXPLORER_DB=…"
+            ) from None
+        except StoreError:
+            self._db.close()
+            raise
         self._db_lock = threading.Lock()
         self._file_locks = FileLocks(path.with_name(path.name + ".locks"))
+
+    def _check_schema(self) -> None:
+        """Every table has the columns this version reads, or the server refuses to start."""
+        for table, columns in COLUMNS.items():
+            have = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+            missing = [c for c in columns if c not in have]
+            if have and missing:  # (a table not there yet is created)
+                raise StoreError(
+                    f"the session database {self.path} has another schema: table {table!r} "
+                    f"lacks {', '.join(missing)}. It was made by another version of Backprop "
+                    "Explorer; move it aside (or set BACKPROP_EXPLORER_DB to a new path) to start"
+                )
 
     def close(self) -> None:
         # Under the lock: closing while a thread (the idle sweep) is mid-query crashes sqlite3.
@@ -97,7 +144,7 @@ class SqliteStore(StoreBase):
             ).fetchone()
         if full is None:
             raise NotFound(session_id)
-        session = record.session_from(session_id, *full)
+        session = read_record(session_id, *full)
         self._remember(session)
         return session
 
@@ -181,6 +228,11 @@ class SqliteStore(StoreBase):
             self._insert_history(u.session, u.metrics, u.snapshots, fresh=u.reset_history)
         return True
 
+    def _exists(self, session_id: str) -> bool:
+        with self._db_lock:
+            row = self._db.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone()
+        return row is not None
+
     def delete(self, session_id: str) -> None:
         with self._db_lock, self._transaction():
             if not self._delete_rows(session_id):
@@ -206,6 +258,7 @@ class SqliteStore(StoreBase):
                 "INSERT OR REPLACE INTO metrics (session_id, step, record) VALUES (?, ?, ?)",
                 [(session_id, m.step, orjson.dumps(m)) for m in metrics],
             )
+            self._thin_history(session_id)
         if not snapshots:  # only new snapshots can push old ones out
             return
         stored = [] if fresh else [step for (step,) in self._db.execute(
@@ -219,6 +272,23 @@ class SqliteStore(StoreBase):
         self._db.executemany(
             "DELETE FROM snapshots WHERE session_id = ? AND step = ?",
             [(session_id, step) for step in drops],
+        )
+
+    def _thin_history(self, session_id: str) -> None:
+        """Past ``max_history`` metrics records, thin them evenly (``retention``)."""
+        (count,) = self._db.execute(
+            "SELECT COUNT(*) FROM metrics WHERE session_id = ?", (session_id,)
+        ).fetchone()
+        keep = history_overflow(count, self.max_history)
+        if keep is None:
+            return
+        steps = [step for (step,) in self._db.execute(
+            "SELECT step FROM metrics WHERE session_id = ? ORDER BY step", (session_id,)
+        ).fetchall()]  # fmt: skip
+        kept = set(kept_history(steps, keep))
+        self._db.executemany(
+            "DELETE FROM metrics WHERE session_id = ? AND step = ?",
+            [(session_id, step) for step in steps if step not in kept],
         )
 
     def _delete_rows(self, session_id: str, tables: tuple[str, ...] = TABLES) -> bool:

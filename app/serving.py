@@ -1,0 +1,82 @@
+"""How the app is served: uvicorn's HTTP protocol with a deadline for request headers and a
+hard cap on open connections (uvicorn has neither), and the flags every command uses.
+
+A connection that opens and never finishes its headers (slowloris) is closed after
+``HEADER_TIMEOUT`` seconds; an idle keep-alive connection after ``KEEP_ALIVE`` seconds
+(uvicorn's own timer); past ``MAX_CONNECTIONS`` open connections a new one is closed at
+once, and past it requests are answered 503 (uvicorn's ``limit_concurrency``), so a flood
+of idle sockets holds a bounded number of file descriptors.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Any
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+# Seconds from a request's first byte (or the connection) to the end of its headers.
+HEADER_TIMEOUT = float(os.environ.get("BACKPROP_EXPLORER_HEADER_TIMEOUT", "10"))
+KEEP_ALIVE = 5  # seconds an idle keep-alive connection is kept
+MAX_CONNECTIONS = 1000  # open connections (and requests in progress) per worker
+
+# uvicorn.Config keywords (and the same as command-line flags in docs/limits.md).
+OPTIONS: dict[str, Any] = {
+    "http": "app.serving:HttpProtocol",
+    "timeout_keep_alive": KEEP_ALIVE,
+    "limit_concurrency": MAX_CONNECTIONS,
+    # Frames are float noise to deflate: compressing them costs more CPU than it saves
+    # (docs/api.md, Stream); browsers always offer it, so the server must refuse it.
+    "ws_per_message_deflate": False,
+}
+
+
+def uvicorn_flags() -> list[str]:
+    """``OPTIONS`` as uvicorn command-line flags (the production command, the tests)."""
+    flags = []
+    for name, value in OPTIONS.items():
+        text = str(value).lower() if isinstance(value, bool) else str(value)
+        flags += [f"--{name.replace('_', '-')}", text]
+    return flags
+
+
+class HttpProtocol(HttpToolsProtocol):
+    """httptools' protocol, with a header deadline and a connection cap."""
+
+    header_timeout = HEADER_TIMEOUT
+    _header_timer: asyncio.TimerHandle | None = None
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        cap = self.limit_concurrency
+        if cap is not None and len(self.connections) > cap:
+            transport.close()  # over the cap: refuse the socket, not just its requests
+            return
+        self._arm_header_timer()
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._arm_header_timer()
+
+    def on_headers_complete(self) -> None:
+        self._cancel_header_timer()
+        super().on_headers_complete()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._cancel_header_timer()
+        super().connection_lost(exc)
+
+    def _arm_header_timer(self) -> None:
+        self._cancel_header_timer()
+        self._header_timer = self.loop.call_later(self.header_timeout, self._headers_too_slow)
+
+    def _cancel_header_timer(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _headers_too_slow(self) -> None:
+        self._header_timer = None
+        if not self.transport.is_closing():
+            self.transport.close()

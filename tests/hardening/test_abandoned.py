@@ -1,0 +1,64 @@
+"""Abandoned work stops, and a retried step is applied once (issue 14, finding 8)."""
+
+from __future__ import annotations
+
+import copy
+import socket
+import time
+from pathlib import Path
+
+import httpx
+from fastapi.testclient import TestClient
+
+from app.main import create_app
+from app.presets import DEFAULT_REQUEST
+from app.settings import Settings
+from tests.servers import running_server
+
+WIDE = copy.deepcopy(DEFAULT_REQUEST)
+WIDE["network"] = {**WIDE["network"], "layers": [2] + [64] * 9 + [1],
+                   "activations": ["tanh"] * 9 + ["sigmoid"]}  # fmt: skip
+WIDE["dataset"] = {**WIDE["dataset"], "n_samples": 2000}
+
+
+def test_a_retry_with_the_same_key_is_applied_once(tmp_path: Path) -> None:
+    with TestClient(create_app(Settings(db_path=tmp_path / "db.sqlite3"))) as client:
+        sid = client.post("/api/networks", json=DEFAULT_REQUEST).json()["id"]
+        url = f"/api/networks/{sid}/step"
+        first = client.post(url, json={"steps": 5}, headers={"Idempotency-Key": "k1"})
+        again = client.post(url, json={"steps": 5}, headers={"Idempotency-Key": "k1"})
+        assert first.status_code == again.status_code == 200
+        assert again.content == first.content
+        assert client.get(f"/api/networks/{sid}").json()["step"] == 5
+        other = client.post(url, json={"steps": 5}, headers={"Idempotency-Key": "k2"})
+        assert other.json()["step"] == 10
+        assert client.post(url, json={"steps": 1}).json()["step"] == 11  # no key: applied
+        long_key = client.post(url, json={"steps": 1}, headers={"Idempotency-Key": "x" * 201})
+        assert long_key.status_code == 422
+        assert long_key.json()["errors"][0]["loc"] == ["Idempotency-Key"]
+
+
+def test_a_call_whose_client_went_away_stops_and_saves_what_it_did(tmp_path: Path) -> None:
+    with running_server(tmp_path, {"BACKPROP_EXPLORER_DB": str(tmp_path / "db.sqlite3")}) as server:
+        sid = httpx.post(server.url + "/api/networks", json=WIDE, timeout=30).json()["id"]
+        url = f"{server.url}/api/networks/{sid}"
+        body = b'{"steps": 10000, "trace": false}'
+        with socket.create_connection(("127.0.0.1", server.port)) as s:
+            s.sendall(
+                f"POST /api/networks/{sid}/step HTTP/1.1\r\nHost: x\r\n"
+                f"Content-Type: application/json\r\nContent-Length: {len(body)}\r\n\r\n".encode()
+                + body
+            )
+            time.sleep(1.0)
+        gone_at = time.monotonic()
+        step = 0
+        while time.monotonic() - gone_at < 20:
+            step = httpx.get(url, timeout=30).json()["step"]
+            if step:
+                break
+            time.sleep(0.1)
+        stopped_after = time.monotonic() - gone_at
+        assert 0 < step < 10000, step  # stopped part-way, and saved what it did
+        assert stopped_after < 5, stopped_after
+        time.sleep(1.0)
+        assert httpx.get(url, timeout=30).json()["step"] == step  # and does not go on

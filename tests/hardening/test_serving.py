@@ -1,0 +1,140 @@
+"""The served configuration and the database it starts on (issue 14: findings 9, 10, 11)."""
+
+from __future__ import annotations
+
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from app.main import create_app
+from app.presets import DEFAULT_REQUEST
+from app.sessions.stores import sqlite as sqlite_store
+from app.settings import Settings
+from tests.servers import ROOT, free_port, running_server
+
+# --- 9: slowloris --------------------------------------------------------------------------
+
+
+def _open_fds(pid: int) -> int:
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def test_connections_that_never_finish_their_headers_are_dropped(tmp_path: Path) -> None:
+    env = {"BACKPROP_EXPLORER_DB": str(tmp_path / "db.sqlite3"),
+           "BACKPROP_EXPLORER_HEADER_TIMEOUT": "1"}  # fmt: skip
+    with running_server(tmp_path, env) as server:
+        before = _open_fds(server.proc.pid)
+        socks = []
+        for _ in range(200):
+            s = socket.create_connection(("127.0.0.1", server.port))
+            s.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\nX-Slow: ")  # never finished
+            socks.append(s)
+        idle = socket.create_connection(("127.0.0.1", server.port))  # sends nothing at all
+        socks.append(idle)
+        time.sleep(0.5)
+        assert _open_fds(server.proc.pid) >= before + 150  # they were being held
+        deadline = time.monotonic() + 10
+        while _open_fds(server.proc.pid) > before + 5 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert _open_fds(server.proc.pid) <= before + 5
+        for s in socks:
+            s.settimeout(2)
+            assert s.recv(100) == b""  # closed by the server
+            s.close()
+        assert httpx.get(server.url + "/api/health").status_code == 200
+
+
+def test_serve_uses_the_served_configuration() -> None:
+    from app.serving import OPTIONS, uvicorn_flags
+
+    assert OPTIONS["http"] == "app.serving:HttpProtocol"
+    flags = uvicorn_flags()
+    assert flags[flags.index("--timeout-keep-alive") + 1] == "5"
+    assert flags[flags.index("--limit-concurrency") + 1] == "1000"
+    assert "--http app.serving:HttpProtocol" in (ROOT / "docs" / "limits.md").read_text()
+
+
+# --- 10: a 500 carries the headers and keeps the connection -------------------------------
+
+
+@pytest.fixture
+def boom_client(tmp_path: Path) -> Iterator[TestClient]:
+    app = create_app(Settings(db_path=tmp_path / "db.sqlite3"))
+
+    @app.get("/api/boom")
+    async def boom() -> None:
+        raise RuntimeError("a bug")
+
+    with TestClient(app) as client:  # raises whatever the app lets escape to the server
+        yield client
+
+
+def test_a_500_has_the_security_headers_and_is_not_raised_to_the_server(
+    boom_client: TestClient,
+) -> None:
+    r = boom_client.get("/api/boom")
+    assert r.status_code == 500
+    assert r.json()["detail"] == "internal error; the server log has the details"
+    assert r.headers["x-content-type-options"] == "nosniff"
+    assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+    assert boom_client.get("/api/health").status_code == 200
+
+
+# --- 11: bad database files ----------------------------------------------------------------
+
+
+def _serve(db: Path) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "BACKPROP_EXPLORER_DB": str(db), "PYTHONWARNINGS": "ignore"}
+    return subprocess.run(
+        [sys.executable, "-m", "app", "serve", "--port", str(free_port())],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+
+
+def test_a_database_of_another_schema_refuses_to_start(tmp_path: Path) -> None:
+    db = tmp_path / "old.sqlite3"
+    with sqlite3.connect(db) as conn:
+        conn.execute("CREATE TABLE sessions (id TEXT PRIMARY KEY, meta BLOB)")
+    done = _serve(db)
+    assert done.returncode == 1
+    assert "has another schema: table 'sessions' lacks version" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_an_unwritable_database_refuses_to_start(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = tmp_path / "db.sqlite3"
+    create_app(Settings(db_path=db)).state.store.close()  # a good database …
+    connect = sqlite3.connect
+
+    def read_only(path: Path, **kwargs: Any) -> sqlite3.Connection:  # … opened read-only
+        return connect(f"file:{path}?mode=ro", uri=True, **kwargs)
+
+    monkeypatch.setattr(sqlite_store.sqlite3, "connect", read_only)
+    with pytest.raises(sqlite_store.StoreError, match="cannot be used: attempt to write"):
+        create_app(Settings(db_path=db))
+
+
+def test_one_damaged_row_is_skipped_and_reported(tmp_path: Path) -> None:
+    db = tmp_path / "db.sqlite3"
+    with TestClient(create_app(Settings(db_path=db))) as client:
+        good = client.post("/api/networks", json=DEFAULT_REQUEST).json()["id"]
+        bad = client.post("/api/networks", json=DEFAULT_REQUEST).json()["id"]
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE sessions SET meta = ? WHERE id = ?", (b"{not json", bad))
+    with TestClient(create_app(Settings(db_path=db))) as client:
+        r = client.get(f"/api/networks?ids={bad},{good}")
+    assert r.status_code == 200
+    assert [row["id"] for row in r.json()["sessions"]] == [good]
+    assert r.json()["unreadable"] == [bad]
