@@ -13,6 +13,7 @@ import asyncio
 import secrets
 import time
 import weakref
+from abc import ABC, abstractmethod
 from collections import OrderedDict
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
@@ -153,7 +154,7 @@ class Update:
     reset_history: bool
 
 
-class StoreBase:
+class StoreBase(ABC):
     """What both stores implement the same way: limits, the cache of loaded sessions,
     the per-process locks, the store-full error and which snapshots to write or drop."""
 
@@ -287,16 +288,19 @@ class StoreBase:
         session.version = old + 1
         self._remember(session)
 
+    @abstractmethod
     def _insert(
         self, session: Session, metrics: list[Metrics], snapshots: list[tuple[int, Array]]
     ) -> None:
         """Store a new session, its metrics and snapshots in one atomic write (StoreFull)."""
         raise NotImplementedError
 
+    @abstractmethod
     def _exists(self, session_id: str) -> bool:
         """Whether the session is stored (after a refused save: deleted, or saved by another)."""
         raise NotImplementedError
 
+    @abstractmethod
     def _update(self, u: Update) -> bool:
         """One atomic write if the stored version is still ``u.old_version``; whether it was."""
         raise NotImplementedError
