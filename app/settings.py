@@ -32,6 +32,8 @@ class Limits:
 
 @dataclass(frozen=True)
 class Settings:
+    # A str or any os.PathLike is accepted and made a Path (__post_init__), so that
+    # Settings(db_path="/tmp/x.sqlite3") works as it reads in a notebook.
     db_path: Path = Path("data/backprop-explorer.sqlite3")
     store_url: str = ""  # "" → SQLite at db_path; "redis://…" → Redis
     idle_seconds: float = 7 * 24 * 3600.0  # sessions untouched this long may be removed
@@ -41,6 +43,9 @@ class Settings:
     # unless an operator turns it on; callers can always list the ids they already hold.
     list_sessions: bool = False
     limits: Limits = field(default_factory=Limits)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "db_path", Path(self.db_path))  # frozen: set it once here
 
     @classmethod
     def from_env(cls, env: dict[str, str] | None = None) -> Settings:

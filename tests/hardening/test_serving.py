@@ -126,6 +126,16 @@ def test_an_unwritable_database_refuses_to_start(
         create_app(Settings(db_path=db))
 
 
+def test_a_str_database_path_is_made_a_path(tmp_path: Path) -> None:
+    """docs/client.md writes Settings(db_path="/tmp/…"), as anyone would in a notebook."""
+    db = str(tmp_path / "sub" / "db.sqlite3")
+    settings = Settings(db_path=db)  # type: ignore[arg-type]  # a str is what is tested
+    assert settings.db_path == Path(db)
+    with TestClient(create_app(settings)) as client:
+        assert client.post("/api/networks", json=DEFAULT_REQUEST).status_code == 201
+    assert Path(db).is_file()
+
+
 def test_one_damaged_row_is_skipped_and_reported(tmp_path: Path) -> None:
     db = tmp_path / "db.sqlite3"
     with TestClient(create_app(Settings(db_path=db))) as client:
