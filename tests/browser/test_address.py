@@ -152,6 +152,56 @@ def test_undo_and_redo_every_kind_of_edit(ui: UI) -> None:
     expect(page.locator("[data-action=redo]")).to_be_disabled()
 
 
+def exported(ui: UI) -> dict[str, Any]:
+    """The page's session as the API exports it, without its id-free history."""
+    e = api(ui.base, "GET", f"/api/networks/{sid(ui)}/export")
+    return {k: e[k] for k in ("network", "dataset", "training", "state")}
+
+
+def test_undo_returns_data_optimiser_memory_and_reset_exactly(ui: UI) -> None:
+    page = ui.page
+    wait_idle(ui)
+    act = "window.backprop.actions"
+    page.evaluate(f"() => {act}.patchTraining({{optimizer: 'adam'}})")
+    wait_idle(ui)
+    steps(ui, 4)
+    earlier = exported(ui)
+    assert earlier["state"]["optimizer_state"] and earlier["state"]["step"] == 4
+
+    page.evaluate(f"() => {act}.removePoint('train', 2)")  # (a) back at index 2, not the end
+    wait_idle(ui)
+    assert exported(ui)["dataset"]["x"] != earlier["dataset"]["x"]
+    page.keyboard.press("Control+z")
+    page.wait_for_function(
+        f"() => window.backprop.store.state.session.dataset.n_train === "
+        f"{len(earlier['dataset']['x'])}"
+    )
+    wait_idle(ui)
+    assert exported(ui) == earlier
+
+    before = sid(ui)  # (b) a new optimiser starts with no memory; undo brings Adam's back
+    page.evaluate(f"() => {act}.patchTraining({{optimizer: 'sgd'}})")
+    wait_idle(ui)
+    assert exported(ui)["state"]["optimizer_state"] != earlier["state"]["optimizer_state"]
+    page.click("[data-action=undo]")
+    page.wait_for_function(f"() => window.backprop.store.state.session.id !== '{before}'")
+    wait_idle(ui)
+    assert exported(ui) == earlier
+    assert ui.state("s.session.training.optimizer") == "adam"
+
+    page.click("[data-action=reset]")  # (c) Reset is undone too
+    page.wait_for_function("() => window.backprop.store.state.session.step === 0")
+    wait_idle(ui)
+    expect(page.locator("[data-action=undo]")).to_be_enabled()
+    page.keyboard.press("Control+z")
+    page.wait_for_function("() => window.backprop.store.state.session.step === 4")
+    wait_idle(ui)
+    assert exported(ui) == earlier
+    assert query(ui)["session"] == sid(ui)
+    page.keyboard.press("Control+Shift+z")  # redo: the reset session again
+    page.wait_for_function("() => window.backprop.store.state.session.step === 0")
+
+
 def test_continue_from_a_replay_snapshot_equals_it_exactly(ui: UI) -> None:
     page = ui.page
     steps(ui, 6)
