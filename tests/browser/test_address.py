@@ -4,6 +4,7 @@ redo of each kind of edit, branching from a snapshot, running to a target, bad a
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -220,6 +221,43 @@ def test_continue_from_a_replay_snapshot_equals_it_exactly(ui: UI) -> None:
     assert api(ui.base, "GET", f"/api/networks/{source}")["step"] == 6
     page.go_back()  # Back returns to the source session
     page.wait_for_function(f"() => window.backprop.store.state.session?.id === '{source}'")
+
+
+def test_continue_from_a_step_chosen_on_the_loss_chart(ui: UI) -> None:
+    page = ui.page
+    wait_idle(ui)
+    page.evaluate("() => window.backprop.actions.runTarget(55, 'steps')")
+    page.wait_for_function("() => window.backprop.store.state.session.step === 55")
+    steps(ui, 3)  # steps 56-58 are in the loss history; past step 50 not every one is stored
+    source = sid(ui)
+    snaps = api(ui.base, "GET", f"/api/networks/{source}/snapshots")["snapshots"]
+    assert [p["step"] for p in snaps][-2:] == [50, 55]
+    chart = page.locator("[data-role=loss-steps]")
+    box = chart.bounding_box()
+    assert box
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # a click chooses
+    button = page.locator("[data-action=continue-from-chart]")
+    expect(button).to_have_attribute("data-chosen", re.compile(r"\d+"))
+    chart.focus()  # the keyboard: End chooses the last step, an arrow the one before
+    page.keyboard.press("End")
+    page.keyboard.press("ArrowLeft")
+    expect(chart).to_have_attribute("aria-valuenow", "57")
+    expect(button).to_have_attribute("data-step", "55")  # the nearest stored snapshot before
+    expect(button).to_contain_text("55")
+    expect(button).to_contain_text("57")
+    ui.shot("loss-continue")
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"() => window.backprop.store.state.session.id !== '{source}'")
+    wait_idle(ui)
+    snap = snaps[-1]
+    assert ui.state("s.session.step") == 55
+    assert ui.state("s.session.network.weights") == snap["weights"]
+    assert ui.state("s.session.network.biases") == snap["biases"]
+    by_api = api(ui.base, "POST", f"/api/networks/{source}/branch", {"step": 55})["id"]
+    again = api(ui.base, "GET", f"/api/networks/{by_api}/export")
+    assert exported(ui) == {k: again[k] for k in ("network", "dataset", "training", "state")}
+    expect(page.locator("[data-role=info]", has_text="55")).to_be_visible()
+    expect(button).to_be_hidden()  # the choice belonged to the source session
 
 
 def test_run_to_a_target_and_the_epoch_counter(ui: UI) -> None:
