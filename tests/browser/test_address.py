@@ -86,6 +86,49 @@ def test_back_and_forward_walk_through_view_changes(ui: UI) -> None:
     assert ui.state("s.session.step") == 2  # the same session throughout
 
 
+PUSHES = """
+window.__pushes = [];
+const push = History.prototype.pushState;
+History.prototype.pushState = function (...args) {
+  window.__pushes.push(String(args[2]));
+  return push.apply(this, args);
+};
+"""
+
+
+@pytest.fixture
+def counted(browser: Browser, server: str) -> Iterator[UI]:
+    """A page whose history.pushState calls are listed in window.__pushes."""
+    yield from open_ui(browser, server, PUSHES)
+
+
+def test_a_plain_load_names_its_session_without_a_history_entry(counted: UI) -> None:
+    """The first address the page writes replaces the bare one (a reload keeps the session,
+    Back does not land on an address that would make a new one); training, hovering, the
+    sample and the speed replace it too; only a view change (here a selection) is an entry."""
+    ui = counted
+    page = ui.page
+    wait_idle(ui)
+    pushes = "() => window.__pushes.length"
+    assert page.evaluate(pushes) == 0
+    assert query(ui) == {"session": sid(ui)}
+    first = sid(ui)
+    steps(ui, 2)
+    page.locator("[data-control=speed]").fill("4")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('speed') === '4'")
+    page.evaluate("() => window.backprop.actions.selectSample({split: 'train', index: 3})")
+    page.wait_for_function("() => location.search.includes('sample=train.3')")
+    page.hover("[data-role=loss-steps]")
+    assert page.evaluate(pushes) == 0
+    page.click('[data-node="1:0"]')
+    page.wait_for_function("() => location.search.includes('sel=n1.0')")
+    assert page.evaluate(pushes) == 1
+    page.go_back()
+    page.wait_for_function("() => window.backprop.store.state.selection === null")
+    assert sid(ui) == first and query(ui)["session"] == first
+    assert ui.state("s.session.step") == 2
+
+
 def test_undo_and_redo_every_kind_of_edit(ui: UI) -> None:
     page = ui.page
     wait_idle(ui)
@@ -322,3 +365,40 @@ def test_bad_and_stale_addresses_get_defaults_and_a_message(ui: UI) -> None:
     wait_idle(ui)
     expect(notice).to_be_hidden()
     assert query(ui)["session"] == sid(ui)
+
+
+def test_a_malformed_session_and_over_limit_values_get_a_fresh_session_and_a_message(
+    ui: UI,
+) -> None:
+    """An id that is no id (markup, a path, too long) is never sent to the server: the page
+    starts the default network; valid keys beside bad ones still apply."""
+    page = ui.page
+    wait_idle(ui)
+    dialogs: list[str] = []
+
+    def dialog(d: Dialog) -> None:
+        dialogs.append(d.message)
+        d.dismiss()
+
+    page.on("dialog", dialog)
+    old = sid(ui)
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url))
+    bad = (
+        "/?session=%3Cscript%3Ealert(1)%3C%2Fscript%3E&speed=-1&sel=e1.0.9999999"
+        f"&sample=test.1e3&tab=replay&edges=grad&lang={'z' * 300}"
+    )
+    page.goto(ui.base + bad)
+    ready(ui)
+    assert sid(ui) != old and ui.state("s.session.step") == 0  # a fresh default session
+    calls = [u for u in sent if "/api/" in u]
+    assert calls and not [u for u in calls if "script" in u.lower() or "%3C" in u]
+    assert ui.state("s.speed") == 2 and ui.state("s.selection") is None
+    assert ui.state("s.sample") == {"split": "train", "index": 0}
+    assert ui.state("s.edgeMode") == "grad"
+    expect(page.locator("#panel-side")).to_have_attribute("data-teach-open", "replay")
+    info = page.locator("[data-role=info]", has_text="defaults")
+    for key in ("session", "speed", "sel", "sample", "lang"):
+        expect(info).to_contain_text(key)
+    assert page.locator("script", has_text="alert(1)").count() == 0 and dialogs == []
+    assert query(ui) == {"session": sid(ui), "tab": "replay", "edges": "grad"}
