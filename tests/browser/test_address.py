@@ -322,16 +322,22 @@ def test_run_to_a_target_and_the_epoch_counter(ui: UI) -> None:
     page.wait_for_function(f"() => window.backprop.store.state.session.step === {target + 7}")
 
 
-def test_bad_and_stale_addresses_get_defaults_and_a_message(ui: UI) -> None:
-    page = ui.page
-    wait_idle(ui)
+def dismissed_dialogs(ui: UI) -> list[str]:
+    """The messages of the dialogs the page opens from now on (each dismissed)."""
     dialogs: list[str] = []
 
     def dialog(d: Dialog) -> None:
         dialogs.append(d.message)
         d.dismiss()
 
-    page.on("dialog", dialog)
+    ui.page.on("dialog", dialog)
+    return dialogs
+
+
+def test_bad_and_stale_addresses_get_defaults_and_a_message(ui: UI) -> None:
+    page = ui.page
+    wait_idle(ui)
+    dialogs = dismissed_dialogs(ui)
     good = sid(ui)
     bad = (
         f"/?session={good}&sel=n9.9&speed=99&edges=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E"
@@ -374,13 +380,7 @@ def test_a_malformed_session_and_over_limit_values_get_a_fresh_session_and_a_mes
     starts the default network; valid keys beside bad ones still apply."""
     page = ui.page
     wait_idle(ui)
-    dialogs: list[str] = []
-
-    def dialog(d: Dialog) -> None:
-        dialogs.append(d.message)
-        d.dismiss()
-
-    page.on("dialog", dialog)
+    dialogs = dismissed_dialogs(ui)
     old = sid(ui)
     sent: list[str] = []
     page.on("request", lambda r: sent.append(r.url))
