@@ -127,7 +127,8 @@ export function mountLossChart(store, container, actions) {
       .map(([s, c]) => ({ p: s[s.length - 1], c }));
     endDots.selectAll("circle").data(ends).join("circle").attr("r", 3)
       .attr("cx", (d) => sx(d.p[0])).attr("cy", (d) => sy(d.p[1])).attr("fill", (d) => d.c);
-    if (chosen && chosen.session !== store.state.session?.id) {
+    // a choice belongs to its session and its run (Reset or Undo can take the step away)
+    if (chosen && (chosen.session !== store.state.session?.id || !h.step.includes(chosen.step))) {
       chosen = null;
       cont.clear();
       svg.attr("aria-valuenow", null).attr("aria-valuetext", null);
