@@ -93,6 +93,9 @@ class NewPoint(Strict):
     x: list[float] = Field(min_length=1, description="Raw input (before features).")
     y: list[float] = Field(min_length=1, description="Label [0|1] or target row.")
     split: Split = "train"
+    index: Annotated[int, Field(strict=True, ge=0)] | None = Field(
+        None, description="Insert before this point of the split (0 … its size); default: append."
+    )
 
 
 # --- computing on a session ----------------------------------------------------------------

@@ -95,9 +95,17 @@ class Data:
         """(raw inputs, labels or targets) of the train or test set."""
         return (self.x, self.y) if split == "train" else (self.test_x, self.test_y)
 
-    def add_point(self, x: list[float], y: list[float], split: str, max_samples: int) -> None:
-        """Append one point (raw input, label or target row) to a split; the first point of
-        an empty dataset sets the targets' width."""
+    def add_point(
+        self, x: list[float], y: list[float], split: str, max_samples: int, index: int | None = None
+    ) -> None:
+        """Append one point (raw input, label or target row) to a split, or insert it before
+        point ``index`` (undo puts a removed point back where it was); the first point of
+        an empty dataset sets the targets' width. Checked whole before anything changes."""
+        xs, ys = self.split(split)
+        if index is not None and not 0 <= index <= len(xs):
+            raise SpecError(
+                "index", f"{index} is out of range: insert at 0…{len(xs)} of the {split} set"
+            )
         if len(self.x) + len(self.test_x) + 1 > max_samples:
             raise SpecError("x", f"the dataset already holds the limit of {max_samples} points")
         row_x = np.asarray([x], dtype=np.float64)
@@ -111,7 +119,8 @@ class Data:
         if self.classification and not np.isin(row_y, (0.0, 1.0)).all():
             raise SpecError("y", "classification labels must be 0 or 1")
         xs, ys = self.split(split)
-        self._set(split, np.vstack([xs, row_x]), np.vstack([ys, row_y]))
+        at = len(xs) if index is None else index
+        self._set(split, np.insert(xs, at, row_x, axis=0), np.insert(ys, at, row_y, axis=0))
 
     def remove_point(self, split: str, index: int) -> None:
         """Remove point ``index`` of a split; the training set keeps at least one (clearing
@@ -394,8 +403,10 @@ class Session:
             self.opt_state = {}  # another optimiser's memory means nothing to this one
         self.training = self.training.model_copy(update=changes)
 
-    def add_point(self, x: list[float], y: list[float], split: str, max_samples: int) -> None:
-        self.data.add_point(x, y, split, max_samples)
+    def add_point(
+        self, x: list[float], y: list[float], split: str, max_samples: int, index: int | None = None
+    ) -> None:
+        self.data.add_point(x, y, split, max_samples, index)
         self.data_changed()
         self.inputs(split)  # validate before saving
         self.check_domain("x")

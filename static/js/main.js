@@ -52,7 +52,7 @@ mountFieldErrors(store);
 mountFormulaFit(document);
 const network = mountNetwork(store, actions, $("network"));
 mountNetworkChrome(store, actions, { toolbar: $("network-toolbar"), footer: $("network-footer"), network });
-mountLossChart(store, $("loss-chart"));
+mountLossChart(store, $("loss-chart"), actions);
 mountBoundary(store, actions, { container: $("boundary"), legendSlot: $("boundary-legend"), subtitle: $("output-sub") });
 mountSidePanel(store, $("side-panel"));
 mountTeaching(store, actions, $("panel-side"), { presetNote: $("preset-note") });

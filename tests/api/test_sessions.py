@@ -197,6 +197,27 @@ def test_reset_records_step_0_over_the_current_data(
     assert _metrics(client, session_id) == _columns(reset["metrics"])
 
 
+def test_a_point_inserted_at_an_index_puts_a_removal_back_exactly(
+    client: TestClient, create_preset: CreatePreset
+) -> None:
+    """Undo of a removal: DELETE point i, then POST it with ``index`` i, gives the same data
+    set, row for row; an index past the end is refused whole, naming ``index``."""
+    session_id = create_preset("xor")["id"]
+    url = f"/api/networks/{session_id}"
+    before = _get(client, session_id)["dataset"]
+    x, y = before["x"][5], before["labels"][5]
+    assert client.delete(f"{url}/points/train/5").is_success
+    back = client.post(f"{url}/points", json={"x": x, "y": y, "index": 5}).json()["dataset"]
+    assert (back["x"], back["labels"]) == (before["x"], before["labels"])
+    first = client.post(f"{url}/points", json={"x": [0.5, 0.5], "y": [0.0], "index": 0})
+    assert first.json()["dataset"]["x"][:2] == [[0.5, 0.5], before["x"][0]]
+    n = first.json()["dataset"]["n_train"]
+    for bad in (n + 1, -1, "2", 1.0):
+        refused = client.post(f"{url}/points", json={"x": [0.5, 0.5], "y": [0.0], "index": bad})
+        assert refused.status_code == 422 and "index" in refused.text
+    assert _get(client, session_id)["dataset"]["n_train"] == n
+
+
 def test_weights_that_overflow_get_no_step_0_record(client: TestClient, create: Create) -> None:
     """C = ½(w·x)⁴ at w = 1e100 is not a finite number: no record rather than a non-finite one."""
     request = preset_request("worked-example", network={"weights": [[[1e100]]]})

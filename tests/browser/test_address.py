@@ -4,6 +4,7 @@ redo of each kind of edit, branching from a snapshot, running to a target, bad a
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterator
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -85,6 +86,49 @@ def test_back_and_forward_walk_through_view_changes(ui: UI) -> None:
     assert ui.state("s.session.step") == 2  # the same session throughout
 
 
+PUSHES = """
+window.__pushes = [];
+const push = History.prototype.pushState;
+History.prototype.pushState = function (...args) {
+  window.__pushes.push(String(args[2]));
+  return push.apply(this, args);
+};
+"""
+
+
+@pytest.fixture
+def counted(browser: Browser, server: str) -> Iterator[UI]:
+    """A page whose history.pushState calls are listed in window.__pushes."""
+    yield from open_ui(browser, server, PUSHES)
+
+
+def test_a_plain_load_names_its_session_without_a_history_entry(counted: UI) -> None:
+    """The first address the page writes replaces the bare one (a reload keeps the session,
+    Back does not land on an address that would make a new one); training, hovering, the
+    sample and the speed replace it too; only a view change (here a selection) is an entry."""
+    ui = counted
+    page = ui.page
+    wait_idle(ui)
+    pushes = "() => window.__pushes.length"
+    assert page.evaluate(pushes) == 0
+    assert query(ui) == {"session": sid(ui)}
+    first = sid(ui)
+    steps(ui, 2)
+    page.locator("[data-control=speed]").fill("4")
+    page.wait_for_function("() => new URLSearchParams(location.search).get('speed') === '4'")
+    page.evaluate("() => window.backprop.actions.selectSample({split: 'train', index: 3})")
+    page.wait_for_function("() => location.search.includes('sample=train.3')")
+    page.hover("[data-role=loss-steps]")
+    assert page.evaluate(pushes) == 0
+    page.click('[data-node="1:0"]')
+    page.wait_for_function("() => location.search.includes('sel=n1.0')")
+    assert page.evaluate(pushes) == 1
+    page.go_back()
+    page.wait_for_function("() => window.backprop.store.state.selection === null")
+    assert sid(ui) == first and query(ui)["session"] == first
+    assert ui.state("s.session.step") == 2
+
+
 def test_undo_and_redo_every_kind_of_edit(ui: UI) -> None:
     page = ui.page
     wait_idle(ui)
@@ -152,6 +196,56 @@ def test_undo_and_redo_every_kind_of_edit(ui: UI) -> None:
     expect(page.locator("[data-action=redo]")).to_be_disabled()
 
 
+def exported(ui: UI) -> dict[str, Any]:
+    """The page's session as the API exports it, without its id-free history."""
+    e = api(ui.base, "GET", f"/api/networks/{sid(ui)}/export")
+    return {k: e[k] for k in ("network", "dataset", "training", "state")}
+
+
+def test_undo_returns_data_optimiser_memory_and_reset_exactly(ui: UI) -> None:
+    page = ui.page
+    wait_idle(ui)
+    act = "window.backprop.actions"
+    page.evaluate(f"() => {act}.patchTraining({{optimizer: 'adam'}})")
+    wait_idle(ui)
+    steps(ui, 4)
+    earlier = exported(ui)
+    assert earlier["state"]["optimizer_state"] and earlier["state"]["step"] == 4
+
+    page.evaluate(f"() => {act}.removePoint('train', 2)")  # (a) back at index 2, not the end
+    wait_idle(ui)
+    assert exported(ui)["dataset"]["x"] != earlier["dataset"]["x"]
+    page.keyboard.press("Control+z")
+    page.wait_for_function(
+        f"() => window.backprop.store.state.session.dataset.n_train === "
+        f"{len(earlier['dataset']['x'])}"
+    )
+    wait_idle(ui)
+    assert exported(ui) == earlier
+
+    before = sid(ui)  # (b) a new optimiser starts with no memory; undo brings Adam's back
+    page.evaluate(f"() => {act}.patchTraining({{optimizer: 'sgd'}})")
+    wait_idle(ui)
+    assert exported(ui)["state"]["optimizer_state"] != earlier["state"]["optimizer_state"]
+    page.click("[data-action=undo]")
+    page.wait_for_function(f"() => window.backprop.store.state.session.id !== '{before}'")
+    wait_idle(ui)
+    assert exported(ui) == earlier
+    assert ui.state("s.session.training.optimizer") == "adam"
+
+    page.click("[data-action=reset]")  # (c) Reset is undone too
+    page.wait_for_function("() => window.backprop.store.state.session.step === 0")
+    wait_idle(ui)
+    expect(page.locator("[data-action=undo]")).to_be_enabled()
+    page.keyboard.press("Control+z")
+    page.wait_for_function("() => window.backprop.store.state.session.step === 4")
+    wait_idle(ui)
+    assert exported(ui) == earlier
+    assert query(ui)["session"] == sid(ui)
+    page.keyboard.press("Control+Shift+z")  # redo: the reset session again
+    page.wait_for_function("() => window.backprop.store.state.session.step === 0")
+
+
 def test_continue_from_a_replay_snapshot_equals_it_exactly(ui: UI) -> None:
     page = ui.page
     steps(ui, 6)
@@ -170,6 +264,43 @@ def test_continue_from_a_replay_snapshot_equals_it_exactly(ui: UI) -> None:
     assert api(ui.base, "GET", f"/api/networks/{source}")["step"] == 6
     page.go_back()  # Back returns to the source session
     page.wait_for_function(f"() => window.backprop.store.state.session?.id === '{source}'")
+
+
+def test_continue_from_a_step_chosen_on_the_loss_chart(ui: UI) -> None:
+    page = ui.page
+    wait_idle(ui)
+    page.evaluate("() => window.backprop.actions.runTarget(55, 'steps')")
+    page.wait_for_function("() => window.backprop.store.state.session.step === 55")
+    steps(ui, 3)  # steps 56-58 are in the loss history; past step 50 not every one is stored
+    source = sid(ui)
+    snaps = api(ui.base, "GET", f"/api/networks/{source}/snapshots")["snapshots"]
+    assert [p["step"] for p in snaps][-2:] == [50, 55]
+    chart = page.locator("[data-role=loss-steps]")
+    box = chart.bounding_box()
+    assert box
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # a click chooses
+    button = page.locator("[data-action=continue-from-chart]")
+    expect(button).to_have_attribute("data-chosen", re.compile(r"\d+"))
+    chart.focus()  # the keyboard: End chooses the last step, an arrow the one before
+    page.keyboard.press("End")
+    page.keyboard.press("ArrowLeft")
+    expect(chart).to_have_attribute("aria-valuenow", "57")
+    expect(button).to_have_attribute("data-step", "55")  # the nearest stored snapshot before
+    expect(button).to_contain_text("55")
+    expect(button).to_contain_text("57")
+    ui.shot("loss-continue")
+    page.keyboard.press("Enter")
+    page.wait_for_function(f"() => window.backprop.store.state.session.id !== '{source}'")
+    wait_idle(ui)
+    snap = snaps[-1]
+    assert ui.state("s.session.step") == 55
+    assert ui.state("s.session.network.weights") == snap["weights"]
+    assert ui.state("s.session.network.biases") == snap["biases"]
+    by_api = api(ui.base, "POST", f"/api/networks/{source}/branch", {"step": 55})["id"]
+    again = api(ui.base, "GET", f"/api/networks/{by_api}/export")
+    assert exported(ui) == {k: again[k] for k in ("network", "dataset", "training", "state")}
+    expect(page.locator("[data-role=info]", has_text="55")).to_be_visible()
+    expect(button).to_be_hidden()  # the choice belonged to the source session
 
 
 def test_run_to_a_target_and_the_epoch_counter(ui: UI) -> None:
@@ -191,16 +322,22 @@ def test_run_to_a_target_and_the_epoch_counter(ui: UI) -> None:
     page.wait_for_function(f"() => window.backprop.store.state.session.step === {target + 7}")
 
 
-def test_bad_and_stale_addresses_get_defaults_and_a_message(ui: UI) -> None:
-    page = ui.page
-    wait_idle(ui)
+def dismissed_dialogs(ui: UI) -> list[str]:
+    """The messages of the dialogs the page opens from now on (each dismissed)."""
     dialogs: list[str] = []
 
     def dialog(d: Dialog) -> None:
         dialogs.append(d.message)
         d.dismiss()
 
-    page.on("dialog", dialog)
+    ui.page.on("dialog", dialog)
+    return dialogs
+
+
+def test_bad_and_stale_addresses_get_defaults_and_a_message(ui: UI) -> None:
+    page = ui.page
+    wait_idle(ui)
+    dialogs = dismissed_dialogs(ui)
     good = sid(ui)
     bad = (
         f"/?session={good}&sel=n9.9&speed=99&edges=%3Cimg%20src%3Dx%20onerror%3Dalert(1)%3E"
@@ -234,3 +371,34 @@ def test_bad_and_stale_addresses_get_defaults_and_a_message(ui: UI) -> None:
     wait_idle(ui)
     expect(notice).to_be_hidden()
     assert query(ui)["session"] == sid(ui)
+
+
+def test_a_malformed_session_and_over_limit_values_get_a_fresh_session_and_a_message(
+    ui: UI,
+) -> None:
+    """An id that is no id (markup, a path, too long) is never sent to the server: the page
+    starts the default network; valid keys beside bad ones still apply."""
+    page = ui.page
+    wait_idle(ui)
+    dialogs = dismissed_dialogs(ui)
+    old = sid(ui)
+    sent: list[str] = []
+    page.on("request", lambda r: sent.append(r.url))
+    bad = (
+        "/?session=%3Cscript%3Ealert(1)%3C%2Fscript%3E&speed=-1&sel=e1.0.9999999"
+        f"&sample=test.1e3&tab=replay&edges=grad&lang={'z' * 300}"
+    )
+    page.goto(ui.base + bad)
+    ready(ui)
+    assert sid(ui) != old and ui.state("s.session.step") == 0  # a fresh default session
+    calls = [u for u in sent if "/api/" in u]
+    assert calls and not [u for u in calls if "script" in u.lower() or "%3C" in u]
+    assert ui.state("s.speed") == 2 and ui.state("s.selection") is None
+    assert ui.state("s.sample") == {"split": "train", "index": 0}
+    assert ui.state("s.edgeMode") == "grad"
+    expect(page.locator("#panel-side")).to_have_attribute("data-teach-open", "replay")
+    info = page.locator("[data-role=info]", has_text="defaults")
+    for key in ("session", "speed", "sel", "sample", "lang"):
+        expect(info).to_contain_text(key)
+    assert page.locator("script", has_text="alert(1)").count() == 0 and dialogs == []
+    assert query(ui) == {"session": sid(ui), "tab": "replay", "edges": "grad"}

@@ -172,11 +172,12 @@ async def update_training(
 
 @router.post("/{session_id}/points", response_model=schemas.SessionOut)
 async def add_point(session_id: str, point: schemas.NewPoint, request: Request) -> Response:
-    """Append a point (raw input and label or target) to the train or test set."""
+    """Append a point (raw input and label or target) to the train or test set, or insert
+    it at ``index``."""
     lim = limits(request)
     st = store(request)
     async with editing(st, session_id) as session:
-        session.add_point(point.x, point.y, point.split, lim.max_samples)
+        session.add_point(point.x, point.y, point.split, lim.max_samples, point.index)
         return await commit(st, session, views.session_view, data_changed=True)
 
 

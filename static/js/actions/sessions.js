@@ -173,10 +173,11 @@ export function sessionActions({ store, st, sessionId, run, reads }) {
      * @param {number[]} x
      * @param {number[]} y
      * @param {"train" | "test"} [split]
+     * @param {number} [index]  insert before this point (undo of a removal); default: append
      */
-    addPoint(x, y, split = "train") {
+    addPoint(x, y, split = "train", index = undefined) {
       return run(async () => {
-        const s = await api.addPoint(sessionId(), { x, y, split });
+        const s = await api.addPoint(sessionId(), index === undefined ? { x, y, split } : { x, y, split, index });
         const spec = clone(st().spec);
         spec.dataset = explicitDataset(s, spec, st().catalog);
         store.set({ session: s, spec });

@@ -3,6 +3,12 @@
 // undone by the inverse edit on the same session; a structural change (layers, widths,
 // activations, data set, preset) made a new session, so undoing it returns to the
 // earlier session (still stored, exactly as it was) and redoing it to the later one.
+// A removed point goes back at its own index. Reset and a change of optimiser lose what
+// no inverse edit can give back (the step, the optimiser's memory, the minibatch
+// position): the session is exported just before, and undo opens a session made from
+// that export (POST /networks), equal to the earlier one in every number.
+
+import { api } from "../api.js";
 
 /**
  * @typedef {object} Command
@@ -18,7 +24,7 @@ const MAX_COMMANDS = 200;
  * @param {Record<string, any>} edits  the session actions (sessions.js)
  * @param {(id: string) => Promise<unknown>} openSession  queued load of a stored session
  */
-export function undoActions({ store, st }, edits, openSession) {
+export function undoActions({ store, st, run }, edits, openSession) {
   /** @type {Command[]} */
   const done = [];
   /** @type {Command[]} */
@@ -55,6 +61,33 @@ export function undoActions({ store, st }, edits, openSession) {
     };
   }
 
+  /**
+   * An edit whose undo needs the whole earlier state: export first; undo opens a session
+   * made from that export (once), redo the edited session.
+   * @param {(...args: any[]) => Promise<unknown>} edit
+   */
+  function restorable(edit) {
+    return async (/** @type {any[]} */ ...args) => {
+      const s = st().session;
+      const saved = s && await run(() => api.exportSession(s.id));
+      if (!saved) return edit(...args);
+      /** @type {string | undefined} */
+      let copy;
+      return recorded(edit(...args), () => st().session !== s && st().session?.id === s.id, () => {
+        const after = s.id;
+        return {
+          async undo() {
+            copy ??= /** @type {any} */ (await run(() => api.create(saved)))?.id;
+            if (copy) await openSession(copy);
+          },
+          redo: () => openSession(after),
+        };
+      });
+    };
+  }
+  const reset = restorable(edits.reset);
+  const switchOptimizer = restorable(edits.patchTraining);
+
   /** @param {any} s @param {{layer: number, kind?: string, row: number, column?: number}} e */
   const valueOf = (s, e) => (e.kind === "bias"
     ? s.network.biases[e.layer - 1][e.row]
@@ -75,6 +108,7 @@ export function undoActions({ store, st }, edits, openSession) {
     editNetwork: structural("editNetwork"),
     editDataset: structural("editDataset"),
     loadPreset: structural("loadPreset"),
+    reset,
 
     /** @param {any} edit  PATCH /parameter body */
     editParameter(edit) {
@@ -91,6 +125,7 @@ export function undoActions({ store, st }, edits, openSession) {
     /** @param {Record<string, any>} patch  PATCH /training body */
     patchTraining(patch) {
       const s = st().session;
+      if (patch.optimizer && patch.optimizer !== s.training.optimizer) return switchOptimizer(patch);
       const before = Object.fromEntries(Object.keys(patch).map((k) => [k, s.training[k]]));
       const changed = () => Object.keys(patch).some((k) => before[k] !== patch[k]);
       return recorded(edits.patchTraining(patch),
@@ -115,7 +150,7 @@ export function undoActions({ store, st }, edits, openSession) {
       const size = (/** @type {any} */ session) => session.dataset[split === "train" ? "n_train" : "n_test"];
       return recorded(edits.removePoint(split, index),
         () => st().session.id === s.id && size(st().session) === size(s) - 1,
-        () => ({ undo: () => edits.addPoint(x, y, split), redo: () => removeFound(split, x) }));
+        () => ({ undo: () => edits.addPoint(x, y, split, index), redo: () => edits.removePoint(split, index) }));
     },
 
     undo() {

@@ -22,5 +22,11 @@ register("zh", {
   "branch.title": "从这里继续",
   "branch.action": "从这里继续",
   "branch.actionTitle": "以此快照（权重、优化器状态与小批量位置）开始一个新会话",
+  "branch.chartAction": "从第 {s} 步继续",
+  "branch.chartNearest": "从第 {s} 步继续（第 {c} 步之前的快照）",
+  "branch.chartTitle": "已选第 {c} 步：从不晚于它的最近快照（第 {s} 步）开始一个新会话（权重、优化器状态与小批量位置）",
+  "branch.chartNone": "第 {c} 步及之前没有保存的快照",
+  "branch.chartLooking": "正在查找快照…",
+  "chart.stepsLabel": "损失随步数变化：方向键选择一步以从那里继续，回车继续",
   "branch.done": "新会话从第 {s} 步继续；原会话不变（后退可返回）。",
 });

@@ -1,10 +1,12 @@
-// Train and test loss over steps; hovering shows the step and its values.
+// Train and test loss over steps; hovering shows the step and its values. Clicking a step
+// (or the arrow keys on the focused chart) chooses it to continue from (loss-continue.js).
 
 import { changes, schedule } from "../frame.js";
 import { el } from "../dom.js";
 import { fmt, pct } from "../format.js";
 import { showTooltip, moveTooltip, hideTooltip } from "./tooltip.js";
 import { onLanguageChange, t } from "../i18n.js";
+import { chartContinue } from "./loss-continue.js";
 
 const MAX_POINTS = 800;
 const PLAY_REDRAW_MS = 50; // while playing, redraw at most 20 times a second (a frame adds one point)
@@ -22,8 +24,9 @@ function niceEnd(step) {
 }
 const M = { l: 44, r: 10, t: 8, b: 22 };
 
-export function mountLossChart(store, container) {
-  const svg = d3.select(container).append("svg");
+export function mountLossChart(store, container, actions) {
+  const svg = d3.select(container).append("svg").attr("tabindex", 0).attr("role", "slider")
+    .attr("data-role", "loss-steps");
   const gx = svg.append("g").attr("class", "axis x");
   const gy = svg.append("g").attr("class", "axis y");
   const train = svg.append("path").attr("class", "line train");
@@ -31,15 +34,21 @@ export function mountLossChart(store, container) {
   const empty = svg.append("text").attr("class", "empty").text(t("chart.empty", "Press Step or Play to train"));
   const endDots = svg.append("g");
   const rule = svg.append("line").attr("class", "hover-rule").attr("visibility", "hidden");
+  const chosenRule = svg.append("line").attr("class", "chosen-rule").attr("visibility", "hidden");
   const dots = svg.append("g");
   const overlay = svg.append("rect").attr("fill", "transparent");
   const logBox = el("input", { type: "checkbox", "data-control": "loss-log" });
+  const cont = chartContinue(store, actions);
+  /** @type {{session: string, step: number} | null} */
+  let chosen = null; // the step chosen to continue from, in the session it was chosen in
   container.after(el("div", { class: "chart-legend" },
     el("span", {}, el("span", { class: "swatch" }), el("span", { i18n: ["split.train", "train"] })),
     el("span", {}, el("span", { class: "swatch test" }), el("span", { i18n: ["split.test", "test"] })),
-    el("label", { class: "chip" }, logBox, el("span", { i18n: ["chart.log", "log scale"] }))));
+    el("label", { class: "chip" }, logBox, el("span", { i18n: ["chart.log", "log scale"] }))), cont.button);
   logBox.addEventListener("change", () => request());
-  onLanguageChange(() => empty.text(t("chart.empty", "Press Step or Play to train")));
+  const label = () => svg.attr("aria-label", t("chart.stepsLabel", "Loss over steps: arrow keys choose a step to continue from, Enter continues"));
+  label();
+  onLanguageChange(() => { empty.text(t("chart.empty", "Press Step or Play to train")); label(); });
 
   let size = { w: 0, h: 0 };
   let scales = null;
@@ -118,6 +127,14 @@ export function mountLossChart(store, container) {
       .map(([s, c]) => ({ p: s[s.length - 1], c }));
     endDots.selectAll("circle").data(ends).join("circle").attr("r", 3)
       .attr("cx", (d) => sx(d.p[0])).attr("cy", (d) => sy(d.p[1])).attr("fill", (d) => d.c);
+    // a choice belongs to its session and its run (Reset or Undo can take the step away)
+    if (chosen && (chosen.session !== store.state.session?.id || !h.step.includes(chosen.step))) {
+      chosen = null;
+      cont.clear();
+      svg.attr("aria-valuenow", null).attr("aria-valuetext", null);
+    }
+    chosenRule.attr("visibility", chosen ? "visible" : "hidden");
+    if (chosen) chosenRule.attr("x1", sx(chosen.step)).attr("x2", sx(chosen.step)).attr("y1", M.t).attr("y2", size.h - M.b);
     if (frameChanged(size.w, size.h, tr.length > 0)) {
       empty.attr("x", (M.l + size.w - M.r) / 2).attr("y", size.h / 2).attr("visibility", tr.length ? "hidden" : "visible");
       overlay.attr("x", M.l).attr("y", M.t).attr("width", Math.max(0, size.w - M.l - M.r)).attr("height", Math.max(0, size.h - M.t - M.b));
@@ -145,6 +162,40 @@ export function mountLossChart(store, container) {
     rule.attr("visibility", "hidden");
     dots.selectAll("circle").remove();
     hideTooltip();
+  });
+
+  /** @param {number} i  an index into the history */
+  function choose(i) {
+    const h = store.state.history;
+    const step = h.step[Math.max(0, Math.min(h.step.length - 1, i))];
+    if (step === undefined || !store.state.session) return;
+    chosen = { session: store.state.session.id, step };
+    svg.attr("aria-valuemin", h.step[0]).attr("aria-valuemax", h.step[h.step.length - 1])
+      .attr("aria-valuenow", step).attr("aria-valuetext", t("chart.step", "step {step}", { step }));
+    cont.choose(step);
+    request();
+  }
+
+  overlay.on("click", (event) => {
+    const h = store.state.history;
+    if (!scales || !h.step.length) return;
+    choose(d3.bisectCenter(h.step, scales.sx.invert(d3.pointer(event, svg.node())[0])));
+  });
+  svg.on("keydown", (event) => {
+    const h = store.state.history;
+    if (!h.step.length) return;
+    if (event.key === "Enter" || event.key === " ") {
+      if (!cont.button.hidden && !cont.button.disabled) cont.button.click();
+      event.preventDefault();
+      return;
+    }
+    const at = chosen ? d3.bisectLeft(h.step, chosen.step) : h.step.length - 1;
+    const page = Math.max(1, Math.round(h.step.length / 10));
+    const moves = { ArrowLeft: at - 1, ArrowDown: at - 1, ArrowRight: at + 1, ArrowUp: at + 1,
+      PageDown: at - page, PageUp: at + page, Home: 0, End: h.step.length - 1 };
+    if (!(event.key in moves)) return;
+    event.preventDefault();
+    choose(chosen ? moves[event.key] : at);
   });
 
   store.on("history", request);
