@@ -86,6 +86,8 @@ def select(
     _check_batch(len(indices), "indices", limits)
     x_all, y_all = s.inputs(sel.split)
     raw_all = s.data.x if sel.split == "train" else s.data.test_x
+    if len(x_all) == 0:
+        raise SpecError(f"dataset.{'x' if sel.split == 'train' else 'test_x'}", empty_split(sel.split))
     for i, index in enumerate(indices):
         if index >= len(x_all):
             raise SpecError(
@@ -103,10 +105,15 @@ def _check_batch(n: int, loc: str, limits: Limits) -> None:
         raise SpecError(loc, f"{n} samples is more than the limit of {limits.max_batch}")
 
 
+def empty_split(split: str) -> str:
+    """Why nothing of an empty split can be shown: the learner adds points first."""
+    return f"the {split} set is empty: add points first (click the data plot)"
+
+
 def next_batch_indices(s: Session, peek: bool) -> IndexArray:
     n = len(s.inputs("train")[0])
     if n == 0:
-        raise SpecError("dataset.x", "the training set is empty")
+        raise SpecError("dataset.x", empty_split("train"))
     batcher = s.batcher
     if peek:
         batcher = type(batcher)(batcher.seed, batcher.epoch, batcher.cursor)
@@ -343,6 +350,8 @@ def paths(
 ) -> Json:
     """∂C/∂W^l[row][column] for sample ``index`` summed over every path, beside δ's."""
     n = len(s.inputs(split)[0])
+    if n == 0:
+        raise SpecError("index", empty_split(split))
     if index >= n:  # checked here so the answer names ``index``, not select's ``indices``
         raise SpecError("index", f"{index} is out of range: the {split} set has {n} points")
     sel = specs.SampleSelection(indices=[index], split=split, x=None, y=None)

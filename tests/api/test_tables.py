@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
@@ -99,3 +100,46 @@ def test_drawing_from_zero_points(client: TestClient, create: Callable[[Json], J
     assert client.get(f"/api/networks/{s['id']}").json()["dataset"]["domain"] == [[-6, 6], [-6, 6]]
     r = client.delete(f"/api/networks/{s['id']}/points/train/0")
     assert r.status_code == 200 and r.json()["dataset"]["n_train"] == 1
+
+
+def test_removing_the_last_point_leaves_an_empty_set_that_says_add_points_first(
+    client: TestClient, create: Callable[[Json], Json]
+) -> None:
+    net = {"layers": [2, 3, 1], "activations": ["tanh", "sigmoid"], "loss": "bce"}
+    s = create({"network": net, "dataset": {"x": [[1, 2]], "y": [[1]], "name": "drawn"}})
+    url = f"/api/networks/{s['id']}"
+    r = client.delete(f"{url}/points/train/0")
+    assert r.status_code == 200, r.text
+    assert r.json()["dataset"]["n_train"] == 0 and r.json()["dataset"]["x"] == []
+    calls = [
+        ("post", "/step", {"steps": 1}, "add at least 1 training point to train"),
+        ("post", "/forward", {"indices": [0]}, "the train set is empty: add points first"),
+        ("post", "/backward", {}, "the train set is empty: add points first"),
+        ("post", "/gradcheck", {}, "the train set is empty: add points first"),
+        ("post", "/paths", {"layer": 1, "row": 0, "column": 0}, "add points first"),
+    ]
+    for method, path, body, why in calls:
+        answer = getattr(client, method)(url + path, json=body)
+        assert answer.status_code == 422, (path, answer.text)
+        assert why in answer.json()["detail"], path
+    assert client.get(f"{url}/boundary").status_code == 200  # the output still has a plane
+    assert client.delete(f"{url}/points/train/0").status_code == 422  # nothing left to remove
+    assert client.post(f"{url}/points", json={"x": [0.5, 0.5], "y": [0]}).status_code == 200
+    assert client.post(f"{url}/step", json={"steps": 2}).json()["step"] == 2
+
+
+def test_digits_pixels_are_scaled_to_0_1_and_train_to_a_sensible_accuracy(
+    client: TestClient, create: Callable[[Json], Json]
+) -> None:
+    digits = client.get("/api/tables/digits", params={"seed": 0}).json()
+    x = np.asarray(digits["dataset"]["x"] + digits["dataset"]["test_x"])
+    assert x.min() == 0.0 and x.max() == 1.0
+    assert np.allclose(x * 16, np.round(x * 16))  # the published counts 0–16, divided by 16
+    net = {"layers": [64, 16, 10], "activations": ["relu", "softmax"], "loss": "cross_entropy",
+           "init": "he", "seed": 0}  # fmt: skip
+    training = {"optimizer": "adam", "learning_rate": 0.01, "batch_size": 32}
+    s = create({"network": net, "dataset": digits["dataset"], "training": training})
+    r = client.post(f"/api/networks/{s['id']}/step", json={"steps": 450})  # 10 epochs
+    assert r.status_code == 200, r.text
+    metrics = client.get(f"/api/networks/{s['id']}").json()["metrics"]
+    assert metrics["test_accuracy"] >= 0.9, metrics
