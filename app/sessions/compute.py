@@ -87,7 +87,8 @@ def select(
     x_all, y_all = s.inputs(sel.split)
     raw_all = s.data.x if sel.split == "train" else s.data.test_x
     if len(x_all) == 0:
-        raise SpecError(f"dataset.{'x' if sel.split == 'train' else 'test_x'}", empty_split(sel.split))
+        loc = "dataset.x" if sel.split == "train" else "dataset.test_x"
+        raise SpecError(loc, empty_split(sel.split))
     for i, index in enumerate(indices):
         if index >= len(x_all):
             raise SpecError(
