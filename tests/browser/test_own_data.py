@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import FilePayload, expect
 
-from tests.browser.conftest import UI, wait_idle
+from tests.browser.conftest import UI, api, wait_idle
 
 PREDICTED_NOW = (
     "() => { const s = window.backprop.store.state;"
@@ -56,6 +56,77 @@ def test_drawing_from_zero_points(ui: UI) -> None:
     page.locator("#data-scatter circle.pt").nth(2).click()
     page.wait_for_function("() => window.backprop.store.state.session.dataset.n_train === 2")
     ui.shot("own-data-drawn")
+
+
+def _undo_count(ui: UI, n: int) -> None:
+    expect(ui.page.locator("[data-action=undo]")).to_have_attribute("data-count", str(n))
+    wait_idle(ui)
+
+
+def test_drawing_is_undone_and_redone_down_to_the_empty_canvas(ui: UI) -> None:
+    page = ui.page
+    wait_idle(ui)
+    before = ui.state("s.session.id")
+    page.click("[data-action=clear-data]")
+    page.wait_for_function(f"() => window.backprop.store.state.session.id !== '{before}'")
+    _undo_count(ui, 1)
+    drawn = ui.state("s.session.id")
+    page.select_option("[data-control=draw-label]", "1")
+    _click_plot(ui, 0.3, 0.3)
+    page.select_option("[data-control=draw-label]", "0")
+    _click_plot(ui, 0.7, 0.7)
+    _click_plot(ui, 0.75, 0.4)
+    _undo_count(ui, 4)
+
+    def stored() -> tuple[list[list[float]], list[list[float]]]:
+        d = api(ui.base, "GET", f"/api/networks/{drawn}")["dataset"]
+        return d["x"], d["y"]
+
+    three_x, three_y = stored()
+    assert len(three_x) == 3 and three_y == [[1.0], [0.0], [0.0]]
+    page.click("[data-action=undo]")  # the third point goes
+    page.wait_for_function("() => window.backprop.store.state.session.dataset.n_train === 2")
+    _undo_count(ui, 3)
+    assert stored() == (three_x[:2], three_y[:2])
+    page.click("[data-action=redo]")  # and comes back
+    page.wait_for_function("() => window.backprop.store.state.session.dataset.n_train === 3")
+    _undo_count(ui, 4)
+    assert stored() == (three_x, three_y)
+
+    for n in (2, 1, 0):  # every point, the first one too: the empty canvas again
+        page.keyboard.press("Control+z")
+        page.wait_for_function(f"() => window.backprop.store.state.session.dataset.n_train === {n}")
+        wait_idle(ui)
+    assert stored() == ([], [])
+    expect(page.locator("[data-action=step]")).to_be_disabled()
+    page.keyboard.press("Control+z")  # the clearing: the data before it, as it was
+    page.wait_for_function(f"() => window.backprop.store.state.session.id === '{before}'")
+    _undo_count(ui, 0)
+    page.keyboard.press("Control+Shift+z")
+    page.wait_for_function(f"() => window.backprop.store.state.session.id === '{drawn}'")
+    page.keyboard.press("Control+Shift+z")
+    page.wait_for_function("() => window.backprop.store.state.session.dataset.n_train === 1")
+    wait_idle(ui)
+    assert stored() == (three_x[:1], three_y[:1])
+
+
+def test_removing_the_last_drawn_point_explains_instead_of_failing(ui: UI) -> None:
+    page = ui.page
+    page.click("[data-action=clear-data]")
+    page.wait_for_function("() => window.backprop.store.state.session.dataset.n_train === 0")
+    wait_idle(ui)
+    _click_plot(ui, 0.4, 0.6)
+    step = page.locator("[data-action=step]")
+    expect(step).to_be_enabled()
+    page.locator("#data-scatter circle.pt").first.click()
+    page.wait_for_function("() => window.backprop.store.state.session.dataset.n_train === 0")
+    wait_idle(ui)
+    expect(step).to_be_disabled()
+    expect(page.locator("[data-action=play]")).to_be_disabled()
+    expect(step).to_have_attribute(
+        "data-disabled-reason", "Add at least 1 training point to train: click the data plot."
+    )
+    expect(page.locator("#data-scatter circle.pt")).to_have_count(0)
 
 
 def test_pasting_a_csv_previews_names_a_bad_cell_and_trains(ui: UI) -> None:

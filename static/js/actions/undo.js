@@ -1,8 +1,8 @@
 // Undo and redo of every edit (issue 17): a command stack that knows each edit's inverse.
 // Weights and biases set by hand, training settings and added or removed points are
 // undone by the inverse edit on the same session; a structural change (layers, widths,
-// activations, data set, preset) made a new session, so undoing it returns to the
-// earlier session (still stored, exactly as it was) and redoing it to the later one.
+// activations, data set, preset, cleared data, a table) made a new session, so undoing it
+// returns to the earlier session (still stored, exactly as it was) and redoing it to the later one.
 
 /**
  * @typedef {object} Command
@@ -75,6 +75,9 @@ export function undoActions({ store, st }, edits, openSession) {
     editNetwork: structural("editNetwork"),
     editDataset: structural("editDataset"),
     loadPreset: structural("loadPreset"),
+    clearData: structural("clearData"),
+    useTable: structural("useTable"),
+    loadBundled: structural("loadBundled"),
 
     /** @param {any} edit  PATCH /parameter body */
     editParameter(edit) {
