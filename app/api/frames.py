@@ -61,7 +61,7 @@ def frame(
     boundary = None
     if grid is not None:
         with np.errstate(all="ignore"):
-            boundary = boundary_arrays(s, grid.resolution, grid.neurons)
+            boundary = boundary_arrays(s, grid.resolution, grid.neurons, (grid.plane[0], grid.plane[1]))
     header: dict[str, Any] = {
         "type": "frame",
         "seq": seq,

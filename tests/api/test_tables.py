@@ -143,3 +143,33 @@ def test_digits_pixels_are_scaled_to_0_1_and_train_to_a_sensible_accuracy(
     assert r.status_code == 200, r.text
     metrics = client.get(f"/api/networks/{s['id']}").json()["metrics"]
     assert metrics["test_accuracy"] >= 0.9, metrics
+
+
+def test_boundary_over_two_chosen_features_holds_the_others_at_their_mean(
+    client: TestClient, create: Callable[[Json], Json]
+) -> None:
+    iris = client.get("/api/tables/iris", params={"seed": 0}).json()["dataset"]
+    net = {"layers": [4, 5, 3], "activations": ["tanh", "softmax"], "loss": "cross_entropy"}
+    s = create({"network": net, "dataset": iris})
+    url = f"/api/networks/{s['id']}"
+    r = client.get(f"{url}/boundary", params={"resolution": 5, "plane_x": 3, "plane_y": 1})
+    assert r.status_code == 200, r.text
+    b = r.json()
+    mean = np.asarray(iris["x"]).mean(axis=0)
+    assert b["dims"] == 2 and b["plane"] == [3, 1] and len(b["output"]) == 25
+    np.testing.assert_allclose(b["held"], mean)
+    domain = client.get(url).json()["dataset"]["domain"]
+    assert b["domain"] == [domain[3], domain[1]]
+    # the top-left cell: feature 3 at its smallest, feature 1 at its largest, 0 and 2 held
+    x = mean.copy()
+    x[3], x[1] = domain[3][0], domain[1][1]
+    out = client.post(f"{url}/forward", json={"x": [x.tolist()]}).json()["output"][0]
+    assert b["output"][0] == pytest.approx(out[0])
+    default = client.get(f"{url}/boundary", params={"resolution": 3}).json()
+    assert default["plane"] == [0, 1]
+    for params, where in (
+        ({"plane_x": 4}, "plane_x: feature 4 is out of range: the inputs have 4 features"),
+        ({"plane_x": 2, "plane_y": 2}, "plane_y: choose a feature other than the horizontal"),
+    ):
+        bad = client.get(f"{url}/boundary", params=params)
+        assert bad.status_code == 422 and where in bad.json()["detail"]
