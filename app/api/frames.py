@@ -61,7 +61,8 @@ def frame(
     boundary = None
     if grid is not None:
         with np.errstate(all="ignore"):
-            boundary = boundary_arrays(s, grid.resolution, grid.neurons, (grid.plane[0], grid.plane[1]))
+            plane = (grid.plane[0], grid.plane[1])
+            boundary = boundary_arrays(s, grid.resolution, grid.neurons, plane)
     header: dict[str, Any] = {
         "type": "frame",
         "seq": seq,

@@ -298,9 +298,7 @@ def held_values(s: Session) -> Array:
     return np.zeros(s.data.input_dim)
 
 
-def boundary(
-    s: Session, resolution: int, neurons: bool, plane: tuple[int, int] = (0, 1)
-) -> Json:
+def boundary(s: Session, resolution: int, neurons: bool, plane: tuple[int, int] = (0, 1)) -> Json:
     """Output (and each neuron) over a grid of the input domain. With more than two raw
     features the grid spans features ``plane`` and holds the others at the training mean."""
     box = s.domain()
