@@ -157,10 +157,13 @@ def test_pasting_a_csv_previews_names_a_bad_cell_and_trains(ui: UI) -> None:
     assert ui.state("s.session.network.layers") == [4, 8, 3]
     assert ui.state("s.session.network.loss") == "cross_entropy"
     assert ui.state("s.session.dataset.n_train") == 120
-    # more than two inputs: the boundary says why, the plot shows two chosen features
-    expect(page.locator("#output-sub")).to_contain_text("4 inputs")
+    # more than two inputs: both plots show two chosen features, the others held at the mean
     page.select_option("[data-control=plane-y]", "3")
     assert ui.state("s.plane") == [0, 3]
+    page.wait_for_function("() => window.backprop.store.state.boundary?.plane?.[1] === 3")
+    expect(page.locator("#output-sub")).to_contain_text(
+        "sepal length × petal width; the other 2 held at their mean: sepal width"
+    )
 
 
 def test_iris_trains_to_90_percent_test_accuracy(ui: UI) -> None:
@@ -239,9 +242,25 @@ def test_any_input_dimension_draws_without_errors(ui: UI, d: int) -> None:
     grouped = d > 16
     expect(page.locator("[data-node=input-group]")).to_have_count(1 if grouped else 0)
     expect(page.locator("#network text.input-label")).to_have_count(0 if grouped else d)
-    if d > 2:
-        expect(page.locator("#output-sub")).to_contain_text(f"{d} inputs")
-        expect(page.locator("[data-control=plane-x]")).to_be_visible()
+    if d > 2:  # the heatmap spans the chosen pair, the others held at their mean
+        page.wait_for_function("() => window.backprop.store.state.boundary?.plane?.[1] === 1")
+        expect(page.locator("[data-role=boundary-canvas]")).to_be_visible()
+        expect(page.locator("#output-sub")).to_contain_text(
+            f"f0 × f1; the other {d - 2} held at their mean: f2 "
+        )
+        page.select_option("[data-control=plane-x]", "2")
+        page.wait_for_function("() => window.backprop.store.state.boundary?.plane?.[0] === 2")
+        expect(page.locator("#output-sub")).to_contain_text("f2 × f1; the other")
+        expect(page.locator("[data-control=plane-x]")).to_have_value("2")
+        page.select_option("[data-control=plane-y]", "2")  # the same feature: the axes swap
+        page.wait_for_function(
+            "() => String(window.backprop.store.state.boundary?.plane) === '1,2'"
+        )
+        expect(page.locator("[data-control=plane-x]")).to_have_value("1")
+        xs = page.locator("#boundary circle.pt").evaluate_all(
+            "(cs) => cs.map((c) => Number(c.getAttribute('cx')))"
+        )
+        assert len(set(xs)) > 1 and all(x == x for x in xs)  # placed by feature 1, no NaN
     else:
         expect(page.locator("[data-role=boundary-canvas]")).to_be_hidden()  # 1-D: a curve
         page.wait_for_function("() => window.backprop.store.state.boundary?.dims === 1")

@@ -5,6 +5,7 @@
 import { el, field, setOptions } from "../dom.js";
 import { getLanguage, onLanguageChange, t } from "../i18n.js";
 import { changes } from "../frame.js";
+import { featureNames, planeOf } from "../own-data.js";
 
 const PREVIEW_ROWS = 5;
 
@@ -98,12 +99,12 @@ export function mountOwnData(store, actions, root) {
     drawClass.value = String(drawLabel);
     planeRow.style.display = d.input_dim > 2 ? "" : "none";
     if (d.input_dim > 2) {
-      const names = table && table.columns.length === d.input_dim ? table.columns : d3.range(d.input_dim).map((i) => `x${i + 1}`);
-      const items = names.map((n, i) => ({ value: String(i), label: n }));
+      const items = featureNames(table, d.input_dim).map((n, i) => ({ value: String(i), label: n }));
+      const [fx, fy] = planeOf({ plane, session });
       setOptions(planeX, items);
       setOptions(planeY, items);
-      planeX.value = String(plane[0]);
-      planeY.value = String(plane[1]);
+      planeX.value = String(fx);
+      planeY.value = String(fy);
     }
   }
   store.on(["session", "table", "plane", "drawLabel"], render);
