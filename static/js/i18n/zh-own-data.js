@@ -22,6 +22,7 @@ register("zh", {
   "own.hintClassification": "单击：添加所选类别的点 · Shift+单击：另一类 · 单击已有的点：删除它。空心点为测试数据。",
   "own.hintRegression": "单击：添加所选目标值的点 · Shift+单击：−1 · 单击已有的点：删除它。",
   "own.needPoints": "至少添加 1 个训练点才能训练：单击数据图。",
+  "output.legendClassOf": "P(类别 {name})",
   "own.planeHeld": "{x} × {y}；其余 {n} 个特征固定为均值：{held}",
   "own.predictions": "测试预测",
   "own.noImages": "这些输入不是像素：没有图像可画。",

@@ -80,8 +80,11 @@ export function mountBoundary(store, actions, { container, legendSlot, subtitle 
       onClick: (event, p) => actions.selectSample({ split: p.split, index: p.index }),
     });
     const cls = session.dataset.kind === "classification";
+    // a softmax over k > 2 classes: the grid is the first unit, the first class's probability
+    const first = session.network.layers.at(-1) > 2 ? state.table?.classes?.[0] ?? "0" : null;
     legend(legendSlot, {
-      title: cls ? t("output.legendClass", "P(class 1)") : t("output.legendRegression", "output ŷ"),
+      title: !cls ? t("output.legendRegression", "output ŷ")
+        : first !== null ? t("output.legendClassOf", "P(class {name})", { name: first }) : t("output.legendClass", "P(class 1)"),
       ticks: cls ? ["0", "0.5", "1"] : ["−1", "0", "+1"],
       width: 120,
     });

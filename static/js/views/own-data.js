@@ -29,6 +29,7 @@ export function mountOwnData(store, actions, root) {
   planeX.addEventListener("change", setPlane);
   planeY.addEventListener("change", setPlane);
   const planeRow = field(["own.plane", "Plot features"], planeX, planeY);
+  planeRow.classList.add("own-plane"); // long column names: the two selects may wrap
 
   // paste or upload
   const text = el("textarea", { "data-control": "table-text", rows: "4", spellcheck: "false",
