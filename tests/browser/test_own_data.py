@@ -173,6 +173,11 @@ def test_iris_trains_to_90_percent_test_accuracy(ui: UI) -> None:
     wait_idle(ui)
     assert ui.state("s.session.network.activations") == ["tanh", "softmax"]
     page.click("[data-action=play]")
+    page.select_option("[data-control=plane-x]", "2")  # Play's grids follow the chosen pair
+    page.wait_for_function(
+        "() => window.backprop.store.state.playing"
+        " && String(window.backprop.store.state.boundary?.plane) === '2,1'"
+    )
     page.wait_for_function(
         "() => (window.backprop.store.state.session.metrics?.test_accuracy ?? 0) >= 0.9"
         " && window.backprop.store.state.session.step >= 100",
