@@ -126,8 +126,11 @@ def test_one_speed_at_a_time():
         ('{"type": "play", "boundary": {"resolution": 51}}', 2,
          "boundary.resolution: 51 is over the server's limit of 50", ["boundary", "resolution"],
          []),  # the store is not read for a request refused anyway
-        ('{"type": "play", "boundary": {"resolution": 50}}', 3,
-         "boundary: the grid needs 1-D or 2-D raw inputs; this dataset has 3", ["boundary"],
+        ('{"type": "play", "boundary": {"resolution": 50, "plane": [0, 3]}}', 3,
+         "boundary.plane: needs two different features of 0…2, got [0, 3]", ["boundary", "plane"],
+         ["input_dim"]),
+        ('{"type": "play", "boundary": {"plane": [1, 1]}}', 4,
+         "boundary.plane: needs two different features of 0…3, got [1, 1]", ["boundary", "plane"],
          ["input_dim"]),
         ('{"type": "speed", "steps_per_frame": 101}', 2,
          "steps_per_frame: 101 is over the server's limit of 100", ["steps_per_frame"], []),

@@ -278,6 +278,27 @@ def test_boundary_comes_at_the_requested_rate_and_resolution(client):
         np.testing.assert_array_equal(got, np.float32(want).ravel())
 
 
+def test_a_boundary_over_more_than_two_inputs_spans_the_asked_plane(client):
+    iris = client.get("/api/tables/iris").json()["dataset"]
+    net = {"layers": [4, 5, 3], "activations": ["tanh", "softmax"], "loss": "cross_entropy"}
+    session_id = _create(client, {"network": net, "dataset": iris})
+    with _connect(client, session_id) as ws:
+        _hello(ws)
+        boundary = {"every": 1, "resolution": 6, "plane": [2, 0]}
+        ws.send_json({"type": "play", "steps_per_frame": 1, "boundary": boundary})
+        frame = _frame(ws)
+        _pause(ws)
+    rest = client.get(
+        f"/api/networks/{session_id}/boundary",
+        params={"resolution": 6, "plane_x": 2, "plane_y": 0},
+    ).json()  # the plane, its box and the held values do not change with the weights
+    described = frame["boundary"]
+    assert described["plane"] == rest["plane"] == [2, 0] and described["dims"] == 2
+    assert described["domain"] == rest["domain"]
+    np.testing.assert_allclose(described["held"], rest["held"])
+    assert frame.boundary is not None and len(frame.boundary["output"]) == 36
+
+
 @pytest.mark.parametrize(("per_second", "expected"), [(1e-3, [True] + [False] * 6),
                                                        (1000.0, [True] * 7)])  # fmt: skip
 def test_boundary_per_second_is_a_cadence_in_time(client, per_second, expected):

@@ -31,6 +31,11 @@ class BoundaryRequest(Strict):
     )
     resolution: Annotated[int, Field(strict=True, ge=2)] = 40
     neurons: bool = Field(False, description="Also every neuron's grid, as in /boundary.")
+    plane: Annotated[list[int], Field(min_length=2, max_length=2)] = Field(
+        [0, 1],
+        description="More than 2 raw features: the two the grid spans, the others held at "
+        "their training mean (as /boundary's plane_x and plane_y).",
+    )
 
 
 class _Settings(Strict):
@@ -159,8 +164,9 @@ def _check_boundary(b: BoundaryRequest, max_grid: int, input_dim: Callable[[], i
             ["boundary", "resolution"],
         )
     dims = input_dim()
-    if dims not in (1, 2):
+    fx, fy = b.plane
+    if dims > 2 and not (fx != fy and 0 <= fx < dims and 0 <= fy < dims):
         raise ControlError(
-            f"boundary: the grid needs 1-D or 2-D raw inputs; this dataset has {dims}",
-            ["boundary"],
+            f"boundary.plane: needs two different features of 0…{dims - 1}, got {[fx, fy]}",
+            ["boundary", "plane"],
         )

@@ -61,7 +61,8 @@ def frame(
     boundary = None
     if grid is not None:
         with np.errstate(all="ignore"):
-            boundary = boundary_arrays(s, grid.resolution, grid.neurons)
+            plane = (grid.plane[0], grid.plane[1])
+            boundary = boundary_arrays(s, grid.resolution, grid.neurons, plane)
     header: dict[str, Any] = {
         "type": "frame",
         "seq": seq,
@@ -87,7 +88,8 @@ def frame(
     header["params"] = spans[0]
     header["boundary"] = None
     if boundary is not None:
-        desc = {k: boundary[k] for k in ("dims", "resolution", "domain")}
+        keys = ("dims", "resolution", "domain", "plane", "held")
+        desc: dict[str, Any] = {k: boundary[k] for k in keys if k in boundary}
         desc["output"] = spans[1]
         if "neurons" in boundary:
             desc["inputs"] = spans[2]

@@ -323,6 +323,14 @@ class BoundaryOut(Out):
     output: list[float] = Field(description="The first output unit (class 1 of a softmax pair).")
     inputs: Matrix | None = Field(None, description="With neurons: a^0, n_0 × cells.")
     neurons: list[Matrix] | None = Field(None, description="With neurons: a^l, n_l × cells.")
+    plane: list[int] | None = Field(
+        None, description="More than 2 raw features: the two the grid spans (x, y)."
+    )
+    held: list[float] | None = Field(
+        None,
+        description="More than 2 raw features: the raw input the other features are held "
+        "at (the training mean), one value per feature.",
+    )
 
 
 class GradcheckParameterOut(Out):

@@ -218,12 +218,19 @@ class Client:
         return models.StepResult.from_json(self._call("POST", self._on(session, "/step"), body))
 
     def boundary(
-        self, session: SessionRef, resolution: int | None = None, *, neurons: bool = False
+        self,
+        session: SessionRef,
+        resolution: int | None = None,
+        *,
+        neurons: bool = False,
+        plane: tuple[int, int] = (0, 1),
     ) -> models.Boundary:
-        """The output (and with ``neurons`` every a^l_j) over the input domain."""
+        """The output (and with ``neurons`` every a^l_j) over the input domain; with more
+        than two raw features, over features ``plane``, the others held at their mean."""
         params: dict[str, Any] = {"neurons": "true" if neurons else "false"}
         if resolution is not None:
             params["resolution"] = resolution
+        params["plane_x"], params["plane_y"] = plane
         answer = self._call("GET", self._on(session, "/boundary"), params=params)
         return models.Boundary.from_json(answer)
 

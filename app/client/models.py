@@ -388,6 +388,8 @@ class Boundary:
     output: np.ndarray
     inputs: np.ndarray | None = None
     neurons: list[np.ndarray] | None = None
+    plane: tuple[int, int] | None = None  # more than 2 features: the two the grid spans
+    held: np.ndarray | None = None  # … and the raw input the others are held at
 
     @classmethod
     def from_json(cls, d: Json) -> Boundary:
@@ -406,6 +408,8 @@ class Boundary:
             output=grid(d["output"]),
             inputs=None if d.get("inputs") is None else grid(d["inputs"], -1),
             neurons=None if neurons is None else [grid(n, -1) for n in neurons],
+            plane=None if d.get("plane") is None else (d["plane"][0], d["plane"][1]),
+            held=None if d.get("held") is None else _f64(d["held"]),
         )
 
     @staticmethod

@@ -86,6 +86,9 @@ def select(
     _check_batch(len(indices), "indices", limits)
     x_all, y_all = s.inputs(sel.split)
     raw_all = s.data.x if sel.split == "train" else s.data.test_x
+    if len(x_all) == 0:
+        loc = "dataset.x" if sel.split == "train" else "dataset.test_x"
+        raise SpecError(loc, empty_split(sel.split))
     for i, index in enumerate(indices):
         if index >= len(x_all):
             raise SpecError(
@@ -103,10 +106,15 @@ def _check_batch(n: int, loc: str, limits: Limits) -> None:
         raise SpecError(loc, f"{n} samples is more than the limit of {limits.max_batch}")
 
 
+def empty_split(split: str) -> str:
+    """Why nothing of an empty split can be shown: the learner adds points first."""
+    return f"the {split} set is empty: add points first (click the data plot)"
+
+
 def next_batch_indices(s: Session, peek: bool) -> IndexArray:
     n = len(s.inputs("train")[0])
     if n == 0:
-        raise SpecError("dataset.x", "the training set is empty")
+        raise SpecError("dataset.x", empty_split("train"))
     batcher = s.batcher
     if peek:
         batcher = type(batcher)(batcher.seed, batcher.epoch, batcher.cursor)
@@ -269,18 +277,47 @@ def run_steps(
 # --- pictures and checks -------------------------------------------------------------------
 
 
-def boundary(s: Session, resolution: int, neurons: bool) -> Json:
-    """Output (and each neuron) over a grid of the input domain."""
+def check_plane(plane: tuple[int, int], input_dim: int) -> None:
+    """Two different features of the raw input, each below ``input_dim``."""
+    for axis, feature in zip(("plane_x", "plane_y"), plane, strict=True):
+        if not 0 <= feature < input_dim:
+            raise SpecError(
+                axis, f"feature {feature} is out of range: the inputs have {input_dim} features "
+                f"(0…{input_dim - 1})",
+            )  # fmt: skip
+    if plane[0] == plane[1]:
+        raise SpecError("plane_y", "choose a feature other than the horizontal one")
+
+
+def held_values(s: Session) -> Array:
+    """The raw input the plane's other features are held at: the training mean (or the
+    test set's, or 0, when there is less data)."""
+    for pts in (s.data.x, s.data.test_x):
+        if len(pts):
+            return np.asarray(pts.mean(axis=0), dtype=np.float64)
+    return np.zeros(s.data.input_dim)
+
+
+def boundary(s: Session, resolution: int, neurons: bool, plane: tuple[int, int] = (0, 1)) -> Json:
+    """Output (and each neuron) over a grid of the input domain. With more than two raw
+    features the grid spans features ``plane`` and holds the others at the training mean."""
     box = s.domain()
-    if s.data.input_dim == 2:
-        xs = np.linspace(box[0][0], box[0][1], resolution)
-        ys = np.linspace(box[1][1], box[1][0], resolution)  # top row is the largest x₂
+    d = s.data.input_dim
+    extra: Json = {}
+    if d >= 2:
+        fx, fy = plane if d > 2 else (0, 1)
+        check_plane((fx, fy), d)
+        xs = np.linspace(box[fx][0], box[fx][1], resolution)
+        ys = np.linspace(box[fy][1], box[fy][0], resolution)  # top row is the largest value
         gx, gy = np.meshgrid(xs, ys)
-        grid = np.column_stack([gx.ravel(), gy.ravel()])
-    elif s.data.input_dim == 1:
-        grid = np.linspace(box[0][0], box[0][1], resolution)[:, None]
+        held = held_values(s)
+        grid = np.tile(held, (resolution * resolution, 1))
+        grid[:, fx], grid[:, fy] = gx.ravel(), gy.ravel()
+        box = [box[fx], box[fy]]
+        if d > 2:
+            extra = {"plane": [fx, fy], "held": held.tolist()}
     else:
-        raise SpecError("dataset.x", "a boundary needs 1-D or 2-D inputs")
+        grid = np.linspace(box[0][0], box[0][1], resolution)[:, None]
     x = s.transform(grid, "grid")
     fwd = s.network.forward(x)
     out = fwd.output
@@ -289,8 +326,8 @@ def boundary(s: Session, resolution: int, neurons: bool) -> Json:
         if out.shape[1] == 2 and s.network.activation_names[-1] == "softmax"
         else out[:, 0]
     )
-    answer: Json = {"dims": s.data.input_dim, "resolution": resolution, "domain": box,
-                    "output": np.ascontiguousarray(output)}  # fmt: skip
+    answer: Json = {"dims": min(d, 2), "resolution": resolution, "domain": box,
+                    "output": np.ascontiguousarray(output), **extra}  # fmt: skip
     if neurons:
         answer["inputs"] = np.ascontiguousarray(x.T)
         answer["neurons"] = [np.ascontiguousarray(a.T) for a in fwd.activations]
@@ -343,6 +380,8 @@ def paths(
 ) -> Json:
     """∂C/∂W^l[row][column] for sample ``index`` summed over every path, beside δ's."""
     n = len(s.inputs(split)[0])
+    if n == 0:
+        raise SpecError("index", empty_split(split))
     if index >= n:  # checked here so the answer names ``index``, not select's ``indices``
         raise SpecError("index", f"{index} is out of range: the {split} set has {n} points")
     sel = specs.SampleSelection(indices=[index], split=split, x=None, y=None)

@@ -151,9 +151,11 @@ class Chunk:
         )
 
 
-def boundary_arrays(s: Session, resolution: int, neurons: bool) -> compute.Json:
+def boundary_arrays(
+    s: Session, resolution: int, neurons: bool, plane: tuple[int, int] = (0, 1)
+) -> compute.Json:
     """The REST boundary answer (``compute.boundary``), arrays as float32 for the frame."""
-    answer = compute.boundary(s, resolution, neurons)
+    answer = compute.boundary(s, resolution, neurons, plane)
     for key in ("output", "inputs"):
         if key in answer:
             answer[key] = _float32(answer[key])

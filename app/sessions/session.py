@@ -123,15 +123,13 @@ class Data:
         self._set(split, np.insert(xs, at, row_x, axis=0), np.insert(ys, at, row_y, axis=0))
 
     def remove_point(self, split: str, index: int) -> None:
-        """Remove point ``index`` of a split; the training set keeps at least one (clearing
-        the data makes a new, empty dataset)."""
+        """Remove point ``index`` of a split. The last one may go too: an empty dataset is
+        drawn on again, and Step, Play and the views say "add points first" until it is."""
         xs, ys = self.split(split)
         if not 0 <= index < len(xs):
             raise SpecError(
                 "index", f"{index} is out of range: the {split} set has {len(xs)} points"
             )
-        if split == "train" and len(xs) == 1:
-            raise SpecError("index", "the training set needs at least one point")
         self._set(split, np.delete(xs, index, axis=0), np.delete(ys, index, axis=0))
 
     def _set(self, split: str, x: Array, y: Array) -> None:

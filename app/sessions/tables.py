@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import asdict
 from typing import Any
 
-from app.engine.bundled import BUNDLED, load_bundled
+from app.engine.bundled import BUNDLED, scaled_bundled
 from app.engine.tables import Table, parse_rows, parse_table, split_train_test
 from app.settings import Limits
 
@@ -60,4 +60,5 @@ def bundled_catalog() -> list[dict[str, Any]]:
 
 
 def bundled_table(name: str) -> Table:
-    return load_bundled(name)
+    """A bundled dataset as sessions use it: digits' pixels scaled to [0, 1]."""
+    return scaled_bundled(name)

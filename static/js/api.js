@@ -86,8 +86,8 @@ export const api = {
   backward: (id, selection) => request("POST", `${session(id)}/backward`, selection),
   step: (id, body) => request("POST", `${session(id)}/step`, body),
   metrics: (id, since = 0) => request("GET", `${session(id)}/metrics?since=${since}`),
-  boundary: (id, { resolution = 40, neurons = true } = {}) =>
-    request("GET", `${session(id)}/boundary?resolution=${resolution}&neurons=${neurons}`),
+  boundary: (id, { resolution = 40, neurons = true, plane = [0, 1] } = {}) =>
+    request("GET", `${session(id)}/boundary?resolution=${resolution}&neurons=${neurons}&plane_x=${plane[0]}&plane_y=${plane[1]}`),
   gradcheck: (id, body) => request("POST", `${session(id)}/gradcheck`, body),
   paths: (id, body) => request("POST", `${session(id)}/paths`, body),
   snapshots: (id) => request("GET", `${session(id)}/snapshots`),

@@ -20,6 +20,38 @@ export function tableNetwork(table, base = {}) {
 }
 
 /**
+ * The two raw features the plots and the boundary grid span: [0, 1] up to two inputs, else
+ * the chosen pair when it fits the data (a pair from a wider table falls back to [0, 1]).
+ * @param {{plane: number[], session?: any}} state
+ * @returns {[number, number]}
+ */
+export function planeOf(state) {
+  const d = state.session?.dataset?.input_dim ?? 2;
+  const [fx, fy] = state.plane ?? [0, 1];
+  return d > 2 && fx !== fy && fx < d && fy < d ? [fx, fy] : [0, 1];
+}
+
+/**
+ * The names of d raw features: the table's columns when they fit, else x1 … xd.
+ * @param {{columns: string[]} | null | undefined} table @param {number} d
+ * @returns {string[]}
+ */
+export function featureNames(table, d) {
+  return table && table.columns.length === d ? table.columns : Array.from({ length: d }, (_, i) => `x${i + 1}`);
+}
+
+/**
+ * A new pair from a changed select: picking the other axis's feature swaps the two.
+ * @param {number[]} before  the current pair
+ * @param {number} fx @param {number} fy  the selects' values
+ * @returns {[number, number]}
+ */
+export function nextPlane([ox, oy], fx, fy) {
+  if (fx !== fy) return [fx, fy];
+  return fx !== ox ? [fx, ox] : [oy, fy];
+}
+
+/**
  * Class numbers of target rows: the argmax of one-hot rows, else the 0/1 label.
  * @param {number[][]} rows
  * @returns {number[]}

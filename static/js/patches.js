@@ -180,20 +180,22 @@ export function stepPatch(s, r, animate, seq) {
 
 /**
  * A stream frame's grids in the /boundary answer's shape, as plain arrays. A frame without
- * the neurons' grids keeps the inputs' grids of `previous` (they depend on the features only).
+ * the neurons' grids keeps the inputs' grids of `previous` (they depend on the features and,
+ * with more than two inputs, the plane only).
  * @param {{dims: number, resolution: number, domain: number[][], output: Row,
- *          inputs?: Row[], neurons?: Row[][]}} b
+ *          inputs?: Row[], neurons?: Row[][], plane?: number[], held?: number[]}} b
  * @param {number} step
- * @param {{inputs?: number[][]} | null | undefined} previous
+ * @param {{inputs?: number[][], plane?: number[]} | null | undefined} previous
  */
 function frameBoundary(b, step, previous) {
   /** @type {{dims: number, resolution: number, domain: number[][], output: number[], step: number,
-   *          inputs?: number[][], neurons?: number[][][]}} */
+   *          inputs?: number[][], neurons?: number[][][], plane?: number[], held?: number[]}} */
   const out = { dims: b.dims, resolution: b.resolution, domain: b.domain, output: plain(b.output), step };
+  if (b.plane) Object.assign(out, { plane: b.plane, held: b.held }); // more than two inputs
   if (b.neurons) {
     out.inputs = (b.inputs ?? []).map(plain);
     out.neurons = b.neurons.map((layer) => layer.map(plain));
-  } else if (previous?.inputs) {
+  } else if (previous?.inputs && String(previous.plane) === String(b.plane)) {
     out.inputs = previous.inputs;
   }
   return out;

@@ -8,6 +8,7 @@
 
 import { SPEEDS } from "./actions/play.js";
 import { TrainingStream } from "./stream.js";
+import { planeOf } from "./own-data.js";
 
 const SESSION_GONE = 4404;
 const PAUSE_WAIT_MS = 1500;
@@ -32,7 +33,7 @@ export function startPlayStream(store, actions) {
   function playOptions() {
     const dims = st().session?.dataset?.input_dim;
     // every neuron's grid only while the network view draws their maps (a frame of 6×16's is 650 kB)
-    const boundary = dims === 1 || dims === 2 ? { ...BOUNDARY, neurons: st().neuronMaps } : null;
+    const boundary = dims ? { ...BOUNDARY, neurons: st().neuronMaps, plane: planeOf(st()) } : null;
     return { ...streamSpeed(st().speed), boundary };
   }
 
@@ -110,7 +111,7 @@ export function startPlayStream(store, actions) {
   store.on("session", (s) => {
     if (stream && s?.id !== streamSession) stop();
   });
-  store.on(["speed", "neuronMaps"], () => {
+  store.on(["speed", "neuronMaps", "plane"], () => {
     if (stream?.connected && stream.playing) stream.play(playOptions());
   });
   window.addEventListener("pagehide", () => {

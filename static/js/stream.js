@@ -27,7 +27,8 @@
 
 /**
  * @typedef {{dims: number, resolution: number, domain: number[][], output: Float32Array | number[],
- *            inputs?: (Float32Array | number[])[], neurons?: (Float32Array | number[])[][]}} FrameBoundary
+ *            inputs?: (Float32Array | number[])[], neurons?: (Float32Array | number[])[][],
+ *            plane?: number[], held?: number[]}} FrameBoundary
  * @typedef {{seq: number, step: number, steps: number, trainMs: number, diverged: boolean,
  *            message?: string, metrics: Record<string, any>, params: Float64Array | null,
  *            weights: (Float64Array | number[])[][], biases: (Float64Array | number[])[] | null,
@@ -35,7 +36,8 @@
  * @typedef {[number, number, number, number | null][]} ParamLayout
  *   the hello's `layout`: per layer l, [offset of W^l, n_l, n_{l−1}, offset of b^l or null]
  * @typedef {{stepsPerFrame?: number, stepsPerSecond?: number,
- *            boundary?: {per_second?: number, every?: number, resolution?: number, neurons?: boolean} | null,
+ *            boundary?: {per_second?: number, every?: number, resolution?: number, neurons?: boolean,
+ *                        plane?: number[]} | null,
  *            format?: string}} Settings
  */
 
@@ -96,6 +98,7 @@ export function decodeFrame(buffer, layout) {
     const cells = d.dims === 2 ? d.resolution * d.resolution : d.resolution;
     /** @type {FrameBoundary} */
     const grids = { dims: d.dims, resolution: d.resolution, domain: d.domain, output: f32(d.output) };
+    if (d.plane) Object.assign(grids, { plane: d.plane, held: d.held }); // more than 2 inputs
     if (d.neurons) {
       /** @param {[number, number]} span */
       const block = (span) => {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
@@ -99,3 +100,76 @@ def test_drawing_from_zero_points(client: TestClient, create: Callable[[Json], J
     assert client.get(f"/api/networks/{s['id']}").json()["dataset"]["domain"] == [[-6, 6], [-6, 6]]
     r = client.delete(f"/api/networks/{s['id']}/points/train/0")
     assert r.status_code == 200 and r.json()["dataset"]["n_train"] == 1
+
+
+def test_removing_the_last_point_leaves_an_empty_set_that_says_add_points_first(
+    client: TestClient, create: Callable[[Json], Json]
+) -> None:
+    net = {"layers": [2, 3, 1], "activations": ["tanh", "sigmoid"], "loss": "bce"}
+    s = create({"network": net, "dataset": {"x": [[1, 2]], "y": [[1]], "name": "drawn"}})
+    url = f"/api/networks/{s['id']}"
+    r = client.delete(f"{url}/points/train/0")
+    assert r.status_code == 200, r.text
+    assert r.json()["dataset"]["n_train"] == 0 and r.json()["dataset"]["x"] == []
+    calls = [
+        ("post", "/step", {"steps": 1}, "add at least 1 training point to train"),
+        ("post", "/forward", {"indices": [0]}, "the train set is empty: add points first"),
+        ("post", "/backward", {}, "the train set is empty: add points first"),
+        ("post", "/gradcheck", {}, "the train set is empty: add points first"),
+        ("post", "/paths", {"layer": 1, "row": 0, "column": 0}, "add points first"),
+    ]
+    for method, path, body, why in calls:
+        answer = getattr(client, method)(url + path, json=body)
+        assert answer.status_code == 422, (path, answer.text)
+        assert why in answer.json()["detail"], path
+    assert client.get(f"{url}/boundary").status_code == 200  # the output still has a plane
+    assert client.delete(f"{url}/points/train/0").status_code == 422  # nothing left to remove
+    assert client.post(f"{url}/points", json={"x": [0.5, 0.5], "y": [0]}).status_code == 200
+    assert client.post(f"{url}/step", json={"steps": 2}).json()["step"] == 2
+
+
+def test_digits_pixels_are_scaled_to_0_1_and_train_to_a_sensible_accuracy(
+    client: TestClient, create: Callable[[Json], Json]
+) -> None:
+    digits = client.get("/api/tables/digits", params={"seed": 0}).json()
+    x = np.asarray(digits["dataset"]["x"] + digits["dataset"]["test_x"])
+    assert x.min() == 0.0 and x.max() == 1.0
+    assert np.allclose(x * 16, np.round(x * 16))  # the published counts 0–16, divided by 16
+    net = {"layers": [64, 16, 10], "activations": ["relu", "softmax"], "loss": "cross_entropy",
+           "init": "he", "seed": 0}  # fmt: skip
+    training = {"optimizer": "adam", "learning_rate": 0.01, "batch_size": 32}
+    s = create({"network": net, "dataset": digits["dataset"], "training": training})
+    r = client.post(f"/api/networks/{s['id']}/step", json={"steps": 450})  # 10 epochs
+    assert r.status_code == 200, r.text
+    metrics = client.get(f"/api/networks/{s['id']}").json()["metrics"]
+    assert metrics["test_accuracy"] >= 0.9, metrics
+
+
+def test_boundary_over_two_chosen_features_holds_the_others_at_their_mean(
+    client: TestClient, create: Callable[[Json], Json]
+) -> None:
+    iris = client.get("/api/tables/iris", params={"seed": 0}).json()["dataset"]
+    net = {"layers": [4, 5, 3], "activations": ["tanh", "softmax"], "loss": "cross_entropy"}
+    s = create({"network": net, "dataset": iris})
+    url = f"/api/networks/{s['id']}"
+    r = client.get(f"{url}/boundary", params={"resolution": 5, "plane_x": 3, "plane_y": 1})
+    assert r.status_code == 200, r.text
+    b = r.json()
+    mean = np.asarray(iris["x"]).mean(axis=0)
+    assert b["dims"] == 2 and b["plane"] == [3, 1] and len(b["output"]) == 25
+    np.testing.assert_allclose(b["held"], mean)
+    domain = client.get(url).json()["dataset"]["domain"]
+    assert b["domain"] == [domain[3], domain[1]]
+    # the top-left cell: feature 3 at its smallest, feature 1 at its largest, 0 and 2 held
+    x = mean.copy()
+    x[3], x[1] = domain[3][0], domain[1][1]
+    out = client.post(f"{url}/forward", json={"x": [x.tolist()]}).json()["output"][0]
+    assert b["output"][0] == pytest.approx(out[0])
+    default = client.get(f"{url}/boundary", params={"resolution": 3}).json()
+    assert default["plane"] == [0, 1]
+    for params, where in (
+        ({"plane_x": 4}, "plane_x: feature 4 is out of range: the inputs have 4 features"),
+        ({"plane_x": 2, "plane_y": 2}, "plane_y: choose a feature other than the horizontal"),
+    ):
+        bad = client.get(f"{url}/boundary", params=params)
+        assert bad.status_code == 422 and where in bad.json()["detail"]

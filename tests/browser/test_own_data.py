@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import FilePayload, expect
 
-from tests.browser.conftest import UI, wait_idle
+from tests.browser.conftest import UI, api, wait_idle
 
 PREDICTED_NOW = (
     "() => { const s = window.backprop.store.state;"
@@ -58,6 +58,77 @@ def test_drawing_from_zero_points(ui: UI) -> None:
     ui.shot("own-data-drawn")
 
 
+def _undo_count(ui: UI, n: int) -> None:
+    expect(ui.page.locator("[data-action=undo]")).to_have_attribute("data-count", str(n))
+    wait_idle(ui)
+
+
+def test_drawing_is_undone_and_redone_down_to_the_empty_canvas(ui: UI) -> None:
+    page = ui.page
+    wait_idle(ui)
+    before = ui.state("s.session.id")
+    page.click("[data-action=clear-data]")
+    page.wait_for_function(f"() => window.backprop.store.state.session.id !== '{before}'")
+    _undo_count(ui, 1)
+    drawn = ui.state("s.session.id")
+    page.select_option("[data-control=draw-label]", "1")
+    _click_plot(ui, 0.3, 0.3)
+    page.select_option("[data-control=draw-label]", "0")
+    _click_plot(ui, 0.7, 0.7)
+    _click_plot(ui, 0.75, 0.4)
+    _undo_count(ui, 4)
+
+    def stored() -> tuple[list[list[float]], list[list[float]]]:
+        d = api(ui.base, "GET", f"/api/networks/{drawn}")["dataset"]
+        return d["x"], d["y"]
+
+    three_x, three_y = stored()
+    assert len(three_x) == 3 and three_y == [[1.0], [0.0], [0.0]]
+    page.click("[data-action=undo]")  # the third point goes
+    page.wait_for_function("() => window.backprop.store.state.session.dataset.n_train === 2")
+    _undo_count(ui, 3)
+    assert stored() == (three_x[:2], three_y[:2])
+    page.click("[data-action=redo]")  # and comes back
+    page.wait_for_function("() => window.backprop.store.state.session.dataset.n_train === 3")
+    _undo_count(ui, 4)
+    assert stored() == (three_x, three_y)
+
+    for n in (2, 1, 0):  # every point, the first one too: the empty canvas again
+        page.keyboard.press("Control+z")
+        page.wait_for_function(f"() => window.backprop.store.state.session.dataset.n_train === {n}")
+        wait_idle(ui)
+    assert stored() == ([], [])
+    expect(page.locator("[data-action=step]")).to_be_disabled()
+    page.keyboard.press("Control+z")  # the clearing: the data before it, as it was
+    page.wait_for_function(f"() => window.backprop.store.state.session.id === '{before}'")
+    _undo_count(ui, 0)
+    page.keyboard.press("Control+Shift+z")
+    page.wait_for_function(f"() => window.backprop.store.state.session.id === '{drawn}'")
+    page.keyboard.press("Control+Shift+z")
+    page.wait_for_function("() => window.backprop.store.state.session.dataset.n_train === 1")
+    wait_idle(ui)
+    assert stored() == (three_x[:1], three_y[:1])
+
+
+def test_removing_the_last_drawn_point_explains_instead_of_failing(ui: UI) -> None:
+    page = ui.page
+    page.click("[data-action=clear-data]")
+    page.wait_for_function("() => window.backprop.store.state.session.dataset.n_train === 0")
+    wait_idle(ui)
+    _click_plot(ui, 0.4, 0.6)
+    step = page.locator("[data-action=step]")
+    expect(step).to_be_enabled()
+    page.locator("#data-scatter circle.pt").first.click()
+    page.wait_for_function("() => window.backprop.store.state.session.dataset.n_train === 0")
+    wait_idle(ui)
+    expect(step).to_be_disabled()
+    expect(page.locator("[data-action=play]")).to_be_disabled()
+    expect(step).to_have_attribute(
+        "data-disabled-reason", "Add at least 1 training point to train: click the data plot."
+    )
+    expect(page.locator("#data-scatter circle.pt")).to_have_count(0)
+
+
 def test_pasting_a_csv_previews_names_a_bad_cell_and_trains(ui: UI) -> None:
     page = ui.page
     ui.allow_console_error("status of 422")  # the bad cell's answer
@@ -86,10 +157,13 @@ def test_pasting_a_csv_previews_names_a_bad_cell_and_trains(ui: UI) -> None:
     assert ui.state("s.session.network.layers") == [4, 8, 3]
     assert ui.state("s.session.network.loss") == "cross_entropy"
     assert ui.state("s.session.dataset.n_train") == 120
-    # more than two inputs: the boundary says why, the plot shows two chosen features
-    expect(page.locator("#output-sub")).to_contain_text("4 inputs")
+    # more than two inputs: both plots show two chosen features, the others held at the mean
     page.select_option("[data-control=plane-y]", "3")
     assert ui.state("s.plane") == [0, 3]
+    page.wait_for_function("() => window.backprop.store.state.boundary?.plane?.[1] === 3")
+    expect(page.locator("#output-sub")).to_contain_text(
+        "sepal length × petal width; the other 2 held at their mean: sepal width"
+    )
 
 
 def test_iris_trains_to_90_percent_test_accuracy(ui: UI) -> None:
@@ -99,6 +173,11 @@ def test_iris_trains_to_90_percent_test_accuracy(ui: UI) -> None:
     wait_idle(ui)
     assert ui.state("s.session.network.activations") == ["tanh", "softmax"]
     page.click("[data-action=play]")
+    page.select_option("[data-control=plane-x]", "2")  # Play's grids follow the chosen pair
+    page.wait_for_function(
+        "() => window.backprop.store.state.playing"
+        " && String(window.backprop.store.state.boundary?.plane) === '2,1'"
+    )
     page.wait_for_function(
         "() => (window.backprop.store.state.session.metrics?.test_accuracy ?? 0) >= 0.9"
         " && window.backprop.store.state.session.step >= 100",
@@ -168,9 +247,25 @@ def test_any_input_dimension_draws_without_errors(ui: UI, d: int) -> None:
     grouped = d > 16
     expect(page.locator("[data-node=input-group]")).to_have_count(1 if grouped else 0)
     expect(page.locator("#network text.input-label")).to_have_count(0 if grouped else d)
-    if d > 2:
-        expect(page.locator("#output-sub")).to_contain_text(f"{d} inputs")
-        expect(page.locator("[data-control=plane-x]")).to_be_visible()
+    if d > 2:  # the heatmap spans the chosen pair, the others held at their mean
+        page.wait_for_function("() => window.backprop.store.state.boundary?.plane?.[1] === 1")
+        expect(page.locator("[data-role=boundary-canvas]")).to_be_visible()
+        expect(page.locator("#output-sub")).to_contain_text(
+            f"f0 × f1; the other {d - 2} held at their mean: f2 "
+        )
+        page.select_option("[data-control=plane-x]", "2")
+        page.wait_for_function("() => window.backprop.store.state.boundary?.plane?.[0] === 2")
+        expect(page.locator("#output-sub")).to_contain_text("f2 × f1; the other")
+        expect(page.locator("[data-control=plane-x]")).to_have_value("2")
+        page.select_option("[data-control=plane-y]", "2")  # the same feature: the axes swap
+        page.wait_for_function(
+            "() => String(window.backprop.store.state.boundary?.plane) === '1,2'"
+        )
+        expect(page.locator("[data-control=plane-x]")).to_have_value("1")
+        xs = page.locator("#boundary circle.pt").evaluate_all(
+            "(cs) => cs.map((c) => Number(c.getAttribute('cx')))"
+        )
+        assert len(set(xs)) > 1 and all(x == x for x in xs)  # placed by feature 1, no NaN
     else:
         expect(page.locator("[data-role=boundary-canvas]")).to_be_hidden()  # 1-D: a curve
         page.wait_for_function("() => window.backprop.store.state.boundary?.dims === 1")

@@ -1,8 +1,9 @@
-// Own data's pure helpers: the network a table needs, class numbers, the confusion matrix.
+// Own data's pure helpers: the network a table needs, class numbers, the confusion matrix,
+// the two features a plane spans.
 import "./browser-globals.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { classOf, confusion, tableNetwork } from "../../static/js/own-data.js";
+import { classOf, confusion, featureNames, nextPlane, planeOf, tableNetwork } from "../../static/js/own-data.js";
 
 test("tableNetwork: softmax + cross-entropy for 3+ classes, sigmoid + BCE for 2, linear + MSE to fit", () => {
   const iris = tableNetwork({ columns: ["a", "b", "c", "d"], kind: "classification", classes: ["s", "v", "g"] }, { seed: 3 });
@@ -25,4 +26,24 @@ test("classOf: argmax of one-hot rows, 0/1 of a label or probability column", ()
 
 test("confusion: counts[true][guess]", () => {
   assert.deepEqual(confusion([0, 0, 1, 2, 2], [0, 1, 1, 2, 0], 3), [[1, 1, 0], [0, 1, 0], [1, 0, 1]]);
+});
+
+test("planeOf keeps a chosen pair that fits the data, else the first two features", () => {
+  const session = (/** @type {number} */ d) => ({ dataset: { input_dim: d } });
+  assert.deepEqual(planeOf({ plane: [0, 3], session: session(4) }), [0, 3]);
+  assert.deepEqual(planeOf({ plane: [0, 3], session: session(3) }), [0, 1]); // from a wider table
+  assert.deepEqual(planeOf({ plane: [2, 2], session: session(4) }), [0, 1]);
+  assert.deepEqual(planeOf({ plane: [2, 3], session: session(2) }), [0, 1]); // a plane already
+});
+
+test("nextPlane swaps the axes when one picks the other's feature", () => {
+  assert.deepEqual(nextPlane([0, 1], 2, 1), [2, 1]);
+  assert.deepEqual(nextPlane([2, 1], 2, 2), [1, 2]); // y picked x's feature
+  assert.deepEqual(nextPlane([2, 1], 1, 1), [1, 2]); // x picked y's feature
+});
+
+test("featureNames uses the table's columns when they fit", () => {
+  assert.deepEqual(featureNames({ columns: ["a", "b", "c"] }, 3), ["a", "b", "c"]);
+  assert.deepEqual(featureNames({ columns: ["a", "b"] }, 3), ["x1", "x2", "x3"]);
+  assert.deepEqual(featureNames(null, 2), ["x1", "x2"]);
 });

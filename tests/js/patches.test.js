@@ -134,6 +134,16 @@ test("framePatch: grids in the /boundary shape; without the neurons' the last in
   assert.deepEqual(outputOnly, { dims: 1, resolution: 2, domain: [[-1, 1]], output: [0.75, 1], step: 30, inputs: previous.inputs });
 });
 
+test("framePatch: a plane's features and held values come along; another plane's inputs do not stay", () => {
+  const grid = (/** @type {number[]} */ plane) => ({ dims: 2, resolution: 1, domain: [[0, 1], [0, 1]], output: Float32Array.of(0.5), plane, held: [5, 3, 4, 1] });
+  const previous = { inputs: [[1], [2], [3], [4]], plane: [2, 3] };
+  const same = /** @type {any} */ (framePatch(SESSION, frame(grid([2, 3])), emptyHistory(), previous).boundary);
+  assert.deepEqual([same.plane, same.held, same.inputs], [[2, 3], [5, 3, 4, 1], previous.inputs]);
+  const other = /** @type {any} */ (framePatch(SESSION, frame(grid([0, 3])), emptyHistory(), previous).boundary);
+  assert.deepEqual(other.plane, [0, 3]);
+  assert.equal("inputs" in other, false);
+});
+
 test("plain: a typed row as a plain array of the same numbers", () => {
   const row = plain(Float32Array.of(0.5, -2));
   assert.ok(Array.isArray(row));

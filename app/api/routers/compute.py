@@ -100,8 +100,12 @@ async def boundary(
     request: Request,
     resolution: int | None = Query(None, ge=2, description="Default 40, or the limit if lower."),
     neurons: bool = Query(False),
+    plane_x: int = Query(0, ge=0, description="More than 2 features: the horizontal one."),
+    plane_y: int = Query(1, ge=0, description="More than 2 features: the vertical one."),
 ) -> Response:
-    """The output (and with ``neurons`` every neuron) over a grid of the input plane."""
+    """The output (and with ``neurons`` every neuron) over a grid of the input plane; with
+    more than two raw features, over features ``plane_x`` and ``plane_y`` with the others
+    held at their training mean."""
     if resolution is None:
         resolution = min(40, limits(request).max_grid)
     check.check_grid(resolution, limits(request))
@@ -111,7 +115,10 @@ async def boundary(
         big = heavy(cells, session.network.layers, passes=2 if neurons else 1)
         if big:
             charge(request, "heavy calls")
-        return await respond(big, compute.boundary, session, resolution, neurons)
+        if session.data.input_dim > 2:
+            compute.check_plane((plane_x, plane_y), session.data.input_dim)
+        plane = (plane_x, plane_y)
+        return await respond(big, compute.boundary, session, resolution, neurons, plane)
 
 
 @router.post("/gradcheck", response_model=schemas.GradcheckOut)

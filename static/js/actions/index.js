@@ -28,18 +28,21 @@ export function createActions(store) {
   };
   const { createFromSpec, loadSession, loadOrLost, ...sessionEdits } = sessionActions(ctx);
   const address = addressActions(ctx, { loadSession, loadOrLost, createFromSpec });
+  const ownData = ownDataActions(ctx, createFromSpec);
+  // clearing the data and using a table make new sessions: undone like the builder's edits
+  const { clearData, useTable, loadBundled } = ownData;
   return {
     run: queue.run,
     /** @param {string} id */
     loadSession: (id) => queue.run(() => loadSession(id)),
     ...sessionEdits,
     ...address,
-    ...undoActions(ctx, sessionEdits, address.openSession),
+    ...ownData,
+    ...undoActions(ctx, { ...sessionEdits, clearData, useTable, loadBundled }, address.openSession),
     ...playActions(ctx),
     ...teachActions(ctx),
     ...classroomActions(ctx, loadSession),
     ...lessonActions(ctx, createFromSpec),
-    ...ownDataActions(ctx, createFromSpec),
   };
 }
 

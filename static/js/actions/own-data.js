@@ -5,10 +5,10 @@
 
 import { api } from "../api.js";
 import { clone } from "../spec.js";
-import { classOf, tableNetwork } from "../own-data.js";
+import { classOf, nextPlane, planeOf, tableNetwork } from "../own-data.js";
 
 /** @param {import("./context.js").Context} ctx */
-export function ownDataActions({ store, st, run }, createFromSpec) {
+export function ownDataActions({ store, st, run, reads }, createFromSpec) {
   /** @param {any} table  a POST /api/tables or GET /api/tables/{name} answer */
   function useTable(table) {
     store.set({ playing: false });
@@ -38,8 +38,16 @@ export function ownDataActions({ store, st, run }, createFromSpec) {
       });
     },
 
-    /** @param {number} fx @param {number} fy  the features the data plot shows (0-based) */
-    setPlane(fx, fy) { store.set({ plane: [fx, fy] }); },
+    /**
+     * The two features the plots and the boundary span (0-based); choosing the other axis's
+     * feature swaps them. While paused the grid is fetched again (Play's stream follows it).
+     * @param {number} fx @param {number} fy
+     */
+    setPlane(fx, fy) {
+      store.set({ plane: nextPlane(planeOf(st()), fx, fy) });
+      if (!st().playing) return run(() => reads.fetchBoundary());
+      return Promise.resolve();
+    },
 
     /** @param {boolean} on  many inputs drawn as one node (false: each input) */
     setInputsGrouped(on) { store.set({ inputsGrouped: on }); },

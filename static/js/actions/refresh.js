@@ -4,6 +4,7 @@
 
 import { api } from "../api.js";
 import { sampleTracePatch, splitSize, validSample } from "../patches.js";
+import { planeOf } from "../own-data.js";
 
 /** @typedef {import("../store.js").Store} Store */
 
@@ -34,8 +35,9 @@ export function createRefresh(store) {
   /** @param {any} session */
   async function boundaryPatch(session) {
     lastBoundaryAt = performance.now();
-    if ((session.dataset?.input_dim ?? 2) > 2) return { boundary: null }; // no plane to grid (the views say so)
-    const r = await api.boundary(session.id, { resolution: BOUNDARY_RESOLUTION, neurons: true });
+    // more than two inputs: the chosen pair, the others held at their mean (the view says so)
+    const plane = planeOf({ plane: st().plane, session });
+    const r = await api.boundary(session.id, { resolution: BOUNDARY_RESOLUTION, neurons: true, plane });
     return { boundary: { ...r, step: session.step } };
   }
 

@@ -1,8 +1,8 @@
 // Undo and redo of every edit (issue 17): a command stack that knows each edit's inverse.
 // Weights and biases set by hand, training settings and added or removed points are
 // undone by the inverse edit on the same session; a structural change (layers, widths,
-// activations, data set, preset) made a new session, so undoing it returns to the
-// earlier session (still stored, exactly as it was) and redoing it to the later one.
+// activations, data set, preset, cleared data, a table) made a new session, so undoing it
+// returns to the earlier session (still stored, exactly as it was) and redoing it to the later one.
 // A removed point goes back at its own index. Reset and a change of optimiser lose what
 // no inverse edit can give back (the step, the optimiser's memory, the minibatch
 // position): the session is exported just before, and undo opens a session made from
@@ -109,6 +109,9 @@ export function undoActions({ store, st, run }, edits, openSession) {
     editDataset: structural("editDataset"),
     loadPreset: structural("loadPreset"),
     reset,
+    clearData: structural("clearData"),
+    useTable: structural("useTable"),
+    loadBundled: structural("loadBundled"),
 
     /** @param {any} edit  PATCH /parameter body */
     editParameter(edit) {

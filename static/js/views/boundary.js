@@ -1,12 +1,16 @@
 // The output over the input plane (GET /boundary) with the data on top:
-// a heatmap for 2-D inputs, a curve for 1-D. Clicking a point selects it as the
-// sample the network view shows.
+// a heatmap for 2-D inputs, a curve for 1-D. With more inputs the heatmap spans the two
+// features chosen in the own-data controls, every other one held at its training mean
+// (the subtitle says so). Clicking a point selects it as the sample the network view shows.
 
 import { legend } from "../colors.js";
 import { changes, schedule } from "../frame.js";
 import { paintHeatmap } from "./heatmap.js";
 import { axisGroup, drawPoints, fitSvg } from "./plot.js";
 import { getLanguage, onLanguageChange, t } from "../i18n.js";
+import { featureNames } from "../own-data.js";
+
+const fmt = d3.format(".3~g");
 
 const M = { l: 28, r: 8, t: 6, b: 22 };
 
@@ -34,19 +38,8 @@ export function mountBoundary(store, actions, { container, legendSlot, subtitle 
     const state = store.state;
     const { session, boundary } = state;
     if (!session || size.w < 40) return;
-    const dims = boundary?.dims ?? session.dataset.input_dim;
-    if (dims > 2) { // no input plane to grid: say so (the data plot shows two chosen features)
-      canvas.hidden = true;
-      curve.attr("d", null);
-      gPts.selectAll("*").remove();
-      gAxes.selectAll("*").remove();
-      frame.attr("width", 0);
-      legendSlot.replaceChildren();
-      const why = t("own.noPlane", "{d} inputs: the output over the input plane needs 1 or 2 (see the data plot's two features and the test predictions)", { d: dims });
-      if (subtitle.textContent !== why) subtitle.textContent = why;
-      plotChanged(null);
-      return;
-    }
+    const dims = boundary?.dims ?? Math.min(2, session.dataset.input_dim);
+    const [fx, fy] = boundary?.plane ?? [0, 1];
     const W = size.w - M.l - M.r;
     const H = size.h - M.t - M.b;
     const dom = boundary?.domain ?? [[-6, 6], [-6, 6]];
@@ -67,12 +60,12 @@ export function mountBoundary(store, actions, { container, legendSlot, subtitle 
       const xs = d3.range(out.length).map((i) => dom[0][0] + ((dom[0][1] - dom[0][0]) * i) / Math.max(1, out.length - 1));
       curve.attr("d", out.length ? d3.line()(out.map((v, i) => [sx(xs[i]), sy(v)])) : null);
     }
-    const subtitleText = boundary
-      ? `${dims === 2 ? t("output.plane", "over the input plane") : t("output.line", "over x")} · ${t("chart.step", "step {step}", { step: boundary.step })}`
-      : "";
+    const over = boundary?.plane ? heldText(boundary, session.dataset.input_dim)
+      : dims === 2 ? t("output.plane", "over the input plane") : t("output.line", "over x");
+    const subtitleText = boundary ? `${over} · ${t("chart.step", "step {step}", { step: boundary.step })}` : "";
     if (subtitle.textContent !== subtitleText) subtitle.textContent = subtitleText;
     const yDomain = String(sy.domain());
-    if (!plotChanged(session.dataset, state.sample, size.w, size.h, dims, String(dom), yDomain, getLanguage())) return;
+    if (!plotChanged(session.dataset, state.sample, size.w, size.h, dims, String(dom), yDomain, getLanguage(), fx, fy)) return;
     if (dims === 2) {
       d3.select(canvas).style("left", `${M.l}px`).style("top", `${M.t}px`).style("width", `${W}px`).style("height", `${H}px`);
       curve.attr("d", null);
@@ -83,15 +76,29 @@ export function mountBoundary(store, actions, { container, legendSlot, subtitle 
     axisGroup(gAxes, "g.y").attr("class", "axis y")
       .attr("transform", `translate(${M.l},0)`).call(d3.axisLeft(sy).ticks(6).tickSize(3));
     drawPoints(gPts, state, {
-      sx, sy, yOf: (p) => (dims === 1 ? p.y[0] : p.x[1]), radius: size.w > 340 ? 3.8 : 3.2,
+      sx, sy, xOf: (p) => p.x[fx], yOf: (p) => (dims === 1 ? p.y[0] : p.x[fy]), radius: size.w > 340 ? 3.8 : 3.2,
       onClick: (event, p) => actions.selectSample({ split: p.split, index: p.index }),
     });
     const cls = session.dataset.kind === "classification";
+    // a softmax over k > 2 classes: the grid is the first unit, the first class's probability
+    const first = session.network.layers.at(-1) > 2 ? state.table?.classes?.[0] ?? "0" : null;
     legend(legendSlot, {
-      title: cls ? t("output.legendClass", "P(class 1)") : t("output.legendRegression", "output ŷ"),
+      title: !cls ? t("output.legendRegression", "output ŷ")
+        : first !== null ? t("output.legendClassOf", "P(class {name})", { name: first }) : t("output.legendClass", "P(class 1)"),
       ticks: cls ? ["0", "0.5", "1"] : ["−1", "0", "+1"],
       width: 120,
     });
+  }
+
+  /**
+   * "petal length × petal width; the others held at their mean: sepal length 5.8, …".
+   * @param {{plane: number[], held: number[]}} b @param {number} d
+   */
+  function heldText(b, d) {
+    const names = featureNames(store.state.table, d);
+    const held = b.held.map((v, i) => (b.plane.includes(i) ? null : `${names[i]} ${fmt(v)}`)).filter(Boolean);
+    return t("own.planeHeld", "{x} × {y}; the other {n} held at their mean: {held}",
+      { x: names[b.plane[0]], y: names[b.plane[1]], n: held.length, held: held.length > 4 ? `${held.slice(0, 3).join(", ")}, …` : held.join(", ") });
   }
 
   store.on(["session", "boundary", "sample"], request);

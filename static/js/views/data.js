@@ -8,6 +8,7 @@ import { datasetEntry, isBuiltinDataset } from "../spec.js";
 import { axisGroup, domainOf, drawPoints, fitSvg, pointLegend } from "./plot.js";
 import { getLanguage, onLanguageChange, t } from "../i18n.js";
 import { changes } from "../frame.js";
+import { planeOf } from "../own-data.js";
 
 /** A built-in dataset's description in the current language (the catalog has the English). */
 const datasetDescription = (entry) => t(`dataset.${entry.name}.description`, entry.description ?? "");
@@ -86,7 +87,7 @@ export function mountData(store, actions, { controls, scatter, hint }) {
     if (Object.keys(now).every((k) => drawn[k] === now[k])) return;
     drawn = now;
     const dims = session.dataset.input_dim;
-    const [fx, fy] = dims > 2 ? state.plane : [0, 1];
+    const [fx, fy] = planeOf(state);
     const dom = dims > 2 ? [featureExtent(session.dataset, fx), featureExtent(session.dataset, fy)] : domainOf(state);
     const sx = d3.scaleLinear().domain(dom[0]).range([M.l, size.w - M.r]);
     const ys = [...(session.dataset.y ?? []), ...(session.dataset.test_y ?? [])].map((r) => r[0]);
@@ -160,7 +161,7 @@ export function mountData(store, actions, { controls, scatter, hint }) {
     seedOut.textContent = entry ? String(src.seed ?? used.seed ?? 0) : "–";
     regenerate.disabled = !entry;
     const d = session?.dataset;
-    hint.textContent = !d ? "" : d.input_dim > 2 ? t("own.hintPlane", "{d} inputs: the plot shows the two features chosen above; points cannot be drawn.", { d: d.input_dim })
+    hint.textContent = !d ? "" : d.input_dim > 2 ? t("own.hintPlane", "{d} inputs: both plots show the two features chosen above (the output with the others held at their mean); points cannot be drawn.", { d: d.input_dim })
       : d.input_dim === 1 ? t("data.hint1d", "Click the plot to add a point (x, y).")
       : d.kind === "classification" ? t("own.hintClassification", "Click: add a point of the chosen class · Shift-click: the other class · click a point: remove it. Hollow points are test data.")
       : t("own.hintRegression", "Click: add a point with the chosen target · Shift-click: −1 · click a point: remove it.");

@@ -5,6 +5,7 @@
 import { el, field, setOptions } from "../dom.js";
 import { getLanguage, onLanguageChange, t } from "../i18n.js";
 import { changes } from "../frame.js";
+import { featureNames, planeOf } from "../own-data.js";
 
 const PREVIEW_ROWS = 5;
 
@@ -28,6 +29,7 @@ export function mountOwnData(store, actions, root) {
   planeX.addEventListener("change", setPlane);
   planeY.addEventListener("change", setPlane);
   const planeRow = field(["own.plane", "Plot features"], planeX, planeY);
+  planeRow.classList.add("own-plane"); // long column names: the two selects may wrap
 
   // paste or upload
   const text = el("textarea", { "data-control": "table-text", rows: "4", spellcheck: "false",
@@ -98,12 +100,12 @@ export function mountOwnData(store, actions, root) {
     drawClass.value = String(drawLabel);
     planeRow.style.display = d.input_dim > 2 ? "" : "none";
     if (d.input_dim > 2) {
-      const names = table && table.columns.length === d.input_dim ? table.columns : d3.range(d.input_dim).map((i) => `x${i + 1}`);
-      const items = names.map((n, i) => ({ value: String(i), label: n }));
+      const items = featureNames(table, d.input_dim).map((n, i) => ({ value: String(i), label: n }));
+      const [fx, fy] = planeOf({ plane, session });
       setOptions(planeX, items);
       setOptions(planeY, items);
-      planeX.value = String(plane[0]);
-      planeY.value = String(plane[1]);
+      planeX.value = String(fx);
+      planeY.value = String(fy);
     }
   }
   store.on(["session", "table", "plane", "drawLabel"], render);
