@@ -15,7 +15,8 @@ import time
 import weakref
 from abc import ABC, abstractmethod
 from collections import OrderedDict
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Iterator
+from contextlib import AbstractAsyncContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -45,12 +46,22 @@ class Unreadable(ValueError):
         super().__init__(f"session {session_id!r} is stored damaged and cannot be read ({why})")
 
 
-def read_record(session_id: str, *fields: Any) -> Session:
-    """``record.session_from``, any failure of a damaged row as ``Unreadable``."""
+@contextmanager
+def reading(session_id: str) -> Iterator[None]:
+    """Any failure to decode a session's stored rows (session, metrics, snapshots) becomes
+    ``Unreadable``: the API answers 422 naming the session, never 500."""
     try:
-        return record.session_from(session_id, *fields)
+        yield
+    except Unreadable:
+        raise
     except (ValueError, KeyError, TypeError, IndexError, AttributeError) as err:
         raise Unreadable(session_id, err) from None
+
+
+def read_record(session_id: str, *fields: Any) -> Session:
+    """``record.session_from``, any failure of a damaged row as ``Unreadable``."""
+    with reading(session_id):
+        return record.session_from(session_id, *fields)
 
 
 class Deleted(NotFound):

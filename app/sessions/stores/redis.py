@@ -51,6 +51,7 @@ from app.sessions.stores.base import (
     StoreBase,
     Update,
     read_record,
+    reading,
     snapshot_from,
     snapshot_point,
 )
@@ -280,16 +281,19 @@ class RedisStore(StoreBase):
 
     def metrics(self, session_id: str, since: int = 0) -> list[dict[str, Any]]:
         rows = cast(dict[bytes, bytes], self._r.hgetall(self._keys(session_id)[1]))
-        steps = sorted((int(step), rec) for step, rec in rows.items() if int(step) >= since)
-        return [orjson.loads(rec) for _, rec in steps]
+        with reading(session_id):
+            steps = sorted((int(step), rec) for step, rec in rows.items() if int(step) >= since)
+            return [orjson.loads(rec) for _, rec in steps]
 
     def snapshots(self, session_id: str) -> list[tuple[int, Array]]:
         rows = cast(dict[bytes, bytes], self._r.hgetall(self._keys(session_id)[2]))
-        return sorted((int(step), snapshot_from(blob)) for step, blob in rows.items())
+        with reading(session_id):
+            return sorted((int(step), snapshot_from(blob)) for step, blob in rows.items())
 
     def snapshot_points(self, session_id: str) -> list[tuple[int, Array, Resume | None]]:
         rows = cast(dict[bytes, bytes], self._r.hgetall(self._keys(session_id)[2]))
-        points = [snapshot_point(int(step), blob) for step, blob in rows.items()]
+        with reading(session_id):
+            points = [snapshot_point(int(step), blob) for step, blob in rows.items()]
         return sorted(points, key=lambda point: point[0])
 
     def count(self) -> int:

@@ -32,6 +32,7 @@ from app.sessions.stores.base import (
     StoreError,
     Update,
     read_record,
+    reading,
     snapshot_from,
     snapshot_point,
 )
@@ -161,7 +162,8 @@ class SqliteStore(StoreBase):
                 "SELECT record FROM metrics WHERE session_id = ? AND step >= ? ORDER BY step",
                 (session_id, since),
             ).fetchall()
-        return [orjson.loads(r[0]) for r in rows]
+        with reading(session_id):
+            return [orjson.loads(r[0]) for r in rows]
 
     def snapshots(self, session_id: str) -> list[tuple[int, Array]]:
         with self._db_lock:
@@ -169,7 +171,8 @@ class SqliteStore(StoreBase):
                 "SELECT step, params FROM snapshots WHERE session_id = ? ORDER BY step",
                 (session_id,),
             ).fetchall()
-        return [(step, snapshot_from(blob)) for step, blob in rows]
+        with reading(session_id):
+            return [(step, snapshot_from(blob)) for step, blob in rows]
 
     def snapshot_points(self, session_id: str) -> list[tuple[int, Array, Resume | None]]:
         with self._db_lock:
@@ -177,7 +180,8 @@ class SqliteStore(StoreBase):
                 "SELECT step, params FROM snapshots WHERE session_id = ? ORDER BY step",
                 (session_id,),
             ).fetchall()
-        return [snapshot_point(step, blob) for step, blob in rows]
+        with reading(session_id):
+            return [snapshot_point(step, blob) for step, blob in rows]
 
     def count(self) -> int:
         with self._db_lock:
