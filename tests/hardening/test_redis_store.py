@@ -348,26 +348,43 @@ def test_a_dead_holders_lock_expires(redis_url: str) -> None:
 
 
 def test_a_long_call_keeps_its_lock(redis_url: str) -> None:
-    """A call holding the lock longer than its TTL renews it: nobody else gets in."""
+    """A call holding the lock longer than its TTL renews it: nobody else gets in. Waits on
+    state, not time: the holder keeps the lock until it has renewed it four times (4/3 of
+    a TTL), and the other store must not get in before the holder has let go."""
     a = RedisStore.from_url(redis_url, 10, 10, 60.0)
     b = RedisStore.from_url(redis_url, 10, 10, 60.0)
-    a.lock_ttl_ms = b.lock_ttl_ms = 150
+    a.lock_ttl_ms = b.lock_ttl_ms = 1500  # renewed every 0.5 s; lost only if a renewal is 1 s late
+    renewals = 0
+    renew = a.renew_lock
+
+    def counted(key: str, token: bytes) -> None:
+        nonlocal renewals
+        renew(key, token)
+        renewals += 1
+
+    a.renew_lock = counted  # type: ignore[method-assign]
     try:
 
-        async def main() -> float:
+        async def main() -> tuple[bool, int]:
+            held, released = asyncio.Event(), False
+
             async def long_call() -> None:
+                nonlocal released
                 async with a.lock("s1"):
-                    await asyncio.sleep(0.6)  # four TTLs
+                    held.set()
+                    while renewals < 4:  # past the TTL: only renewals kept it
+                        await asyncio.sleep(0.02)
+                    released = True
 
             holder = asyncio.create_task(long_call())
-            await asyncio.sleep(0.05)
-            started = time.monotonic()
+            await held.wait()
             async with b.lock("s1"):
-                waited = time.monotonic() - started
+                got_in_after_release = released
             await holder
-            return waited
+            return got_in_after_release, renewals
 
-        assert run_async(main) >= 0.5
+        got_in_after_release, seen = run_async(main)
+        assert got_in_after_release and seen >= 4
     finally:
         a.close()
         b.close()
