@@ -29,7 +29,7 @@ from app.presets import DEFAULT_REQUEST
 from app.sessions import stores as base
 from app.sessions.retention import kept_snapshots
 from app.sessions.session import Session
-from app.sessions.stores.base import Conflict, NotFound, Store, StoreFull, new_id
+from app.sessions.stores.base import Conflict, NotFound, OverShare, Store, StoreFull, new_id
 from app.sessions.stores.redis import LOCK_TTL_MS, RedisStore
 from app.sessions.stores.sqlite import SqliteStore
 from app.settings import Settings
@@ -272,6 +272,47 @@ def test_a_full_store_refuses_rather_than_evict_active_sessions(open_store: Open
     assert store.count() == 2
     for s in active:
         assert store.get(s.id).id == s.id
+
+
+def test_a_full_store_evicts_the_flooding_clients_newest_not_others(
+    open_store: OpenStore,
+) -> None:
+    """Issue 14.2: a client over its share when the store is full loses its newest sessions
+    to others' creates (not others' long-idle ones), and its own creates are refused."""
+    store = open_store(max_sessions=6, idle_seconds=3600)
+    store.client_sessions = 2
+    teacher = _session(age=3000)  # long idle, but not past idle_seconds
+    store.create(teacher, client="10.0.0.1")
+    flood = [_session(age=100 - i) for i in range(5)]  # oldest first
+    for s in flood:
+        store.create(s, client="10.6.6.6")
+    assert store.count() == 6
+    with pytest.raises(OverShare, match="holds 5 sessions, over its share of 2"):
+        store.create(_session(), client="10.6.6.6")  # refused, nothing changed
+    assert store.count() == 6
+    student = _session()
+    store.create(student, client="10.0.0.2")  # room: the flood's newest goes
+    with pytest.raises(NotFound):
+        store.get(flood[-1].id)
+    store.make_room("10.0.0.3")
+    store.create(_session(), client="10.0.0.3")
+    with pytest.raises(NotFound):
+        store.get(flood[-2].id)
+    for s in (teacher, student, *flood[:3]):
+        assert store.get(s.id).id == s.id
+    store.create(_session(), client="10.0.0.4")  # the flood still holds 3 > 2
+    with pytest.raises(NotFound):
+        store.get(flood[2].id)
+    with pytest.raises(StoreFull):  # at its share now: nobody's sessions go
+        store.create(_session(), client="10.0.0.5")
+    assert {store.get(s.id).id for s in (teacher, *flood[:2])} == {
+        teacher.id,
+        *(s.id for s in flood[:2]),
+    }
+    store.delete(flood[0].id)  # deleting keeps the per-client count right
+    store.create(_session(), client="10.0.0.5")
+    with pytest.raises(StoreFull):
+        store.create(_session(), client="10.0.0.6")
 
 
 def test_remove_idle(open_store: OpenStore) -> None:

@@ -180,3 +180,20 @@ def test_a_damaged_history_row_answers_422(tmp_path: Path, table: str, column: s
         assert r.status_code == 422, r.text
         assert sid in r.json()["detail"]
         assert client.get(f"/api/networks/{sid}").status_code == 200  # the session itself reads
+
+
+def test_a_database_from_before_client_shares_gains_its_columns(tmp_path: Path) -> None:
+    db = tmp_path / "db.sqlite3"
+    with TestClient(create_app(Settings(db_path=db))) as client:
+        old = client.post("/api/networks", json=DEFAULT_REQUEST).json()["id"]
+    with sqlite3.connect(db) as conn:  # as version 1 wrote it
+        conn.execute("DROP INDEX sessions_client")
+        conn.execute("ALTER TABLE sessions DROP COLUMN client")
+        conn.execute("ALTER TABLE sessions DROP COLUMN created_at")
+        conn.execute("PRAGMA user_version = 1")
+    with TestClient(create_app(Settings(db_path=db))) as client:
+        assert client.get(f"/api/networks/{old}").status_code == 200
+        assert client.post("/api/networks", json=DEFAULT_REQUEST).status_code == 201
+    with sqlite3.connect(db) as conn:
+        clients = sorted(c for (c,) in conn.execute("SELECT client FROM sessions"))
+    assert clients == ["", "testclient"]
