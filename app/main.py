@@ -15,7 +15,6 @@ from starlette.concurrency import run_in_threadpool
 from threadpoolctl import threadpool_limits
 
 from app.api import errors
-from app.api.idempotency import Answers
 from app.api.middleware import BodySizeLimit, InternalErrors, SecurityHeaders
 from app.api.quota import quotas
 from app.api.routers import (
@@ -122,7 +121,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.answers = Answers()  # step answers by Idempotency-Key
     app.state.quotas = quotas(settings.limits)  # per-client rates
     lim = settings.limits
     app.state.store = open_store(settings)

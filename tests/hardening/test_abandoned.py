@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 from fastapi.testclient import TestClient
 
 from app.main import create_app
@@ -36,6 +37,28 @@ def test_a_retry_with_the_same_key_is_applied_once(tmp_path: Path) -> None:
         long_key = client.post(url, json={"steps": 1}, headers={"Idempotency-Key": "x" * 201})
         assert long_key.status_code == 422
         assert long_key.json()["errors"][0]["loc"] == ["Idempotency-Key"]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "redis"])
+def test_a_retry_on_another_worker_is_recognised(
+    tmp_path: Path, backend: str, request: pytest.FixtureRequest
+) -> None:
+    """Two app instances over one store (two workers): the key's answer is in the store."""
+    url = request.getfixturevalue("redis_url") if backend == "redis" else ""
+    settings = Settings(db_path=tmp_path / "db.sqlite3", store_url=url)
+    with TestClient(create_app(settings)) as a, TestClient(create_app(settings)) as b:
+        sid = a.post("/api/networks", json=DEFAULT_REQUEST).json()["id"]
+        step = f"/api/networks/{sid}/step"
+        first = a.post(step, json={"steps": 3}, headers={"Idempotency-Key": "k1"})
+        again = b.post(step, json={"steps": 3}, headers={"Idempotency-Key": "k1"})
+        assert first.status_code == again.status_code == 200
+        assert again.content == first.content
+        assert b.get(f"/api/networks/{sid}").json()["step"] == 3  # applied once
+        other = b.post(step, json={"steps": 3}, headers={"Idempotency-Key": "k2"})
+        assert other.json()["step"] == 6
+        assert a.delete(f"/api/networks/{sid}").status_code == 204
+        gone = b.post(step, json={"steps": 3}, headers={"Idempotency-Key": "k1"})
+        assert gone.status_code == 404  # a deleted session's answers do not outlive it
 
 
 def test_a_call_whose_client_went_away_stops_and_saves_what_it_did(tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Request, Response
 from app.api import limits as check
 from app.api import schemas, views
 from app.api.deps import client_gone, editing, heavy, io, limits, reading, respond, run, store
-from app.api.idempotency import Answers, checked_key
+from app.api.idempotency import checked_key
 from app.api.quota import charge
 from app.api.responses import SESSION
 from app.api.serialize import dumps
@@ -50,10 +50,11 @@ async def step(session_id: str, req: schemas.StepRequest, request: Request) -> R
     whose client goes away stops at its next record and saves what it did."""
     check.check_steps(req.steps, limits(request))
     key = checked_key(request.headers.get("idempotency-key"))
-    answers: Answers = request.app.state.answers
     st = store(request)
     async with editing(st, session_id) as session:
-        if key is not None and (first := answers.get(session_id, key)) is not None:
+        # Under the session's lock (across processes), so a retry on any worker waits for
+        # the first call and then finds its answer in the store.
+        if key is not None and (first := await io(st, st.answer, session_id, key)) is not None:
             return Response(first, media_type="application/json")
         # Each update: forward + backward of a minibatch, then one forward of train + test.
         d = session.data
@@ -68,7 +69,7 @@ async def step(session_id: str, req: schemas.StepRequest, request: Request) -> R
         await io(st, st.save, session, metrics, snapshots)
         body = await run(big, lambda: dumps(views.steps_view(session, done, metrics)))
         if key is not None:
-            answers.put(session_id, key, body)
+            await io(st, st.keep_answer, session_id, key, body)
         return Response(body, media_type="application/json")
 
 

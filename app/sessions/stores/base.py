@@ -28,6 +28,11 @@ from app.sessions.retention import kept_snapshots
 from app.sessions.session import Session
 
 CACHE_SIZE = 256  # loaded sessions kept in memory per process
+# Step answers kept for Idempotency-Key retries: the last few per session, for a while,
+# none over a size (a retry comes within seconds; an answer bigger than this is not kept).
+ANSWER_SECONDS = 600.0
+ANSWERS_PER_SESSION = 4
+MAX_ANSWER_BYTES = 8_000_000
 CLIENT_SESSIONS = 500  # a client's share when the store is full (Limits.client_sessions)
 
 
@@ -167,6 +172,14 @@ class Store(Protocol):
     def delete(self, session_id: str) -> None: ...
 
     def remove_idle(self) -> int: ...
+
+    def answer(self, session_id: str, key: str) -> bytes | None:
+        """The stored answer of the step call with this Idempotency-Key, if still kept."""
+        ...
+
+    def keep_answer(self, session_id: str, key: str, body: bytes) -> None:
+        """Keep a step call's answer for retries, in any process (``ANSWER_SECONDS``)."""
+        ...
 
 
 @dataclass

@@ -32,6 +32,7 @@ seconds while the event loop keeps answering everything else (``/api/health`` in
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import secrets
 from contextlib import suppress
 from typing import Any, cast
@@ -46,6 +47,8 @@ from app.sessions.resume import Resume
 from app.sessions.retention import history_overflow, kept_history
 from app.sessions.session import Session
 from app.sessions.stores.base import (
+    ANSWER_SECONDS,
+    MAX_ANSWER_BYTES,
     Conflict,
     NotFound,
     OverShare,
@@ -326,6 +329,18 @@ class RedisStore(StoreBase):
         with reading(session_id):
             points = [snapshot_point(int(step), blob) for step, blob in rows.items()]
         return sorted(points, key=lambda point: point[0])
+
+    def _answer_key(self, session_id: str, key: str) -> str:
+        # The key is any 1-200 characters: hashed, so it cannot reach into another name.
+        return f"{self.prefix}a:{session_id}:{hashlib.sha256(key.encode()).hexdigest()}"
+
+    def answer(self, session_id: str, key: str) -> bytes | None:
+        return cast(bytes | None, self._r.get(self._answer_key(session_id, key)))
+
+    def keep_answer(self, session_id: str, key: str, body: bytes) -> None:
+        """Kept ``ANSWER_SECONDS``: Redis expires it (and so bounds how many are kept)."""
+        if len(body) <= MAX_ANSWER_BYTES:
+            self._r.set(self._answer_key(session_id, key), body, ex=int(ANSWER_SECONDS))
 
     def count(self) -> int:
         return int(self._r.zcard(self._idx))

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,9 @@ from app.sessions.resume import Resume
 from app.sessions.retention import history_overflow, kept_history
 from app.sessions.session import Session
 from app.sessions.stores.base import (
+    ANSWER_SECONDS,
+    ANSWERS_PER_SESSION,
+    MAX_ANSWER_BYTES,
     NotFound,
     StoreBase,
     StoreError,
@@ -64,8 +68,16 @@ CREATE TABLE IF NOT EXISTS snapshots (
     params BLOB NOT NULL,
     PRIMARY KEY (session_id, step)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS answers (
+    session_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    at REAL NOT NULL,
+    body BLOB NOT NULL,
+    PRIMARY KEY (session_id, key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS answers_at ON answers (at);
 """
-TABLES = ("sessions", "metrics", "snapshots")
+TABLES = ("sessions", "metrics", "snapshots", "answers")
 SCHEMA_VERSION = 2  # PRAGMA user_version
 # Columns added since version 1, added to an older file at startup (who created a session,
 # and when: the store evicts a client's newest sessions when it holds too many).
@@ -199,6 +211,30 @@ class SqliteStore(StoreBase):
             ).fetchall()
         with reading(session_id):
             return [snapshot_point(step, blob) for step, blob in rows]
+
+    def answer(self, session_id: str, key: str) -> bytes | None:
+        with self._db_lock:
+            row = self._db.execute(
+                "SELECT body FROM answers WHERE session_id = ? AND key = ? AND at >= ?",
+                (session_id, key, time.time() - ANSWER_SECONDS),
+            ).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def keep_answer(self, session_id: str, key: str, body: bytes) -> None:
+        if len(body) > MAX_ANSWER_BYTES:
+            return
+        now = time.time()
+        with self._db_lock, self._transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO answers (session_id, key, at, body) VALUES (?, ?, ?, ?)",
+                (session_id, key, now, body),
+            )
+            self._db.execute("DELETE FROM answers WHERE at < ?", (now - ANSWER_SECONDS,))
+            self._db.execute(
+                "DELETE FROM answers WHERE session_id = ? AND key NOT IN (SELECT key FROM "
+                "answers WHERE session_id = ? ORDER BY at DESC LIMIT ?)",
+                (session_id, session_id, ANSWERS_PER_SESSION),
+            )
 
     def count(self) -> int:
         with self._db_lock:
