@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from app.api.budget import Busy
 from app.api.quota import RateLimited
 from app.api.serialize import NonFiniteError, json_response
 from app.engine.errors import SpecError
@@ -66,6 +67,13 @@ async def not_found(request: Request, exc: Exception) -> Response:
 async def deleted(request: Request, exc: Exception) -> Response:
     """The session was deleted while the call ran: gone for good, so not "send it again"."""
     return _error(410, str(exc))
+
+
+async def busy(request: Request, exc: Exception) -> Response:
+    """Too many large answers in flight (``app.api.budget``): nothing was computed."""
+    response = _error(503, str(exc))
+    response.headers["retry-after"] = "5"
+    return response
 
 
 async def unreadable(request: Request, exc: Exception) -> Response:
@@ -132,6 +140,7 @@ def install(app: FastAPI, store_unavailable_errors: Sequence[type[Exception]] = 
     app.add_exception_handler(NotFound, not_found)
     app.add_exception_handler(Deleted, deleted)
     app.add_exception_handler(Unreadable, unreadable)
+    app.add_exception_handler(Busy, busy)
     app.add_exception_handler(StoreFull, store_full)
     app.add_exception_handler(RateLimited, rate_limited)
     app.add_exception_handler(Conflict, conflict)

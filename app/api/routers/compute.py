@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app.api import limits as check
 from app.api import schemas, views
+from app.api.budget import BYTES_PER_VALUE, Reserved
 from app.api.deps import client_gone, editing, heavy, io, limits, reading, respond, run, store
 from app.api.idempotency import checked_key
 from app.api.quota import charge
@@ -112,7 +113,15 @@ async def boundary(
         big = heavy(cells, session.network.layers, passes=2 if neurons else 1)
         if big:
             charge(request, "heavy calls")
-        return await respond(big, compute.boundary, session, resolution, neurons)
+        values = check.grid_values(cells, session.network.layers, neurons)
+        # Held until the answer is sent (or its connection dropped): bytes in flight bounded.
+        release = request.app.state.budget.reserve(values * BYTES_PER_VALUE)
+        try:
+            answer = await respond(big, compute.boundary, session, resolution, neurons)
+        except BaseException:
+            release()
+            raise
+        return Reserved(answer, release)
 
 
 @router.post("/gradcheck", response_model=schemas.GradcheckOut)
