@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
 import copy
 import json
 import os
@@ -34,7 +35,8 @@ from app.serving import uvicorn_flags
 from app.settings import Limits
 from scripts.bench_api import Server
 
-WIDE = {"layers": [2] + [64] * 9 + [1], "activations": ["tanh"] * 9 + ["sigmoid"]}
+LAYERS = [2] + [64] * 9 + [1]
+WIDE = {"layers": LAYERS, "activations": ["tanh"] * 9 + ["sigmoid"]}
 
 
 def rss_mb(pid: int) -> float:
@@ -97,7 +99,7 @@ def measure(readers: int, streams: int, seconds: float) -> dict[str, Any]:
         request["network"] = {**request["network"], **WIDE}
         created = httpx.post(server.url + "/api/networks", json=request, timeout=30)
         session_id = created.json()["id"]
-        resolution = largest_resolution(WIDE["layers"], limits)
+        resolution = largest_resolution(LAYERS, limits)
         path = f"/api/networks/{session_id}/boundary?resolution={resolution}&neurons=true"
         answer = httpx.get(server.url + path, timeout=120)  # warm: numba, caches
         assert answer.status_code == 200, answer.text[:200]
@@ -111,10 +113,9 @@ def measure(readers: int, streams: int, seconds: float) -> dict[str, Any]:
         while time.monotonic() - t0 < seconds:
             seq += 1
             for s in sockets[readers:]:  # acknowledge frames never read
-                try:
+                # OSError: the server ended that stream, which is what it should do
+                with contextlib.suppress(OSError):
                     s.sendall(_ws_frame(orjson.dumps({"type": "ack", "seq": seq})))
-                except OSError:
-                    pass  # the server ended that stream: what it should do
             peak = max(peak, rss_mb(pid))
             time.sleep(0.1)
         health = httpx.get(server.url + "/api/health", timeout=10).status_code
@@ -126,7 +127,8 @@ def measure(readers: int, streams: int, seconds: float) -> dict[str, Any]:
             "rss_before_mb": round(before, 1), "rss_peak_mb": round(peak, 1),
             "growth_mb": round(peak - before, 1),
             "growth_per_client_mb": round((peak - before) / max(clients, 1), 1),
-            "health_during": health, "another_boundary": refused, "load_average": os.getloadavg()[0],
+            "health_during": health, "another_boundary": refused,
+            "load_average": os.getloadavg()[0],
         }  # fmt: skip
     finally:
         for s in sockets:
