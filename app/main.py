@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from threadpoolctl import threadpool_limits
 
 from app.api import errors
-from app.api.idempotency import Answers
+from app.api.budget import Budget
 from app.api.middleware import BodySizeLimit, InternalErrors, SecurityHeaders
 from app.api.quota import quotas
 from app.api.routers import (
@@ -122,8 +122,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
-    app.state.answers = Answers()  # step answers by Idempotency-Key
     app.state.quotas = quotas(settings.limits)  # per-client rates
+    app.state.budget = Budget()  # large answers in flight
     lim = settings.limits
     app.state.store = open_store(settings)
     app.state.classes = open_broadcaster(settings.store_url)  # live classes (their fan-out)

@@ -19,6 +19,9 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 # Seconds from a request's first byte (or the connection) to the end of its headers.
 HEADER_TIMEOUT = float(os.environ.get("BACKPROP_EXPLORER_HEADER_TIMEOUT", "10"))
 KEEP_ALIVE = 5  # seconds an idle keep-alive connection is kept
+# Seconds a connection may leave the server's send buffer full (the client reads nothing)
+# before it is dropped with what it buffered: an answer never read is not held for good.
+SEND_TIMEOUT = float(os.environ.get("BACKPROP_EXPLORER_SEND_TIMEOUT", "10"))
 MAX_CONNECTIONS = 1000  # open connections (and requests in progress) per worker
 
 # uvicorn.Config keywords (and the same as command-line flags in docs/limits.md).
@@ -42,10 +45,31 @@ def uvicorn_flags() -> list[str]:
 
 
 class HttpProtocol(HttpToolsProtocol):
-    """httptools' protocol, with a header deadline and a connection cap."""
+    """httptools' protocol, with a header deadline, a send deadline and a connection cap."""
 
     header_timeout = HEADER_TIMEOUT
+    send_timeout = SEND_TIMEOUT
     _header_timer: asyncio.TimerHandle | None = None
+    _send_timer: asyncio.TimerHandle | None = None
+
+    def pause_writing(self) -> None:
+        """The socket's buffer is full: the client must take some within ``send_timeout``."""
+        super().pause_writing()
+        if self._send_timer is None:
+            self._send_timer = self.loop.call_later(self.send_timeout, self._not_reading)
+
+    def resume_writing(self) -> None:
+        self._cancel_send_timer()
+        super().resume_writing()
+
+    def _cancel_send_timer(self) -> None:
+        if self._send_timer is not None:
+            self._send_timer.cancel()
+            self._send_timer = None
+
+    def _not_reading(self) -> None:
+        self._send_timer = None
+        self.transport.abort()  # drops the buffered answer; close() would keep it to flush
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -65,6 +89,7 @@ class HttpProtocol(HttpToolsProtocol):
 
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_header_timer()
+        self._cancel_send_timer()
         super().connection_lost(exc)
 
     def _arm_header_timer(self) -> None:

@@ -22,6 +22,9 @@ class Limits:
     max_grid_values: int = 2_000_000  # numbers in one boundary answer (cells × grids)
     max_body_bytes: int = 8_000_000  # the largest session's export must import back
     max_sessions: int = 5000
+    # When the server is full, a client address holding more than this many sessions loses
+    # its newest ones to others' creates, and its own creates get 429 (docs/limits.md).
+    client_sessions: int = 500
     max_paths: int = 200_000  # chain-rule paths summed by /paths
     max_gradcheck_params: int = 4000  # parameters numerically differentiated per call
     max_snapshots: int = 200  # stored weight snapshots per session

@@ -12,10 +12,11 @@ from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from app.api.budget import Busy
 from app.api.quota import RateLimited
 from app.api.serialize import NonFiniteError, json_response
 from app.engine.errors import SpecError
-from app.sessions.stores.base import Conflict, Deleted, NotFound, StoreFull
+from app.sessions.stores.base import Conflict, Deleted, NotFound, StoreFull, Unreadable
 
 log = logging.getLogger("backprop_explorer")
 
@@ -66,6 +67,22 @@ async def not_found(request: Request, exc: Exception) -> Response:
 async def deleted(request: Request, exc: Exception) -> Response:
     """The session was deleted while the call ran: gone for good, so not "send it again"."""
     return _error(410, str(exc))
+
+
+async def busy(request: Request, exc: Exception) -> Response:
+    """Too many large answers in flight (``app.api.budget``): nothing was computed."""
+    response = _error(503, str(exc))
+    response.headers["retry-after"] = "5"
+    return response
+
+
+async def unreadable(request: Request, exc: Exception) -> Response:
+    """A damaged stored row: the request was fine, but the session it names cannot be
+    processed, now or on a retry (422, not 500: nothing is wrong with the server, and not
+    409, which clients retry). Deleting the session still works."""
+    return _error(
+        422, f"{exc}; it cannot be loaded: delete it, or import an export of it if you kept one"
+    )
 
 
 async def rate_limited(request: Request, exc: Exception) -> Response:
@@ -122,6 +139,8 @@ def install(app: FastAPI, store_unavailable_errors: Sequence[type[Exception]] = 
     app.add_exception_handler(SpecError, spec_error)
     app.add_exception_handler(NotFound, not_found)
     app.add_exception_handler(Deleted, deleted)
+    app.add_exception_handler(Unreadable, unreadable)
+    app.add_exception_handler(Busy, busy)
     app.add_exception_handler(StoreFull, store_full)
     app.add_exception_handler(RateLimited, rate_limited)
     app.add_exception_handler(Conflict, conflict)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
+import numpy as np
 from fastapi.testclient import TestClient
 
+from app.api import views
 from app.main import create_app
 from app.presets import DEFAULT_REQUEST
 from app.sessions.retention import DENSE_SNAPSHOTS, kept_history
@@ -62,3 +64,30 @@ def test_the_largest_network_exports_and_imports_back(tmp_path: Path) -> None:
         again = client.post("/api/networks", json=export.json())
         assert again.status_code == 201, again.text[:300]
         assert again.json()["step"] == 60
+
+
+def test_the_worst_case_export_fits_the_body_limit(tmp_path: Path) -> None:
+    """The largest export any session can have (10 × 64 Adam, 2000 custom samples of 64
+    full-precision inputs, ``max_history`` metrics records) fits ``max_body_bytes`` without
+    snapshots, so ``export_body`` can always make it importable (docs/limits.md)."""
+    rng = np.random.default_rng(0)
+    request = copy.deepcopy(DEFAULT_REQUEST)
+    request["network"] = {**request["network"], "layers": [64] * 10 + [1],
+                          "activations": ["tanh"] * 9 + ["sigmoid"]}  # fmt: skip
+    request["network"].pop("features")
+    request["dataset"] = {
+        "x": (rng.normal(size=(1600, 64)) * 1e-7).tolist(),  # 1e-7: the longest reprs
+        "y": rng.integers(0, 2, (1600, 1)).astype(float).tolist(),
+        "test_x": (rng.normal(size=(400, 64)) * 1e-7).tolist(),
+        "test_y": rng.integers(0, 2, (400, 1)).astype(float).tolist(),
+    }
+    request["training"] = {**request["training"], "optimizer": "adam", "learning_rate": 0.001}
+    limits = Limits()
+    with TestClient(create_app(Settings(db_path=tmp_path / "db.sqlite3"))) as client:
+        sid = client.post("/api/networks", json=request).json()["id"]
+        assert client.post(f"/api/networks/{sid}/step", json={"steps": 3}).status_code == 200
+        store = client.app.state.store  # type: ignore[attr-defined]
+        row = store.metrics(sid)[-1]
+        rows = [dict(row, step=step) for step in range(limits.max_history)]
+        body = views.export_body(store.get(sid), rows, store.snapshots(sid), limits.max_body_bytes)
+    assert len(body) <= limits.max_body_bytes

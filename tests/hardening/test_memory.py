@@ -82,3 +82,16 @@ def test_cross_origin_websockets_are_refused(tmp_path: Path) -> None:
         assert _hello(client, sid, "http://testserver")["type"] == "hello"  # its own page
         assert _hello(client, sid, "https://course.example")["type"] == "hello"  # CORS list
         assert _hello(client, sid, None)["type"] == "hello"  # not a browser
+
+
+def test_clients_that_never_read_large_answers_grow_the_server_by_a_bound() -> None:
+    """Issue 14.1, measured: 40 clients asking for the largest boundary (39 MB each) and
+    never reading, and 3 streams acknowledging frames unread, grow the server by less
+    than the answer budget plus its compute (docs/limits.md); without the budget they
+    grew it by one answer each (1.5 GB here). Afterwards the server answers again."""
+    from scripts.memory import measure
+
+    result = measure(readers=40, streams=3, seconds=12)
+    assert result["health_during"] == 200
+    assert result["growth_mb"] < 700, result
+    assert result["another_boundary"] == 200, result  # the send deadline freed the budget

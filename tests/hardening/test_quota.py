@@ -56,3 +56,25 @@ def test_a_class_of_60_behind_one_address_is_never_refused(tmp_path: Path) -> No
                 client.post(f"/api/networks/{r.json()['id']}/step", json={"steps": 100}).status_code
                 == 200
             )
+
+
+def test_a_flooder_filling_the_server_does_not_lock_a_class_out(tmp_path: Path) -> None:
+    """The store is full of one address's sessions: that address's next create is refused
+    (429 naming its share), and a class of 60 behind another address all get in, each
+    pushing out one of the flooder's newest sessions, never the teacher's long-idle one."""
+    limits = Limits(max_sessions=200, client_sessions=70)
+    app = create_app(Settings(db_path=tmp_path / "db.sqlite3", limits=limits))
+    with TestClient(app, client=("10.0.0.1", 1)) as teacher:
+        kept = teacher.post("/api/networks", json=DEFAULT_REQUEST).json()["id"]
+    with TestClient(app, client=("10.6.6.6", 1)) as flooder:
+        flood = [flooder.post("/api/networks", json=DEFAULT_REQUEST) for _ in range(199)]
+        assert {r.status_code for r in flood} == {201}
+        refused = flooder.post("/api/networks", json=DEFAULT_REQUEST)
+        assert refused.status_code == 429
+        assert "holds 199 sessions, over its share of 70" in refused.json()["detail"]
+    with TestClient(app, client=("10.0.0.2", 1)) as classroom:  # a class behind one NAT
+        answers = [classroom.post("/api/networks", json=DEFAULT_REQUEST) for _ in range(60)]
+        assert [r.status_code for r in answers] == [201] * 60
+        assert classroom.get(f"/api/networks/{kept}").status_code == 200
+        alive = [classroom.get(f"/api/networks/{r.json()['id']}").status_code for r in flood]
+        assert alive == [200] * 139 + [404] * 60  # the flood's newest went

@@ -29,7 +29,7 @@ from app.presets import DEFAULT_REQUEST
 from app.sessions import stores as base
 from app.sessions.retention import kept_snapshots
 from app.sessions.session import Session
-from app.sessions.stores.base import Conflict, NotFound, Store, StoreFull, new_id
+from app.sessions.stores.base import Conflict, NotFound, OverShare, Store, StoreFull, new_id
 from app.sessions.stores.redis import LOCK_TTL_MS, RedisStore
 from app.sessions.stores.sqlite import SqliteStore
 from app.settings import Settings
@@ -274,6 +274,47 @@ def test_a_full_store_refuses_rather_than_evict_active_sessions(open_store: Open
         assert store.get(s.id).id == s.id
 
 
+def test_a_full_store_evicts_the_flooding_clients_newest_not_others(
+    open_store: OpenStore,
+) -> None:
+    """Issue 14.2: a client over its share when the store is full loses its newest sessions
+    to others' creates (not others' long-idle ones), and its own creates are refused."""
+    store = open_store(max_sessions=6, idle_seconds=3600)
+    store.client_sessions = 2
+    teacher = _session(age=3000)  # long idle, but not past idle_seconds
+    store.create(teacher, client="10.0.0.1")
+    flood = [_session(age=100 - i) for i in range(5)]  # oldest first
+    for s in flood:
+        store.create(s, client="10.6.6.6")
+    assert store.count() == 6
+    with pytest.raises(OverShare, match="holds 5 sessions, over its share of 2"):
+        store.create(_session(), client="10.6.6.6")  # refused, nothing changed
+    assert store.count() == 6
+    student = _session()
+    store.create(student, client="10.0.0.2")  # room: the flood's newest goes
+    with pytest.raises(NotFound):
+        store.get(flood[-1].id)
+    store.make_room("10.0.0.3")
+    store.create(_session(), client="10.0.0.3")
+    with pytest.raises(NotFound):
+        store.get(flood[-2].id)
+    for s in (teacher, student, *flood[:3]):
+        assert store.get(s.id).id == s.id
+    store.create(_session(), client="10.0.0.4")  # the flood still holds 3 > 2
+    with pytest.raises(NotFound):
+        store.get(flood[2].id)
+    with pytest.raises(StoreFull):  # at its share now: nobody's sessions go
+        store.create(_session(), client="10.0.0.5")
+    assert {store.get(s.id).id for s in (teacher, *flood[:2])} == {
+        teacher.id,
+        *(s.id for s in flood[:2]),
+    }
+    store.delete(flood[0].id)  # deleting keeps the per-client count right
+    store.create(_session(), client="10.0.0.5")
+    with pytest.raises(StoreFull):
+        store.create(_session(), client="10.0.0.6")
+
+
 def test_remove_idle(open_store: OpenStore) -> None:
     store = open_store(idle_seconds=60)
     idle = [_session(age=61 + i) for i in range(3)]
@@ -348,26 +389,43 @@ def test_a_dead_holders_lock_expires(redis_url: str) -> None:
 
 
 def test_a_long_call_keeps_its_lock(redis_url: str) -> None:
-    """A call holding the lock longer than its TTL renews it: nobody else gets in."""
+    """A call holding the lock longer than its TTL renews it: nobody else gets in. Waits on
+    state, not time: the holder keeps the lock until it has renewed it four times (4/3 of
+    a TTL), and the other store must not get in before the holder has let go."""
     a = RedisStore.from_url(redis_url, 10, 10, 60.0)
     b = RedisStore.from_url(redis_url, 10, 10, 60.0)
-    a.lock_ttl_ms = b.lock_ttl_ms = 150
+    a.lock_ttl_ms = b.lock_ttl_ms = 1500  # renewed every 0.5 s; lost only if a renewal is 1 s late
+    renewals = 0
+    renew = a.renew_lock
+
+    def counted(key: str, token: bytes) -> None:
+        nonlocal renewals
+        renew(key, token)
+        renewals += 1
+
+    a.renew_lock = counted  # type: ignore[method-assign]
     try:
 
-        async def main() -> float:
+        async def main() -> tuple[bool, int]:
+            held, released = asyncio.Event(), False
+
             async def long_call() -> None:
+                nonlocal released
                 async with a.lock("s1"):
-                    await asyncio.sleep(0.6)  # four TTLs
+                    held.set()
+                    while renewals < 4:  # past the TTL: only renewals kept it
+                        await asyncio.sleep(0.02)
+                    released = True
 
             holder = asyncio.create_task(long_call())
-            await asyncio.sleep(0.05)
-            started = time.monotonic()
+            await held.wait()
             async with b.lock("s1"):
-                waited = time.monotonic() - started
+                got_in_after_release = released
             await holder
-            return waited
+            return got_in_after_release, renewals
 
-        assert run_async(main) >= 0.5
+        got_in_after_release, seen = run_async(main)
+        assert got_in_after_release and seen >= 4
     finally:
         a.close()
         b.close()

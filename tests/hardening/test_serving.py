@@ -148,3 +148,62 @@ def test_one_damaged_row_is_skipped_and_reported(tmp_path: Path) -> None:
     assert r.status_code == 200
     assert [row["id"] for row in r.json()["sessions"]] == [good]
     assert r.json()["unreadable"] == [bad]
+
+
+def _damaged(tmp_path: Path, table: str, column: str, where: str) -> tuple[TestClient, str]:
+    db = tmp_path / "db.sqlite3"
+    with TestClient(create_app(Settings(db_path=db))) as client:
+        sid = client.post("/api/networks", json=DEFAULT_REQUEST).json()["id"]
+        assert client.post(f"/api/networks/{sid}/step", json={"steps": 2}).status_code == 200
+    with sqlite3.connect(db) as conn:
+        conn.execute(f"UPDATE {table} SET {column} = ? WHERE {where} = ?", (b"{not json", sid))
+    return TestClient(create_app(Settings(db_path=db))), sid
+
+
+PER_SESSION = [
+    ("GET", ""), ("GET", "/export"), ("GET", "/metrics"), ("GET", "/snapshots"),
+    ("GET", "/boundary"), ("POST", "/step"), ("POST", "/reset"), ("POST", "/forward"),
+]  # fmt: skip
+BODIES: dict[str, Any] = {"/step": {"steps": 1}, "/forward": {"split": "train", "indices": [0]}}
+
+
+def test_every_call_on_a_damaged_session_answers_422_naming_it(tmp_path: Path) -> None:
+    client, sid = _damaged(tmp_path, "sessions", "meta", "id")
+    with client:
+        for method, tail in PER_SESSION:
+            r = client.request(method, f"/api/networks/{sid}{tail}", json=BODIES.get(tail))
+            assert r.status_code == 422, (tail, r.status_code, r.text)
+            assert sid in r.json()["detail"] and "damaged" in r.json()["detail"], tail
+        assert client.delete(f"/api/networks/{sid}").status_code == 204  # it can be removed
+        assert client.get(f"/api/networks/{sid}").status_code == 404
+
+
+@pytest.mark.parametrize(("table", "column", "tail"), [
+    ("metrics", "record", "/metrics"), ("snapshots", "params", "/snapshots"),
+    ("snapshots", "params", "/export"), ("metrics", "record", "/export"),
+])  # fmt: skip
+def test_a_damaged_history_row_answers_422(tmp_path: Path, table: str, column: str,
+                                           tail: str) -> None:  # fmt: skip
+    client, sid = _damaged(tmp_path, table, column, "session_id")
+    with client:
+        r = client.get(f"/api/networks/{sid}{tail}")
+        assert r.status_code == 422, r.text
+        assert sid in r.json()["detail"]
+        assert client.get(f"/api/networks/{sid}").status_code == 200  # the session itself reads
+
+
+def test_a_database_from_before_client_shares_gains_its_columns(tmp_path: Path) -> None:
+    db = tmp_path / "db.sqlite3"
+    with TestClient(create_app(Settings(db_path=db))) as client:
+        old = client.post("/api/networks", json=DEFAULT_REQUEST).json()["id"]
+    with sqlite3.connect(db) as conn:  # as version 1 wrote it
+        conn.execute("DROP INDEX sessions_client")
+        conn.execute("ALTER TABLE sessions DROP COLUMN client")
+        conn.execute("ALTER TABLE sessions DROP COLUMN created_at")
+        conn.execute("PRAGMA user_version = 1")
+    with TestClient(create_app(Settings(db_path=db))) as client:
+        assert client.get(f"/api/networks/{old}").status_code == 200
+        assert client.post("/api/networks", json=DEFAULT_REQUEST).status_code == 201
+    with sqlite3.connect(db) as conn:
+        clients = sorted(c for (c,) in conn.execute("SELECT client FROM sessions"))
+    assert clients == ["", "testclient"]

@@ -6,8 +6,9 @@ from fastapi import APIRouter, Query, Request, Response
 
 from app.api import limits as check
 from app.api import schemas, views
+from app.api.budget import BYTES_PER_VALUE, Reserved
 from app.api.deps import client_gone, editing, heavy, io, limits, reading, respond, run, store
-from app.api.idempotency import Answers, checked_key
+from app.api.idempotency import checked_key
 from app.api.quota import charge
 from app.api.responses import SESSION
 from app.api.serialize import dumps
@@ -50,10 +51,11 @@ async def step(session_id: str, req: schemas.StepRequest, request: Request) -> R
     whose client goes away stops at its next record and saves what it did."""
     check.check_steps(req.steps, limits(request))
     key = checked_key(request.headers.get("idempotency-key"))
-    answers: Answers = request.app.state.answers
     st = store(request)
     async with editing(st, session_id) as session:
-        if key is not None and (first := answers.get(session_id, key)) is not None:
+        # Under the session's lock (across processes), so a retry on any worker waits for
+        # the first call and then finds its answer in the store.
+        if key is not None and (first := await io(st, st.answer, session_id, key)) is not None:
             return Response(first, media_type="application/json")
         # Each update: forward + backward of a minibatch, then one forward of train + test.
         d = session.data
@@ -68,7 +70,7 @@ async def step(session_id: str, req: schemas.StepRequest, request: Request) -> R
         await io(st, st.save, session, metrics, snapshots)
         body = await run(big, lambda: dumps(views.steps_view(session, done, metrics)))
         if key is not None:
-            answers.put(session_id, key, body)
+            await io(st, st.keep_answer, session_id, key, body)
         return Response(body, media_type="application/json")
 
 
@@ -112,13 +114,21 @@ async def boundary(
     async with editing(store(request), session_id) as session:
         cells = resolution if session.data.input_dim == 1 else resolution * resolution
         check.check_grid_values(cells, session.network.layers, neurons, limits(request))
-        big = heavy(cells, session.network.layers, passes=2 if neurons else 1)
-        if big:
-            charge(request, "heavy calls")
         if session.data.input_dim > 2:
             compute.check_plane((plane_x, plane_y), session.data.input_dim)
         plane = (plane_x, plane_y)
-        return await respond(big, compute.boundary, session, resolution, neurons, plane)
+        big = heavy(cells, session.network.layers, passes=2 if neurons else 1)
+        if big:
+            charge(request, "heavy calls")
+        values = check.grid_values(cells, session.network.layers, neurons)
+        # Held until the answer is sent (or its connection dropped): bytes in flight bounded.
+        release = request.app.state.budget.reserve(values * BYTES_PER_VALUE)
+        try:
+            answer = await respond(big, compute.boundary, session, resolution, neurons, plane)
+        except BaseException:
+            release()
+            raise
+        return Reserved(answer, release)
 
 
 @router.post("/gradcheck", response_model=schemas.GradcheckOut)

@@ -10,7 +10,7 @@ from fastapi import APIRouter, HTTPException, Query, Request, Response
 from app.api import limits as check
 from app.api import schemas, views
 from app.api.deps import commit, editing, io, limits, reading, respond, run, settings, store
-from app.api.quota import charge
+from app.api.quota import charge, client_of
 from app.api.responses import SESSION, errors
 from app.api.serialize import dumps, json_response
 from app.sessions import branch, compute
@@ -36,15 +36,16 @@ async def create_session(req: schemas.CreateSession, request: Request) -> Respon
         check.check_history(req.history, lim)
     charge(request, "creates")
     st = store(request)
-    await io(st, st.make_room)  # a full server refuses (429) before building anything
+    client = client_of(request)
+    await io(st, st.make_room, client)  # a full server refuses (429) before building anything
     heavy = isinstance(req.dataset, schemas.CustomDataset) or req.dataset.n_samples > 500
     session, metrics, snapshots = await run(heavy, compute.create_session, new_id(), req)
     # Rendered before it is stored: a session that cannot be shown is refused, not kept.
     body = await run(heavy, lambda: dumps(views.session_view(session)))
     if req.history is not None:  # an import: many rows to write
-        await run(True, st.create, session, metrics, snapshots)
+        await run(True, st.create, session, metrics, snapshots, client)
     else:
-        await io(st, st.create, session, metrics, snapshots)
+        await io(st, st.create, session, metrics, snapshots, client)
     return Response(body, status_code=201, media_type="application/json")
 
 
@@ -139,13 +140,14 @@ async def branch_session(session_id: str, req: schemas.BranchRequest, request: R
     position and history as they were then (201); 422 names the nearest stored steps."""
     st = store(request)
     source = await reading(st, session_id)
-    st.make_room()
+    client = client_of(request)
+    await io(st, st.make_room, client)
     points = await run(True, st.snapshot_points, session_id)
     rows = st.metrics(session_id)
     session, metrics, snapshots = await run(
         True, branch.branch, source, new_id(), req.step, points, rows
     )
-    await run(True, st.create, session, metrics, snapshots)
+    await run(True, st.create, session, metrics, snapshots, client)
     return await respond(len(session.data.x) > 500, views.session_view, session, status=201)
 
 

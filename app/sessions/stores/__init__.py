@@ -23,9 +23,11 @@ def open_store(settings: Settings) -> Store:
                 f"BACKPROP_EXPLORER_STORE is a Redis URL but {err.name!r} is not installed: "
                 "pip install -e '.[redis]'"
             ) from err
-        return RedisStore.from_url(
+        store: Store = RedisStore.from_url(
             url, lim.max_sessions, lim.max_snapshots, settings.idle_seconds, lim.max_history
         )
+        store.client_sessions = lim.client_sessions
+        return store
     if url and url not in ("sqlite", "sqlite:"):
         raise ValueError(
             f"BACKPROP_EXPLORER_STORE={url!r}: expected empty (SQLite at BACKPROP_EXPLORER_DB) "
@@ -33,7 +35,9 @@ def open_store(settings: Settings) -> Store:
         )
     from app.sessions.stores.sqlite import SqliteStore
 
-    return SqliteStore(
+    store = SqliteStore(
         settings.db_path, lim.max_sessions, lim.max_snapshots, settings.idle_seconds,
         lim.max_history,
     )  # fmt: skip
+    store.client_sessions = lim.client_sessions
+    return store

@@ -15,7 +15,8 @@ import time
 import weakref
 from abc import ABC, abstractmethod
 from collections import OrderedDict
-from contextlib import AbstractAsyncContextManager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractAsyncContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -27,6 +28,12 @@ from app.sessions.retention import kept_snapshots
 from app.sessions.session import Session
 
 CACHE_SIZE = 256  # loaded sessions kept in memory per process
+# Step answers kept for Idempotency-Key retries: the last few per session, for a while,
+# none over a size (a retry comes within seconds; an answer bigger than this is not kept).
+ANSWER_SECONDS = 600.0
+ANSWERS_PER_SESSION = 4
+MAX_ANSWER_BYTES = 8_000_000
+CLIENT_SESSIONS = 500  # a client's share when the store is full (Limits.client_sessions)
 
 
 class NotFound(LookupError):
@@ -45,12 +52,22 @@ class Unreadable(ValueError):
         super().__init__(f"session {session_id!r} is stored damaged and cannot be read ({why})")
 
 
-def read_record(session_id: str, *fields: Any) -> Session:
-    """``record.session_from``, any failure of a damaged row as ``Unreadable``."""
+@contextmanager
+def reading(session_id: str) -> Iterator[None]:
+    """Any failure to decode a session's stored rows (session, metrics, snapshots) becomes
+    ``Unreadable``: the API answers 422 naming the session, never 500."""
     try:
-        return record.session_from(session_id, *fields)
+        yield
+    except Unreadable:
+        raise
     except (ValueError, KeyError, TypeError, IndexError, AttributeError) as err:
         raise Unreadable(session_id, err) from None
+
+
+def read_record(session_id: str, *fields: Any) -> Session:
+    """``record.session_from``, any failure of a damaged row as ``Unreadable``."""
+    with reading(session_id):
+        return record.session_from(session_id, *fields)
 
 
 class Deleted(NotFound):
@@ -71,6 +88,17 @@ class StoreFull(RuntimeError):
     pass
 
 
+class OverShare(StoreFull):
+    """The server is full and the creating client already holds its share of sessions."""
+
+    def __init__(self, held: int, share: int) -> None:
+        super().__init__(
+            f"the server is full and this address already holds {held} sessions, over its "
+            f"share of {share} (client_sessions) while the server is full; delete sessions "
+            "you no longer need, or try again later"
+        )
+
+
 def new_id() -> str:
     return secrets.token_urlsafe(16)  # 128 random bits
 
@@ -80,6 +108,9 @@ class Store(Protocol):
     # Whether calls wait on a server over the network (the API then makes them in a thread).
     blocking: bool
     max_sessions: int
+    # A client (address) holding more than this many sessions when the store is full loses
+    # its newest ones to others' creates, and its own creates are refused (OverShare).
+    client_sessions: int
     max_snapshots: int
     max_history: int
     idle_seconds: float
@@ -106,13 +137,14 @@ class Store(Protocol):
 
     def count(self) -> int: ...
 
-    def make_room(self) -> None: ...
+    def make_room(self, client: str = "") -> None: ...
 
     def create(
         self,
         session: Session,
         metrics: list[Metrics] | None = None,
         snapshots: list[tuple[int, Array]] | None = None,
+        client: str = "",
     ) -> None: ...
 
     def save(
@@ -141,6 +173,14 @@ class Store(Protocol):
 
     def remove_idle(self) -> int: ...
 
+    def answer(self, session_id: str, key: str) -> bytes | None:
+        """The stored answer of the step call with this Idempotency-Key, if still kept."""
+        ...
+
+    def keep_answer(self, session_id: str, key: str, body: bytes) -> None:
+        """Keep a step call's answer for retries, in any process (``ANSWER_SECONDS``)."""
+        ...
+
 
 @dataclass
 class Update:
@@ -162,6 +202,7 @@ class StoreBase(ABC):
         self, max_sessions: int, max_snapshots: int, idle_seconds: float, max_history: int = 1000
     ) -> None:
         self.max_sessions = max_sessions
+        self.client_sessions = CLIENT_SESSIONS
         self.max_snapshots = max_snapshots
         self.max_history = max_history
         self.idle_seconds = idle_seconds
@@ -245,13 +286,14 @@ class StoreBase(ABC):
         session: Session,
         metrics: list[Metrics] | None = None,
         snapshots: list[tuple[int, Array]] | None = None,
+        client: str = "",
     ) -> None:
-        """Insert a new session (making room by removing idle ones if at the limit); without
-        ``snapshots`` its current weights are the first."""
+        """Insert a new session created by ``client`` (its address), making room at the
+        limit (``_evictions``); without ``snapshots`` its current weights are the first."""
         if snapshots is None:
             snapshots = [(session.step, session.network.params)]
         session.version = 1
-        self._insert(session, metrics or [], snapshots)
+        self._insert(session, metrics or [], snapshots, client)
         session.resume_points.clear()
         self._remember(session)
 
@@ -290,7 +332,11 @@ class StoreBase(ABC):
 
     @abstractmethod
     def _insert(
-        self, session: Session, metrics: list[Metrics], snapshots: list[tuple[int, Array]]
+        self,
+        session: Session,
+        metrics: list[Metrics],
+        snapshots: list[tuple[int, Array]],
+        client: str,
     ) -> None:
         """Store a new session, its metrics and snapshots in one atomic write (StoreFull)."""
         raise NotImplementedError
@@ -304,6 +350,39 @@ class StoreBase(ABC):
     def _update(self, u: Update) -> bool:
         """One atomic write if the stored version is still ``u.old_version``; whether it was."""
         raise NotImplementedError
+
+    # --- making room ---------------------------------------------------------------------------
+
+    def _evictions(
+        self, need: int, idle: list[str], client: str, held: dict[str, int],
+        newest: Callable[[str], Iterator[str]],
+    ) -> list[str]:  # fmt: skip
+        """Which sessions to remove so that ``need`` more fit, when ``client`` creates one:
+        first sessions idle past ``idle_seconds`` (``idle``, oldest first); then, if the
+        creator is within its share, the newest sessions of the clients over their share,
+        the one holding most first (``held``: sessions per client over the share,
+        ``newest(c)``: c's sessions newest first). So a client filling the store pushes out
+        its own latest sessions, not others' (however long idle), and its own creates are
+        refused (OverShare) rather than taking anyone's place. StoreFull if not enough."""
+        out = idle[:need]
+        if len(out) == need:
+            return out
+        mine = held.get(client, 0) if client else 0
+        if mine >= self.client_sessions:
+            raise OverShare(mine, self.client_sessions)
+        counts = {c: n for c, n in held.items() if c and n > self.client_sessions}
+        queues = {c: newest(c) for c in counts}
+        while len(out) < need and counts:
+            top = max(counts, key=lambda c: counts[c])
+            victim = next(queues[top], None)
+            if victim is not None and victim not in out:
+                out.append(victim)
+            counts[top] -= 1
+            if victim is None or counts[top] <= self.client_sessions:
+                del counts[top]
+        if len(out) < need:
+            raise self._full()
+        return out
 
     # --- snapshots -------------------------------------------------------------------------
 

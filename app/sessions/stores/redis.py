@@ -32,6 +32,7 @@ seconds while the event loop keeps answering everything else (``/api/health`` in
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import secrets
 from contextlib import suppress
 from typing import Any, cast
@@ -46,11 +47,15 @@ from app.sessions.resume import Resume
 from app.sessions.retention import history_overflow, kept_history
 from app.sessions.session import Session
 from app.sessions.stores.base import (
+    ANSWER_SECONDS,
+    MAX_ANSWER_BYTES,
     Conflict,
     NotFound,
+    OverShare,
     StoreBase,
     Update,
     read_record,
+    reading,
     snapshot_from,
     snapshot_point,
 )
@@ -62,27 +67,50 @@ LOCK_WAIT_SECONDS = 60.0  # give up (409) after waiting this long for a busy ses
 # Remove session ``oid``'s keys and its place in the index ``idx``.
 _DROP = """
 local function drop(idx, prefix, oid)
+  local client = redis.call('HGET', prefix .. 's:' .. oid, 'client')
+  if client and client ~= '' then
+    redis.call('ZREM', prefix .. 'c:' .. client, oid)
+    if redis.call('ZINCRBY', prefix .. 'clients', -1, client) + 0 <= 0 then
+      redis.call('ZREM', prefix .. 'clients', client)
+    end
+  end
   redis.call('DEL', prefix .. 's:' .. oid, prefix .. 'm:' .. oid, prefix .. 'snap:' .. oid)
-  redis.call('ZREM', idx, oid)
+  return redis.call('ZREM', idx, oid)
 end
 """
 
-# Make room at the session limit: remove the oldest sessions idle since before the cutoff.
-# KEYS[1] = idx; ARGV[1] = prefix, ARGV[2] = max sessions, ARGV[3] = cutoff. Sets `room`.
+# Make room at the session limit (``StoreBase._evictions``): remove the oldest sessions idle
+# since before the cutoff, then, unless the creating client holds its share or more, the
+# newest sessions of the clients over their share, the one holding most first. ``clients``
+# counts each client's sessions, ``c:{client}`` orders them by creation.
+# KEYS[1] = idx; ARGV[1] = prefix, ARGV[2] = max sessions, ARGV[3] = cutoff, ARGV[4] = the
+# creating client, ARGV[5] = a client's share. Sets `room` (1, 0 full, or -n: over share).
 _MAKE_ROOM = (
     _DROP
     + """
-local room = true
+local room = 1
 local count = redis.call('ZCARD', KEYS[1])
 local max = tonumber(ARGV[2])
 if count >= max then
   local need = count - max + 1
   local old = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[3], 'LIMIT', 0, need)
-  if #old < need then
-    room = false
-  else
-    for _, oid in ipairs(old) do drop(KEYS[1], ARGV[1], oid) end
+  for _, oid in ipairs(old) do drop(KEYS[1], ARGV[1], oid) end
+  need = need - #old
+  local share = tonumber(ARGV[5])
+  local held = tonumber(redis.call('ZSCORE', ARGV[1] .. 'clients', ARGV[4]) or '0')
+  if need > 0 and ARGV[4] ~= '' and held >= share then
+    room = -held
+    need = 0
   end
+  while need > 0 do
+    local top = redis.call('ZREVRANGE', ARGV[1] .. 'clients', 0, 0, 'WITHSCORES')
+    if #top == 0 or tonumber(top[2]) <= share then break end
+    local newest = redis.call('ZREVRANGE', ARGV[1] .. 'c:' .. top[1], 0, 0)
+    if #newest == 0 then break end
+    drop(KEYS[1], ARGV[1], newest[1])
+    need = need - 1
+  end
+  if need > 0 then room = 0 end
 end
 """
 )
@@ -98,19 +126,24 @@ local function put_pairs(key, i)
 end
 """
 
-MAKE_ROOM = _MAKE_ROOM + "\nif room then return 1 else return 0 end"
+MAKE_ROOM = _MAKE_ROOM + "\nreturn room"
 
-# KEYS: idx, s:id, m:id, snap:id. ARGV: prefix, max, cutoff, id, updated_at, meta, params,
-# data, then metrics pairs and snapshot pairs (each preceded by its count).
+# KEYS: idx, s:id, m:id, snap:id. ARGV: prefix, max, cutoff, client, share, id, updated_at,
+# meta, params, data, created_at, then metrics pairs and snapshot pairs (each preceded by
+# its count). Returns as MAKE_ROOM.
 CREATE = (
     _PAIRS
     + _MAKE_ROOM
     + """
-if not room then return 0 end
-redis.call('HSET', KEYS[2], 'version', 1, 'updated_at', ARGV[5], 'meta', ARGV[6],
-           'params', ARGV[7], 'data', ARGV[8])
-redis.call('ZADD', KEYS[1], ARGV[5], ARGV[4])
-local i = put_pairs(KEYS[3], 9)
+if room ~= 1 then return room end
+redis.call('HSET', KEYS[2], 'version', 1, 'updated_at', ARGV[7], 'meta', ARGV[8],
+           'params', ARGV[9], 'data', ARGV[10], 'client', ARGV[4])
+redis.call('ZADD', KEYS[1], ARGV[7], ARGV[6])
+if ARGV[4] ~= '' then
+  redis.call('ZADD', ARGV[1] .. 'c:' .. ARGV[4], ARGV[11], ARGV[6])
+  redis.call('ZINCRBY', ARGV[1] .. 'clients', 1, ARGV[4])
+end
+local i = put_pairs(KEYS[3], 12)
 put_pairs(KEYS[4], i)
 return 1
 """
@@ -139,14 +172,16 @@ return 1
 """
 )
 
-# KEYS: idx, s:id, m:id, snap:id. ARGV: id.
-DELETE = """
-local removed = redis.call('ZREM', KEYS[1], ARGV[1])
-local existed = redis.call('DEL', KEYS[2])
-redis.call('DEL', KEYS[3], KEYS[4])
+# KEYS: idx, s:id, m:id, snap:id. ARGV: prefix, id.
+DELETE = (
+    _DROP
+    + """
+local existed = redis.call('EXISTS', KEYS[2])
+local removed = drop(KEYS[1], ARGV[1], ARGV[2])
 if removed + existed == 0 then return 0 end
 return 1
 """
+)
 
 # KEYS: idx. ARGV: prefix, cutoff, batch size. Returns the removed ids.
 REMOVE_IDLE = (
@@ -280,43 +315,70 @@ class RedisStore(StoreBase):
 
     def metrics(self, session_id: str, since: int = 0) -> list[dict[str, Any]]:
         rows = cast(dict[bytes, bytes], self._r.hgetall(self._keys(session_id)[1]))
-        steps = sorted((int(step), rec) for step, rec in rows.items() if int(step) >= since)
-        return [orjson.loads(rec) for _, rec in steps]
+        with reading(session_id):
+            steps = sorted((int(step), rec) for step, rec in rows.items() if int(step) >= since)
+            return [orjson.loads(rec) for _, rec in steps]
 
     def snapshots(self, session_id: str) -> list[tuple[int, Array]]:
         rows = cast(dict[bytes, bytes], self._r.hgetall(self._keys(session_id)[2]))
-        return sorted((int(step), snapshot_from(blob)) for step, blob in rows.items())
+        with reading(session_id):
+            return sorted((int(step), snapshot_from(blob)) for step, blob in rows.items())
 
     def snapshot_points(self, session_id: str) -> list[tuple[int, Array, Resume | None]]:
         rows = cast(dict[bytes, bytes], self._r.hgetall(self._keys(session_id)[2]))
-        points = [snapshot_point(int(step), blob) for step, blob in rows.items()]
+        with reading(session_id):
+            points = [snapshot_point(int(step), blob) for step, blob in rows.items()]
         return sorted(points, key=lambda point: point[0])
+
+    def _answer_key(self, session_id: str, key: str) -> str:
+        # The key is any 1-200 characters: hashed, so it cannot reach into another name.
+        return f"{self.prefix}a:{session_id}:{hashlib.sha256(key.encode()).hexdigest()}"
+
+    def answer(self, session_id: str, key: str) -> bytes | None:
+        return cast(bytes | None, self._r.get(self._answer_key(session_id, key)))
+
+    def keep_answer(self, session_id: str, key: str, body: bytes) -> None:
+        """Kept ``ANSWER_SECONDS``: Redis expires it (and so bounds how many are kept)."""
+        if len(body) <= MAX_ANSWER_BYTES:
+            self._r.set(self._answer_key(session_id, key), body, ex=int(ANSWER_SECONDS))
 
     def count(self) -> int:
         return int(self._r.zcard(self._idx))
 
     # --- writing ---------------------------------------------------------------------------
 
-    def make_room(self) -> None:
-        """At the session limit, remove the oldest idle sessions now, or raise StoreFull."""
-        args: list[Any] = [self.prefix, self.max_sessions, _float(self._cutoff())]
-        if not self._make_room_script(keys=[self._idx], args=args):
+    def make_room(self, client: str = "") -> None:
+        """At the session limit, remove sessions now (``_MAKE_ROOM``), or raise StoreFull."""
+        self._room(self._make_room_script(keys=[self._idx], args=self._room_args(client)))
+
+    def _room_args(self, client: str) -> list[Any]:
+        return [self.prefix, self.max_sessions, _float(self._cutoff()), client,
+                self.client_sessions]  # fmt: skip
+
+    def _room(self, answer: int) -> None:
+        """Raise what ``_MAKE_ROOM``'s ``room`` says: 0 full, -n the client holds n."""
+        if int(answer) < 0:
+            raise OverShare(-int(answer), self.client_sessions)
+        if not int(answer):
             raise self._full()
 
     def _insert(
-        self, session: Session, metrics: list[Metrics], snapshots: list[tuple[int, Array]]
+        self,
+        session: Session,
+        metrics: list[Metrics],
+        snapshots: list[tuple[int, Array]],
+        client: str,
     ) -> None:
         writes, _ = self._snapshot_changes(session, [], snapshots)
         skey, mkey, snapkey = self._keys(session.id)
         args: list[Any] = [
-            self.prefix, self.max_sessions, _float(self._cutoff()), session.id,
-            _float(session.updated_at), record.meta_of(session), record.params_of(session),
-            record.data_of(session),
+            *self._room_args(client), session.id, _float(session.updated_at),
+            record.meta_of(session), record.params_of(session), record.data_of(session),
+            _float(session.created_at),
         ]  # fmt: skip
         args += self._metric_pairs(metrics)
         args += self._pairs(writes)
-        if not self._create_script(keys=[self._idx, skey, mkey, snapkey], args=args):
-            raise self._full()
+        self._room(self._create_script(keys=[self._idx, skey, mkey, snapkey], args=args))
 
     def _update(self, u: Update) -> bool:
         skey, mkey, snapkey = self._keys(u.session.id)
@@ -367,7 +429,7 @@ class RedisStore(StoreBase):
 
     def delete(self, session_id: str) -> None:
         keys = [self._idx, *self._keys(session_id)]
-        deleted = self._delete_script(keys=keys, args=[session_id])
+        deleted = self._delete_script(keys=keys, args=[self.prefix, session_id])
         self._cache.pop(session_id, None)
         if not deleted:
             raise NotFound(session_id)

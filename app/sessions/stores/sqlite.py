@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +29,15 @@ from app.sessions.resume import Resume
 from app.sessions.retention import history_overflow, kept_history
 from app.sessions.session import Session
 from app.sessions.stores.base import (
+    ANSWER_SECONDS,
+    ANSWERS_PER_SESSION,
+    MAX_ANSWER_BYTES,
     NotFound,
     StoreBase,
     StoreError,
     Update,
     read_record,
+    reading,
     snapshot_from,
     snapshot_point,
 )
@@ -44,9 +50,12 @@ CREATE TABLE IF NOT EXISTS sessions (
     updated_at REAL NOT NULL,
     meta BLOB NOT NULL,
     params BLOB NOT NULL,
-    data BLOB NOT NULL
+    data BLOB NOT NULL,
+    client TEXT NOT NULL DEFAULT '',
+    created_at REAL NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS sessions_updated ON sessions (updated_at);
+CREATE INDEX IF NOT EXISTS sessions_client ON sessions (client, created_at);
 CREATE TABLE IF NOT EXISTS metrics (
     session_id TEXT NOT NULL,
     step INTEGER NOT NULL,
@@ -59,9 +68,23 @@ CREATE TABLE IF NOT EXISTS snapshots (
     params BLOB NOT NULL,
     PRIMARY KEY (session_id, step)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS answers (
+    session_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    at REAL NOT NULL,
+    body BLOB NOT NULL,
+    PRIMARY KEY (session_id, key)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS answers_at ON answers (at);
 """
-TABLES = ("sessions", "metrics", "snapshots")
-SCHEMA_VERSION = 1  # PRAGMA user_version
+TABLES = ("sessions", "metrics", "snapshots", "answers")
+SCHEMA_VERSION = 2  # PRAGMA user_version
+# Columns added since version 1, added to an older file at startup (who created a session,
+# and when: the store evicts a client's newest sessions when it holds too many).
+ADDED = {
+    "client": "ALTER TABLE sessions ADD COLUMN client TEXT NOT NULL DEFAULT ''",
+    "created_at": "ALTER TABLE sessions ADD COLUMN created_at REAL NOT NULL DEFAULT 0",
+}
 COLUMNS = {
     "sessions": ("id", "version", "updated_at", "meta", "params", "data"),
     "metrics": ("session_id", "step", "record"),
@@ -91,6 +114,7 @@ class SqliteStore(StoreBase):
             self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across crashes
             self._db.execute("PRAGMA busy_timeout=5000")
             self._check_schema()
+            self._migrate()
             self._db.executescript(SCHEMA)
             # A write now, so an unwritable file refuses to start instead of failing every save.
             self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -118,6 +142,12 @@ class SqliteStore(StoreBase):
                     f"lacks {', '.join(missing)}. It was made by another version of Backprop "
                     "Explorer; move it aside (or set BACKPROP_EXPLORER_DB to a new path) to start"
                 )
+
+    def _migrate(self) -> None:
+        have = {row[1] for row in self._db.execute("PRAGMA table_info(sessions)")}
+        for column, statement in ADDED.items():
+            if have and column not in have:
+                self._db.execute(statement)
 
     def close(self) -> None:
         # Under the lock: closing while a thread (the idle sweep) is mid-query crashes sqlite3.
@@ -161,7 +191,8 @@ class SqliteStore(StoreBase):
                 "SELECT record FROM metrics WHERE session_id = ? AND step >= ? ORDER BY step",
                 (session_id, since),
             ).fetchall()
-        return [orjson.loads(r[0]) for r in rows]
+        with reading(session_id):
+            return [orjson.loads(r[0]) for r in rows]
 
     def snapshots(self, session_id: str) -> list[tuple[int, Array]]:
         with self._db_lock:
@@ -169,7 +200,8 @@ class SqliteStore(StoreBase):
                 "SELECT step, params FROM snapshots WHERE session_id = ? ORDER BY step",
                 (session_id,),
             ).fetchall()
-        return [(step, snapshot_from(blob)) for step, blob in rows]
+        with reading(session_id):
+            return [(step, snapshot_from(blob)) for step, blob in rows]
 
     def snapshot_points(self, session_id: str) -> list[tuple[int, Array, Resume | None]]:
         with self._db_lock:
@@ -177,7 +209,32 @@ class SqliteStore(StoreBase):
                 "SELECT step, params FROM snapshots WHERE session_id = ? ORDER BY step",
                 (session_id,),
             ).fetchall()
-        return [snapshot_point(step, blob) for step, blob in rows]
+        with reading(session_id):
+            return [snapshot_point(step, blob) for step, blob in rows]
+
+    def answer(self, session_id: str, key: str) -> bytes | None:
+        with self._db_lock:
+            row = self._db.execute(
+                "SELECT body FROM answers WHERE session_id = ? AND key = ? AND at >= ?",
+                (session_id, key, time.time() - ANSWER_SECONDS),
+            ).fetchone()
+        return None if row is None else bytes(row[0])
+
+    def keep_answer(self, session_id: str, key: str, body: bytes) -> None:
+        if len(body) > MAX_ANSWER_BYTES:
+            return
+        now = time.time()
+        with self._db_lock, self._transaction():
+            self._db.execute(
+                "INSERT OR REPLACE INTO answers (session_id, key, at, body) VALUES (?, ?, ?, ?)",
+                (session_id, key, now, body),
+            )
+            self._db.execute("DELETE FROM answers WHERE at < ?", (now - ANSWER_SECONDS,))
+            self._db.execute(
+                "DELETE FROM answers WHERE session_id = ? AND key NOT IN (SELECT key FROM "
+                "answers WHERE session_id = ? ORDER BY at DESC LIMIT ?)",
+                (session_id, session_id, ANSWERS_PER_SESSION),
+            )
 
     def count(self) -> int:
         with self._db_lock:
@@ -185,22 +242,27 @@ class SqliteStore(StoreBase):
 
     # --- writing ---------------------------------------------------------------------------
 
-    def make_room(self) -> None:
-        """At the session limit, remove the oldest idle sessions now, or raise StoreFull (called
-        before a new session is built, so a full server refuses before doing any work)."""
+    def make_room(self, client: str = "") -> None:
+        """At the session limit, remove sessions now (``_evictions``), or raise StoreFull
+        (called before a new session is built, so a full server refuses before any work)."""
         with self._db_lock, self._transaction():
-            self._make_room()
+            self._make_room(client)
 
     def _insert(
-        self, session: Session, metrics: list[Metrics], snapshots: list[tuple[int, Array]]
+        self,
+        session: Session,
+        metrics: list[Metrics],
+        snapshots: list[tuple[int, Array]],
+        client: str,
     ) -> None:
         with self._db_lock, self._transaction():
-            self._make_room()
+            self._make_room(client)
             self._db.execute(
-                "INSERT INTO sessions (id, version, updated_at, meta, params, data) "
-                "VALUES (?, 1, ?, ?, ?, ?)",
+                "INSERT INTO sessions (id, version, updated_at, meta, params, data, client, "
+                "created_at) VALUES (?, 1, ?, ?, ?, ?, ?, ?)",
                 (session.id, session.updated_at, record.meta_of(session),
-                 record.params_of(session), record.data_of(session)),
+                 record.params_of(session), record.data_of(session), client,
+                 session.created_at),
             )  # fmt: skip
             self._insert_history(session, metrics, snapshots, fresh=True)
 
@@ -303,17 +365,28 @@ class SqliteStore(StoreBase):
             self._cache.pop(session_id, None)
         return existed
 
-    def _make_room(self) -> None:
+    def _make_room(self, client: str) -> None:
         (count,) = self._db.execute("SELECT COUNT(*) FROM sessions").fetchone()
         if count < self.max_sessions:
             return
-        rows = self._db.execute(
+        need = count - self.max_sessions + 1
+        idle = [old_id for (old_id,) in self._db.execute(
             "SELECT id FROM sessions WHERE updated_at < ? ORDER BY updated_at LIMIT ?",
-            (self._cutoff(), count - self.max_sessions + 1),
-        ).fetchall()
-        if len(rows) < count - self.max_sessions + 1:
-            raise self._full()
-        for (old_id,) in rows:
+            (self._cutoff(), need),
+        ).fetchall()]  # fmt: skip
+        held = dict(self._db.execute(
+            "SELECT client, COUNT(*) FROM sessions WHERE client != '' GROUP BY client "
+            "HAVING COUNT(*) > ? OR client = ?", (self.client_sessions, client),
+        ).fetchall())  # fmt: skip
+
+        def newest(c: str) -> Iterator[str]:
+            rows = self._db.execute(
+                "SELECT id FROM sessions WHERE client = ? ORDER BY created_at DESC LIMIT ?",
+                (c, 2 * need),
+            ).fetchall()
+            return iter([old_id for (old_id,) in rows])
+
+        for old_id in self._evictions(need, idle, client, held, newest):
             self._delete_rows(old_id)
 
     def remove_idle(self) -> int:
