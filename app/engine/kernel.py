@@ -33,7 +33,9 @@ batch 10, is 180 multiply-adds: 2–3 µs per update (numpy's lean loop took 17�
 Warm start: the loops compile on first use (7 s on this machine, cold) and numba caches
 the machine code on disk (``cache=True``: in ``app/engine/__pycache__``, git-ignored, or
 under ``NUMBA_CACHE_DIR``); loading it from there takes 0.2 s. ``warm_up`` does either
-at server start, in a thread the lifespan starts (app/main.py), so no request waits.
+at server start, in a thread the lifespan starts (app/main.py), so no request waits;
+on a cold cache the server first runs it in a child process (a compile holds the GIL
+for most of its seconds, which would slow every request), then loads the cache here.
 """
 
 from __future__ import annotations
@@ -292,6 +294,11 @@ def evaluate_compiled(
         test_acc = float(sums[3]) / n_test if n_test else None
     deltas, grads = norms
     return Metrics(step, float(sums[0]) / n_train, test_loss, train_acc, test_acc, deltas, grads)
+
+
+def compiled() -> bool:
+    """Whether this process has the loops' machine code (compiled or loaded from the cache)."""
+    return bool(loops.train.signatures and loops.evaluate.signatures)
 
 
 def warm_up() -> float:
