@@ -255,7 +255,12 @@ class Trainer:
         if not self.compiled:
             assert self.last_trace is not None
             return evaluate(self.net, step, self.last_trace, x, y, n_train, classification)
-        return evaluate_compiled(self.net, step, self.norms(), x, y, n_train, classification)
+        sums = np.zeros(4)
+        loops.evaluate(
+            self._layers, self._acts, self._loss, self._w0, self._b0, self.net.bias,
+            self.net.params, np.ascontiguousarray(x), np.ascontiguousarray(y), n_train, sums,
+        )  # fmt: skip
+        return _metrics(step, sums, len(x), n_train, classification, self.norms())
 
 
 @functools.lru_cache(maxsize=512)
@@ -286,7 +291,19 @@ def evaluate_compiled(
         np.array([p.b_start for p in net.layout], dtype=np.int64),
         net.bias, net.params, np.ascontiguousarray(x), np.ascontiguousarray(y), n_train, sums,
     )  # fmt: skip
-    n_test = len(x) - n_train
+    return _metrics(step, sums, len(x), n_train, classification, norms)
+
+
+def _metrics(
+    step: int,
+    sums: Array,
+    rows: int,
+    n_train: int,
+    classification: bool,
+    norms: tuple[list[float], list[float]],
+) -> Metrics:
+    """A ``Metrics`` record from ``loops.evaluate``'s sums over ``rows`` rows."""
+    n_test = rows - n_train
     test_loss = float(sums[1]) / n_test if n_test else None
     train_acc = test_acc = None
     if classification:
