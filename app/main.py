@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import State
 from threadpoolctl import threadpool_limits
 
 from app.api import errors
@@ -70,19 +75,45 @@ async def save_unsaved(store: Store) -> None:
             log.exception("saving session %s at shutdown failed", session_id)
 
 
-def warm_up() -> None:
+def compile_in_child(timeout: float = 600) -> None:
+    """Fill numba's disk cache from a child process. A cold compile takes seconds of CPU
+    mostly under the GIL: in this process it would slow every request for that long, in a
+    child it holds none of ours (this thread only waits). Loading the cache after it is
+    quick (app/engine/kernel.py, "Warm start")."""
+    root = str(Path(kernel.__file__).resolve().parents[2])  # where ``app`` is importable
+    path = os.environ.get("PYTHONPATH")
+    env = {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else "")}
+    code = "from app.engine.kernel import warm_up; warm_up()"
+    subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=timeout)
+
+
+def warm_up() -> str:
     """Compile the training kernel, or load it from numba's disk cache (app/engine/kernel.py),
-    so that no user's first step waits for it."""
+    so that no user's first step waits for it: "ready", or "failed" (the first step then
+    compiles instead)."""
+    try:
+        if not kernel.compiled():  # once per process: later apps (tests) find it compiled
+            compile_in_child()
+    except Exception:  # a cache the child could not fill: compile here, as before
+        log.exception("compiling the training kernel in a child process failed")
     try:
         seconds = kernel.warm_up()
         log.info("training kernel ready in %.2f s", seconds)
-    except Exception:  # a failed warm-up only means the first step compiles instead
+        return "ready"
+    except Exception:
         log.exception("training kernel warm-up failed")
+        return "failed"
 
 
-def start_warm_up() -> threading.Thread:
-    """``warm_up`` in a daemon thread: the server answers while it runs."""
-    thread = threading.Thread(target=lambda: warm_up(), name="kernel-warm-up", daemon=True)
+def start_warm_up(state: State) -> threading.Thread:
+    """``warm_up`` in a daemon thread: the server answers while it runs. ``state.kernel``
+    says how far it is ("warming", then "ready" or "failed"), for /api/health."""
+    state.kernel = "warming"
+
+    def run() -> None:
+        state.kernel = warm_up()
+
+    thread = threading.Thread(target=run, name="kernel-warm-up", daemon=True)
     thread.start()
     return thread
 
@@ -99,7 +130,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             app.state.store = open_store(settings)
         if app.state.classes is None:
             app.state.classes = open_broadcaster(settings.store_url)
-        app.state.warm_up = start_warm_up()  # off the event loop, so serving starts at once
+        app.state.warm_up = start_warm_up(app.state)  # off the event loop: serving starts at once
         sweeper = asyncio.create_task(sweep(app.state.store, settings.sweep_seconds))
         try:
             yield
@@ -122,6 +153,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.state.kernel = "warming"  # the kernel's warm-up, for /api/health (start_warm_up)
     app.state.quotas = quotas(settings.limits)  # per-client rates
     app.state.budget = Budget()  # large answers in flight
     lim = settings.limits

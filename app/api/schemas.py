@@ -152,6 +152,11 @@ class Health(Out):
     status: Literal["ok"]
     version: str
     store: Literal["sqlite", "redis"]
+    kernel: Literal["warming", "ready", "failed"] = Field(
+        description="The training kernel's warm-up at server start: 'warming' while it "
+        "compiles (on a first start, in a child process), then 'ready' ('failed': the first "
+        "step compiles it instead)."
+    )
 
 
 class Error(Out):

@@ -99,7 +99,7 @@ class Client:
     # --- server ----------------------------------------------------------------------------
 
     def health(self) -> Json:
-        """``{"status": "ok", "version", "store"}``."""
+        """``{"status": "ok", "version", "store", "kernel"}``."""
         result: Json = self._call("GET", "/api/health")
         return result
 

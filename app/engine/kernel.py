@@ -33,7 +33,9 @@ batch 10, is 180 multiply-adds: 2–3 µs per update (numpy's lean loop took 17�
 Warm start: the loops compile on first use (7 s on this machine, cold) and numba caches
 the machine code on disk (``cache=True``: in ``app/engine/__pycache__``, git-ignored, or
 under ``NUMBA_CACHE_DIR``); loading it from there takes 0.2 s. ``warm_up`` does either
-at server start, in a thread the lifespan starts (app/main.py), so no request waits.
+at server start, in a thread the lifespan starts (app/main.py), so no request waits;
+on a cold cache the server first runs it in a child process (a compile holds the GIL
+for most of its seconds, which would slow every request), then loads the cache here.
 """
 
 from __future__ import annotations
@@ -253,7 +255,12 @@ class Trainer:
         if not self.compiled:
             assert self.last_trace is not None
             return evaluate(self.net, step, self.last_trace, x, y, n_train, classification)
-        return evaluate_compiled(self.net, step, self.norms(), x, y, n_train, classification)
+        sums = np.zeros(4)
+        loops.evaluate(
+            self._layers, self._acts, self._loss, self._w0, self._b0, self.net.bias,
+            self.net.params, np.ascontiguousarray(x), np.ascontiguousarray(y), n_train, sums,
+        )  # fmt: skip
+        return _metrics(step, sums, len(x), n_train, classification, self.norms())
 
 
 @functools.lru_cache(maxsize=512)
@@ -284,7 +291,19 @@ def evaluate_compiled(
         np.array([p.b_start for p in net.layout], dtype=np.int64),
         net.bias, net.params, np.ascontiguousarray(x), np.ascontiguousarray(y), n_train, sums,
     )  # fmt: skip
-    n_test = len(x) - n_train
+    return _metrics(step, sums, len(x), n_train, classification, norms)
+
+
+def _metrics(
+    step: int,
+    sums: Array,
+    rows: int,
+    n_train: int,
+    classification: bool,
+    norms: tuple[list[float], list[float]],
+) -> Metrics:
+    """A ``Metrics`` record from ``loops.evaluate``'s sums over ``rows`` rows."""
+    n_test = rows - n_train
     test_loss = float(sums[1]) / n_test if n_test else None
     train_acc = test_acc = None
     if classification:
@@ -292,6 +311,11 @@ def evaluate_compiled(
         test_acc = float(sums[3]) / n_test if n_test else None
     deltas, grads = norms
     return Metrics(step, float(sums[0]) / n_train, test_loss, train_acc, test_acc, deltas, grads)
+
+
+def compiled() -> bool:
+    """Whether this process has the loops' machine code (compiled or loaded from the cache)."""
+    return bool(loops.train.signatures and loops.evaluate.signatures)
 
 
 def warm_up() -> float:

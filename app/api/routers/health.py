@@ -13,5 +13,7 @@ VERSION = "0.1.0"
 
 @router.get("/api/health", response_model=schemas.Health)
 async def health(request: Request) -> Response:
-    """Liveness: answers at once, touching nothing."""
-    return json_response({"status": "ok", "version": VERSION, "store": store(request).name})
+    """Liveness: answers at once, touching nothing. ``kernel`` is the training kernel's
+    warm-up ("warming" on a first start, while a child process compiles it; then "ready")."""
+    body = {"status": "ok", "version": VERSION, "store": store(request).name}
+    return json_response({**body, "kernel": request.app.state.kernel})

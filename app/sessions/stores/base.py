@@ -119,6 +119,10 @@ class Store(Protocol):
 
     def close(self) -> None: ...
 
+    def busy(self) -> bool:
+        """Whether a call made now would wait for another thread's call to finish."""
+        ...
+
     def lock(self, session_id: str) -> AbstractAsyncContextManager[Any]:
         """Held around every call that reads a session and may save it (``async with``)."""
         ...
@@ -211,6 +215,9 @@ class StoreBase(ABC):
         # Play's chunks changed these cached sessions since their last save: their metrics
         # and snapshots, written by the session's next ``save`` (see ``defer``).
         self._unsaved: dict[str, tuple[list[Metrics], list[tuple[int, Array]]]] = {}
+
+    def busy(self) -> bool:
+        return False
 
     def _local_lock(self, session_id: str) -> asyncio.Lock:
         """The lock that orders calls on one session within this process."""

@@ -155,6 +155,10 @@ class SqliteStore(StoreBase):
             self._db.close()
         self._file_locks.close()
 
+    def busy(self) -> bool:
+        """A worker thread holds the connection (a save, maybe waiting on the disk)."""
+        return self._db_lock.locked()
+
     def lock(self, session_id: str) -> SessionLock:
         """The lock that orders calls on one session, in this process and across processes."""
         return self._file_locks.lock(session_id, self._local_lock(session_id))
