@@ -243,6 +243,8 @@ export function mountTeacher(store, { bar, share, presenter }) {
   const publish = (kind, data) => channel?.send({ type: "publish", kind, data });
   const sessionOf = (s) => ({ id: s.id, step: s.step, updated_at: s.updated_at ?? null, sent_at: Date.now() });
   let frameTimer = 0;
+  /** @type {string | null} the session followers were last sent (a Play frame needs it) */
+  let shownId = null;
   let lastFrameAt = 0;
   function publishFrame() {
     frameTimer = 0;
@@ -262,10 +264,12 @@ export function mountTeacher(store, { bar, share, presenter }) {
     });
   }
   function publishAll() {
-    if (store.state.session) publish("session", sessionOf(store.state.session));
+    if (store.state.session) {
+      shownId = store.state.session.id;
+      publish("session", sessionOf(store.state.session));
+    }
     publishView();
   }
-  let shownId = null;
   store.on("session", () => {
     const s = store.state.session;
     if (!channel || !s) return;

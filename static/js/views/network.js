@@ -162,6 +162,7 @@ export function mountNetwork(store, actions, stage) {
     const advance = () => {
       if (phase !== current) return;
       current.cursor = order[current.index];
+      publishPhase();
       flow(kind, current.cursor, L);
       render();
       current.index += 1;
