@@ -32,6 +32,7 @@ from scripts.bench_api import percentile
 from scripts.load_play import BOUNDARY
 
 PUBLISH_MS = 100.0  # as the teacher's page (FRAME_MS in static/js/classroom/live.js)
+GRIDS_MS = 500.0  # and with the boundary grids at most this often (GRIDS_MS there too)
 FORWARD_MS = 250.0  # the teacher's page reads the sample's forward pass this often in Play
 SAMPLE = {"indices": [0], "split": "train"}
 BOUNDARY_QUERY: dict[str, str | int] = {
@@ -179,6 +180,7 @@ async def _teach(stream: ClientConnection, channel: ClientConnection, session_id
     grids: dict[str, Any] | None = None
     reading: asyncio.Task[Any] | None = None
     forward_at = 0.0
+    grids_at = -1e9
     await stream.send(_text({"type": "play", "boundary": BOUNDARY}))
     with suppress(TimeoutError):
         async with asyncio.timeout_at(until):
@@ -209,7 +211,9 @@ async def _teach(stream: ClientConnection, channel: ClientConnection, session_id
                          "biases": biases, "metrics": header["metrics"],
                          "sent_at": time.time() * 1e3}  # fmt: skip
                 if with_views:  # what the page's frames carry (withViews in classroom/live.js)
-                    frame |= {"forward": forward, "boundary": grids}
+                    frame["forward"] = forward
+                    if grids is not None and (now - grids_at) * 1e3 >= GRIDS_MS:
+                        frame["boundary"], grids, grids_at = grids, None, now
                 text = _text({"type": "publish", "kind": "frame", "data": frame})
                 me.published_bytes += len(text)
                 await channel.send(text)

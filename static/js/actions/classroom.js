@@ -12,7 +12,6 @@ import { specFromSession } from "../spec.js";
  */
 export function classroomActions({ store, st, sessionId, run, pending, reads }, loadSession) {
   let liveReadAt = 0;
-  let boundaryTimer = 0;
   return {
     /** GET /export of the current session: a create request that reproduces it (it imports back). */
     exportSession() {
@@ -68,8 +67,8 @@ export function classroomActions({ store, st, sessionId, run, pending, reads }, 
     /**
      * A Play frame the class's teacher published (classroom/live.js): its weights, metrics,
      * the sample's pass and the heatmaps the teacher's page read, drawn at once with no read
-     * of our own. Only what a frame lacks (grids too big for one message) is read here, when
-     * no read is waiting, so a follower never queues up behind the teacher.
+     * of our own. A frame without the sample's pass (the teacher's page had none) has it read
+     * here, when no read is waiting, so a follower never queues up behind the teacher.
      * @param {{session: string, step: number, weights: number[][][], biases?: number[][] | null, metrics?: any,
      *          forward?: any, backward?: any, boundary?: any}} frame
      */
@@ -82,11 +81,9 @@ export function classroomActions({ store, st, sessionId, run, pending, reads }, 
       if (frame.forward) patch.forward = { ...frame.forward, animate: false, seq: reads.nextSeq() };
       if (frame.backward) Object.assign(patch, sampleTracePatch(frame.backward, frame.backward.sample, frame.backward.step, false, reads.nextSeq()));
       store.set(patch);
+      // the grids come with every few frames (GRIDS_MS in classroom/live.js); the widest
+      // networks' grids, too big for a frame, are read when the teacher pauses
       if (frame.boundary) reads.boundaryArrived();
-      else {
-        clearTimeout(boundaryTimer);
-        boundaryTimer = setTimeout(() => run(() => reads.fetchBoundary()), reads.sinceBoundary() > 1000 ? 0 : 300);
-      }
       if (frame.forward || frame.backward) return;
       if (pending() === 0 && performance.now() - liveReadAt >= 250) {
         liveReadAt = performance.now();

@@ -15,6 +15,9 @@ import { setupLink } from "./share.js";
 import "../i18n/zh-live.js";
 
 const FRAME_MS = 100; // Play frames published at most this often (10 a second)
+// ... and with the boundary grids at most this often: with neuron maps they are ~250 kB of
+// a frame's text, sent to every student (the weights are ~1 kB)
+const GRIDS_MS = 500;
 const RETRY_MS = [250, 500, 1000, 2000, 4000];
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -155,13 +158,14 @@ export function rounded(value) {
  * for one message (the widest networks' neuron maps), the maps go first, then the grids.
  * @param {Record<string, any>} frame
  * @param {any} state
+ * @param {boolean} [grids]  with the grids (the bulk of a frame: see GRIDS_MS)
  */
-export function withViews(frame, state) {
+export function withViews(frame, state, grids = true) {
   const strip = ({ animate: _a, seq: _s, ...pass }) => rounded(pass);
   const out = { ...frame };
   if (state.forward?.layers) out.forward = strip(state.forward);
   if (state.edgeMode === "grad" && state.backward?.layers) out.backward = strip(state.backward);
-  if (state.boundary) out.boundary = rounded(state.boundary);
+  if (state.boundary && grids) out.boundary = rounded(state.boundary);
   if (out.boundary?.neurons && JSON.stringify(out).length > MAX_FRAME_CHARS) {
     const { neurons: _n, inputs: _i, ...output } = out.boundary;
     out.boundary = output;
@@ -243,6 +247,8 @@ export function mountTeacher(store, { bar, share, presenter }) {
   const publish = (kind, data) => channel?.send({ type: "publish", kind, data });
   const sessionOf = (s) => ({ id: s.id, step: s.step, updated_at: s.updated_at ?? null, sent_at: Date.now() });
   let frameTimer = 0;
+  let gridsAt = -Infinity;
+  let sentGrids = null;
   /** @type {string | null} the session followers were last sent (a Play frame needs it) */
   let shownId = null;
   let lastFrameAt = 0;
@@ -252,7 +258,12 @@ export function mountTeacher(store, { bar, share, presenter }) {
     const state = store.state;
     const s = state.session;
     const frame = { session: s.id, step: s.step, weights: s.network.weights, biases: s.network.biases ?? null, metrics: s.metrics ?? null, sent_at: Date.now() };
-    publish("frame", withViews(frame, state));
+    const grids = state.boundary !== sentGrids && lastFrameAt - gridsAt >= GRIDS_MS;
+    publish("frame", withViews(frame, state, grids));
+    if (grids) {
+      sentGrids = state.boundary;
+      gridsAt = lastFrameAt;
+    }
   }
   let viewQueued = false;
   function publishView() {
