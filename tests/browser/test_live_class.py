@@ -230,8 +230,10 @@ def test_the_qr_code_is_large(ui: UI) -> None:
 RECORD_PHASES = """() => {
   window.phaseLog = [];
   const stage = document.getElementById("network");
-  const note = () => window.phaseLog.push([stage.dataset.phase + ":" + (stage.dataset.phaseLayer ?? ""), Date.now()]);
-  new MutationObserver(note).observe(stage, { attributes: true, attributeFilter: ["data-phase", "data-phase-layer"] });
+  const note = () => window.phaseLog.push(
+    [stage.dataset.phase + ":" + (stage.dataset.phaseLayer ?? ""), Date.now()]);
+  new MutationObserver(note).observe(stage,
+    { attributes: true, attributeFilter: ["data-phase", "data-phase-layer"] });
 }"""
 
 
@@ -242,25 +244,33 @@ def test_the_student_shows_the_teachers_animation_layer_by_layer(ui: UI, browser
     with teacher_and_student(ui, browser) as student:
         sp = student.page
         reads: list[str] = []
-        sp.on("request", lambda r: reads.append(r.url) if re.search(r"/(forward|backward)$", r.url) else None)
+        sp.on(
+            "request",
+            lambda r: reads.append(r.url) if re.search(r"/(forward|backward)$", r.url) else None,
+        )
         page.evaluate(RECORD_PHASES)
         sp.evaluate(RECORD_PHASES)
         for action, kind in (("forward", "forward"), ("backward", "backward")):
             page.click(f"[data-action={action}]")
             expect(page.locator("#network")).to_have_attribute("data-phase", kind)
             expect(page.locator("#network")).to_have_attribute("data-phase", "idle", timeout=10_000)
-            expect(sp.locator("#network")).to_have_attribute("data-phase", "idle", timeout=PUSHED_MS)
+            expect(sp.locator("#network")).to_have_attribute(
+                "data-phase", "idle", timeout=PUSHED_MS
+            )
         teacher_log = page.evaluate("window.phaseLog")
         student_log = sp.evaluate("window.phaseLog")
         shown = [name for name, _ in teacher_log]
         assert "forward:2" in shown and "backward:1" in shown, shown
-        # the student passes through the same phases and layers (a skipped frame would show as a gap)
+        # the student passes through the same phases and layers (a skipped one shows as a gap)
         assert [name for name, _ in student_log] == shown
         lags = [s - t for (_, t), (_, s) in zip(teacher_log, student_log, strict=True)]
         assert max(lags) < PUSHED_MS, lags
         assert reads == [], reads  # the passes came with the teacher's views
         same(ui, student, "[s.forward.step, s.forward.sample]")
-        want, got = (p.evaluate("window.backprop.store.state.forward.layers.at(-1).a.flat()") for p in (page, sp))
+        want, got = (
+            p.evaluate("window.backprop.store.state.forward.layers.at(-1).a.flat()")
+            for p in (page, sp)
+        )
         assert got == pytest.approx(want, abs=1e-4)  # the teacher's values, rounded to 4 decimals
 
 
@@ -273,12 +283,15 @@ def test_a_student_reads_nothing_of_its_own_during_play(ui: UI, browser: Browser
         reads: list[str] = []
         sp.on(
             "request",
-            lambda r: reads.append(r.url) if re.search(r"/(forward|backward|boundary)", r.url) else None,
+            lambda r: (
+                reads.append(r.url) if re.search(r"/(forward|backward|boundary)", r.url) else None
+            ),
         )
         page.click("[data-action=play]")
         sp.wait_for_function("() => window.backprop.store.state.session.step > 100")
         sp.wait_for_function(
-            "() => { const s = window.backprop.store.state; return s.boundary.step > 50 && s.forward.step > 50; }"
+            "() => { const s = window.backprop.store.state;"
+            " return s.boundary.step > 50 && s.forward.step > 50; }"
         )
         assert reads == [], reads[:5]
         grids = sp.evaluate("window.backprop.store.state.boundary")
