@@ -329,6 +329,11 @@ def main(argv: list[str] | None = None) -> int:
         help="also fail if p99 is over this (rest: every call; play: /api/health; class: lag)",
     )  # fmt: skip
     parser.add_argument("--json", type=Path, help="also write the play summary here")
+    parser.add_argument(
+        "--follower-reads", choices=["no", "yes", "both"], default="no",
+        help="class: each student also reads its own pass and grids, as the page did before "
+        "frames carried the teacher's (both: one run each, on the same server, for an A/B)",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     if args.seconds is None:
         args.seconds = 20.0 if args.scenario == "rest" else 10.0
@@ -375,9 +380,19 @@ def play(args: argparse.Namespace) -> int:
 
 def live_class(args: argparse.Namespace) -> int:
     """The class scenario: print (and with ``--json`` write) its summary; 1 on any error."""
+    modes = {"no": [False], "yes": [True], "both": [True, False]}[args.follower_reads]
+
+    def run(url: str, cpu: Callable[[], float] | None) -> Json:
+        runs = [load_class.run_class(url, args.clients, args.seconds, cpu, m) for m in modes]
+        *before, last = runs
+        for summary in before:
+            load_class.report(summary)
+            print()
+        return {**last, "errors": sum(r["errors"] for r in runs), "runs": runs}
+
     return socket_scenario(
         args,
-        lambda url, cpu: load_class.run_class(url, args.clients, args.seconds, cpu),
+        run,
         load_class.report,
         lambda summary: summary["lag_ms"]["p99"],
         "follower lag p99",

@@ -52,6 +52,8 @@ class FrameState(Strict):
     biases: Numbers | None = None
     metrics: dict[str, Any] | None = None
     boundary: dict[str, Any] | None = None
+    forward: dict[str, Any] | None = None  # the sample's pass the teacher's page read for it
+    backward: dict[str, Any] | None = None  # (with the edges on ∂C/∂W): followers read none
     sent_at: float | None = None
 
 
@@ -75,6 +77,10 @@ class ViewState(Strict):
     sample: Sample | None = None
     tab: Annotated[str, Field(max_length=40)] | None = None
     phase: Literal["forward", "backward", "update", "idle"] = "idle"
+    # the layer the forward/backward signal has reached: followers show the same one
+    phase_layer: Annotated[int, Field(ge=0, le=1000)] | None = None
+    # the pass being animated (the teacher's own values), so followers read none
+    pass_: Annotated[dict[str, Any] | None, Field(alias="pass")] = None
     playing: bool = False
     presenter: Presenter | None = None
     sent_at: float | None = None

@@ -24,6 +24,7 @@
  * @property {boolean} busy
  * @property {any} lastStep
  * @property {string | null} following
+ * @property {{kind: string, layer: number | null} | null} mirroredPhase
  * @property {any} table
  * @property {number[]} plane
  * @property {number} drawLabel
@@ -62,6 +63,7 @@ function initialState() {
     busy: false,         // a request is in flight
     lastStep: null,      // {before: session before it, answer: POST /step answer with its trace} of the last Step (exports)
     following: null,     // id of the session this page follows read-only (?follow=<id>), or null
+    mirroredPhase: null, // {kind: "forward" | "backward" | "update" | "idle", layer}: a class's teacher's animation, shown as pushed (classroom/live.js)
     table: null,         // {name, columns, classes, image} of a table or bundled dataset in use (own data)
     plane: [0, 1],       // the two input features the data plot shows when there are more than two
     drawLabel: 1,        // the class (or target value) a click on the data plot adds

@@ -225,3 +225,77 @@ def test_the_qr_code_is_large(ui: UI) -> None:
     assert box is not None and box["width"] >= 500  # of 720 px: most of the screen
     expect(page.locator("[data-role=class-qr]")).to_contain_text(join)
     ui.shot("live-class-qr")
+
+
+RECORD_PHASES = """() => {
+  window.phaseLog = [];
+  const stage = document.getElementById("network");
+  const note = () => window.phaseLog.push(
+    [stage.dataset.phase + ":" + (stage.dataset.phaseLayer ?? ""), Date.now()]);
+  new MutationObserver(note).observe(stage,
+    { attributes: true, attributeFilter: ["data-phase", "data-phase-layer"] });
+}"""
+
+
+def test_the_student_shows_the_teachers_animation_layer_by_layer(ui: UI, browser: Browser) -> None:
+    """Frame-locked: the student's phase and layer change when the teacher's do (pushed),
+    through the same sequence, and the student's page reads no pass of its own."""
+    page = ui.page
+    with teacher_and_student(ui, browser) as student:
+        sp = student.page
+        reads: list[str] = []
+        sp.on(
+            "request",
+            lambda r: reads.append(r.url) if re.search(r"/(forward|backward)$", r.url) else None,
+        )
+        page.evaluate(RECORD_PHASES)
+        sp.evaluate(RECORD_PHASES)
+        for action, kind in (("forward", "forward"), ("backward", "backward")):
+            page.click(f"[data-action={action}]")
+            expect(page.locator("#network")).to_have_attribute("data-phase", kind)
+            expect(page.locator("#network")).to_have_attribute("data-phase", "idle", timeout=10_000)
+            expect(sp.locator("#network")).to_have_attribute(
+                "data-phase", "idle", timeout=PUSHED_MS
+            )
+        teacher_log = page.evaluate("window.phaseLog")
+        student_log = sp.evaluate("window.phaseLog")
+        shown = [name for name, _ in teacher_log]
+        assert "forward:2" in shown and "backward:1" in shown, shown
+        # the student passes through the same phases and layers (a skipped one shows as a gap)
+        assert [name for name, _ in student_log] == shown
+        lags = [s - t for (_, t), (_, s) in zip(teacher_log, student_log, strict=True)]
+        assert max(lags) < PUSHED_MS, lags
+        assert reads == [], reads  # the passes came with the teacher's views
+        same(ui, student, "[s.forward.step, s.forward.sample]")
+        want, got = (
+            p.evaluate("window.backprop.store.state.forward.layers.at(-1).a.flat()")
+            for p in (page, sp)
+        )
+        assert got == pytest.approx(want, abs=1e-4)  # the teacher's values, rounded to 4 decimals
+
+
+def test_a_student_reads_nothing_of_its_own_during_play(ui: UI, browser: Browser) -> None:
+    """One read per change, not per follower: the teacher's frames carry the sample's pass
+    and the grids, so the student's page asks the server for neither while it follows Play."""
+    page = ui.page
+    with teacher_and_student(ui, browser) as student:
+        sp = student.page
+        reads: list[str] = []
+        sp.on(
+            "request",
+            lambda r: (
+                reads.append(r.url) if re.search(r"/(forward|backward|boundary)", r.url) else None
+            ),
+        )
+        page.click("[data-action=play]")
+        sp.wait_for_function("() => window.backprop.store.state.session.step > 100")
+        sp.wait_for_function(
+            "() => { const s = window.backprop.store.state;"
+            " return s.boundary.step > 50 && s.forward.step > 50; }"
+        )
+        assert reads == [], reads[:5]
+        grids = sp.evaluate("window.backprop.store.state.boundary")
+        assert grids["neurons"] and len(grids["output"]) == grids["resolution"] ** 2
+        page.click("[data-action=play]")
+        wait_idle(ui)
+        same(ui, student, "s.session.step")

@@ -3,7 +3,7 @@
 import { api } from "../api.js";
 import { t } from "../i18n.js";
 import { emptyHistory } from "../store.js";
-import { columnsToRecords, framePatch, withRecords } from "../patches.js";
+import { columnsToRecords, framePatch, sampleTracePatch, withRecords } from "../patches.js";
 import { specFromSession } from "../spec.js";
 
 /**
@@ -12,7 +12,6 @@ import { specFromSession } from "../spec.js";
  */
 export function classroomActions({ store, st, sessionId, run, pending, reads }, loadSession) {
   let liveReadAt = 0;
-  let boundaryTimer = 0;
   return {
     /** GET /export of the current session: a create request that reproduces it (it imports back). */
     exportSession() {
@@ -66,36 +65,54 @@ export function classroomActions({ store, st, sessionId, run, pending, reads }, 
     },
 
     /**
-     * A Play frame the class's teacher published (classroom/live.js): its weights and metrics
-     * are drawn at once; the sample's values (and, a little later, the heatmaps) are read
-     * when no read is waiting, so a follower never queues up behind the teacher.
-     * @param {{session: string, step: number, weights: number[][][], biases?: number[][] | null, metrics?: any}} frame
+     * A Play frame the class's teacher published (classroom/live.js): its weights, metrics,
+     * the sample's pass and the heatmaps the teacher's page read, drawn at once with no read
+     * of our own. A frame without the sample's pass (the teacher's page had none) has it read
+     * here, when no read is waiting, so a follower never queues up behind the teacher.
+     * @param {{session: string, step: number, weights: number[][][], biases?: number[][] | null, metrics?: any,
+     *          forward?: any, backward?: any, boundary?: any}} frame
      */
     followFrame(frame) {
       const s = st().session;
       if (!s || s.id !== frame.session || frame.step <= s.step) return;
-      store.set(framePatch(s, { ...frame, steps: frame.step - s.step, biases: frame.biases ?? null, boundary: null }, st().history, st().boundary));
+      /** @type {Record<string, any>} */
+      const patch = framePatch(s, { ...frame, steps: frame.step - s.step, biases: frame.biases ?? null, boundary: null }, st().history, st().boundary);
+      if (frame.boundary) patch.boundary = frame.boundary;
+      if (frame.forward) patch.forward = { ...frame.forward, animate: false, seq: reads.nextSeq() };
+      if (frame.backward) Object.assign(patch, sampleTracePatch(frame.backward, frame.backward.sample, frame.backward.step, false, reads.nextSeq()));
+      store.set(patch);
+      // the grids come with every few frames (GRIDS_MS in classroom/live.js); the widest
+      // networks' grids, too big for a frame, are read when the teacher pauses
+      if (frame.boundary) reads.boundaryArrived();
+      if (frame.forward || frame.backward) return;
       if (pending() === 0 && performance.now() - liveReadAt >= 250) {
         liveReadAt = performance.now();
         run(reads.fetchLive);
       }
-      clearTimeout(boundaryTimer);
-      boundaryTimer = setTimeout(() => run(() => reads.fetchBoundary()), reads.sinceBoundary() > 1000 ? 0 : 300);
     },
 
     /**
      * What the teacher's page shows besides the weights: selection, edge mode, sample, and
      * the animation of a forward or backward pass (replayed here with this page's values).
-     * @param {{selection?: any, edge_mode?: string, sample?: {split: string, index: number} | null, phase?: string}} view
-     * @param {string | undefined} previousPhase
+     * @param {{selection?: any, edge_mode?: string, sample?: {split: string, index: number} | null, phase?: string,
+     *          phase_layer?: number | null, pass?: any}} view
      */
-    mirrorView(view, previousPhase) {
+    mirrorView(view) {
       const sample = view.sample ?? st().sample;
       const sampleChanged = sample.split !== st().sample.split || sample.index !== st().sample.index;
-      store.set({ selection: view.selection ?? null, edgeMode: view.edge_mode ?? "weight", sample });
-      if (view.phase !== previousPhase && view.phase === "forward") return run(() => reads.fetchForward(true));
-      if (view.phase !== previousPhase && view.phase === "backward") return run(() => reads.fetchSampleTrace(true, { edgeMode: "grad" }));
-      if (sampleChanged) return run(() => reads.fetchLive());
+      /** @type {Record<string, any>} */
+      const patch = { selection: view.selection ?? null, edgeMode: view.edge_mode ?? "weight", sample };
+      // the sample's pass as the teacher's page has it comes with the view: drawn as is,
+      // no read of our own (a backward pass carries δ and ∂C/∂W too)
+      const p = view.pass;
+      const pass = p?.sample?.split === sample.split && p.sample.index === sample.index && p.step >= (st().forward?.step ?? -1) ? p : null;
+      if (pass?.kind === "backward") Object.assign(patch, sampleTracePatch(pass, sample, pass.step, false, reads.nextSeq()));
+      else if (pass) patch.forward = { ...pass, animate: false, seq: reads.nextSeq() };
+      store.set(patch);
+      const phase = view.phase ?? "idle";
+      const mirrored = st().mirroredPhase;
+      if (mirrored?.kind !== phase || mirrored?.layer !== (view.phase_layer ?? null)) store.set({ mirroredPhase: { kind: phase, layer: view.phase_layer ?? null } });
+      if (sampleChanged && !pass) return run(() => reads.fetchLive());
       return Promise.resolve();
     },
   };

@@ -15,6 +15,9 @@ import { setupLink } from "./share.js";
 import "../i18n/zh-live.js";
 
 const FRAME_MS = 100; // Play frames published at most this often (10 a second)
+// ... and with the boundary grids at most this often: with neuron maps they are ~250 kB of
+// a frame's text, sent to every student (the weights are ~1 kB)
+const GRIDS_MS = 500;
 const RETRY_MS = [250, 500, 1000, 2000, 4000];
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -107,16 +110,68 @@ export class ClassChannel {
 
 /** What the page shows besides the weights (ViewState in app/api/class_messages.py). */
 function viewOf(state, presenter) {
+  const stage = document.getElementById("network");
+  const phase = stage?.dataset.phase ?? "idle";
+  const layer = stage?.dataset.phaseLayer;
+  // the sample's pass with the teacher's values (the backward one while it is animated or
+  // the edges show ∂C/∂W): followers show it, and animate it, without a read of their own
+  const backward = state.backward?.layers && (phase === "backward" || (phase !== "forward" && state.edgeMode === "grad"));
+  const pass = backward ? { kind: "backward", ...state.backward } : state.forward?.layers ? { kind: "forward", ...state.forward } : null;
   return {
     selection: state.selection,
     edge_mode: state.edgeMode,
     sample: state.sample,
     tab: document.querySelector("[data-teach-open]")?.getAttribute("data-teach-open") ?? null,
-    phase: document.getElementById("network")?.dataset.phase ?? "idle",
+    phase,
+    phase_layer: layer ? Number(layer) : null,
+    pass: pass ? rounded((({ animate: _a, seq: _s, ...rest }) => rest)(pass)) : null,
     playing: state.playing,
     presenter: { on: presenter.on, hide: presenter.hidden },
     sent_at: Date.now(),
   };
+}
+
+const MAX_FRAME_CHARS = 900_000; // the server takes messages up to 1 MB (class_messages.py)
+
+/**
+ * Numbers in `value` rounded to 4 decimals: the grids and passes are drawn, not computed
+ * with, and a rounded frame is about a third of the text.
+ * @param {any} value
+ * @returns {any}
+ */
+export function rounded(value) {
+  if (typeof value === "number") return Math.round(value * 1e4) / 1e4;
+  if (Array.isArray(value)) return value.map(rounded);
+  if (value && typeof value === "object") {
+    /** @type {Record<string, any>} */
+    const out = {};
+    for (const [k, v] of Object.entries(value)) out[k] = rounded(v);
+    return out;
+  }
+  return value;
+}
+
+/**
+ * A Play frame with what the teacher's page has already read for it: the sample's forward
+ * (or, with the edges on ∂C/∂W, backward) pass and the boundary grids. Followers draw these
+ * as they come, so a frame costs the server one read however many students follow. Too big
+ * for one message (the widest networks' neuron maps), the maps go first, then the grids.
+ * @param {Record<string, any>} frame
+ * @param {any} state
+ * @param {boolean} [grids]  with the grids (the bulk of a frame: see GRIDS_MS)
+ */
+export function withViews(frame, state, grids = true) {
+  const strip = ({ animate: _a, seq: _s, ...pass }) => rounded(pass);
+  const out = { ...frame };
+  if (state.forward?.layers) out.forward = strip(state.forward);
+  if (state.edgeMode === "grad" && state.backward?.layers) out.backward = strip(state.backward);
+  if (state.boundary && grids) out.boundary = rounded(state.boundary);
+  if (out.boundary?.neurons && JSON.stringify(out).length > MAX_FRAME_CHARS) {
+    const { neurons: _n, inputs: _i, ...output } = out.boundary;
+    out.boundary = output;
+  }
+  if (JSON.stringify(out).length > MAX_FRAME_CHARS) delete out.boundary;
+  return out;
 }
 
 /**
@@ -192,12 +247,23 @@ export function mountTeacher(store, { bar, share, presenter }) {
   const publish = (kind, data) => channel?.send({ type: "publish", kind, data });
   const sessionOf = (s) => ({ id: s.id, step: s.step, updated_at: s.updated_at ?? null, sent_at: Date.now() });
   let frameTimer = 0;
+  let gridsAt = -Infinity;
+  let sentGrids = null;
+  /** @type {string | null} the session followers were last sent (a Play frame needs it) */
+  let shownId = null;
   let lastFrameAt = 0;
   function publishFrame() {
     frameTimer = 0;
     lastFrameAt = performance.now();
-    const s = store.state.session;
-    publish("frame", { session: s.id, step: s.step, weights: s.network.weights, biases: s.network.biases ?? null, metrics: s.metrics ?? null, sent_at: Date.now() });
+    const state = store.state;
+    const s = state.session;
+    const frame = { session: s.id, step: s.step, weights: s.network.weights, biases: s.network.biases ?? null, metrics: s.metrics ?? null, sent_at: Date.now() };
+    const grids = state.boundary !== sentGrids && lastFrameAt - gridsAt >= GRIDS_MS;
+    publish("frame", withViews(frame, state, grids));
+    if (grids) {
+      sentGrids = state.boundary;
+      gridsAt = lastFrameAt;
+    }
   }
   let viewQueued = false;
   function publishView() {
@@ -209,10 +275,12 @@ export function mountTeacher(store, { bar, share, presenter }) {
     });
   }
   function publishAll() {
-    if (store.state.session) publish("session", sessionOf(store.state.session));
+    if (store.state.session) {
+      shownId = store.state.session.id;
+      publish("session", sessionOf(store.state.session));
+    }
     publishView();
   }
-  let shownId = null;
   store.on("session", () => {
     const s = store.state.session;
     if (!channel || !s) return;
@@ -229,10 +297,12 @@ export function mountTeacher(store, { bar, share, presenter }) {
     publishView();
   });
   store.on(["selection", "edgeMode", "sample"], publishView);
+  // the sample's pass changed (not while playing: the frames carry it then)
+  store.on(["forward", "backward"], () => { if (!store.state.playing) publishView(); });
   store.on("presenter", publishView);
   const watch = new MutationObserver(publishView);
   const network = document.getElementById("network");
-  if (network) watch.observe(network, { attributes: true, attributeFilter: ["data-phase"] });
+  if (network) watch.observe(network, { attributes: true, attributeFilter: ["data-phase", "data-phase-layer"] });
   const side = document.getElementById("panel-side");
   if (side) watch.observe(side, { attributes: true, subtree: true, attributeFilter: ["data-teach-open"] });
 
@@ -271,7 +341,6 @@ export function mountStudent(store, actions, { bar, presenter, classId }) {
   let lastSeq = 0;
   /** @type {Record<string, any>} */
   const latest = {};
-  let phase = "idle";
   /** @type {(id: string | null) => void} */
   let firstSession = () => {};
   const first = new Promise((resolve) => {
@@ -300,9 +369,7 @@ export function mountStudent(store, actions, { bar, presenter, classId }) {
       actions.followFrame(data);
     },
     view(data) {
-      const before = phase;
-      phase = data.phase;
-      actions.mirrorView(data, before);
+      actions.mirrorView(data);
       if (data.tab) document.querySelector(`[data-teach-tab="${CSS.escape(data.tab)}"]:not([aria-selected=true])`)?.dispatchEvent(new MouseEvent("click"));
       if (data.presenter) presenter.set(data.presenter.on, data.presenter.hide);
       document.body.dataset.teacherPhase = data.phase;

@@ -117,7 +117,7 @@ export function mountShare(store, container) {
       el("button", { type: "button", class: "btn btn-small", "data-role": "copy-setup", i18n: ["share.copy", "Copy"], onclick: () => copy(setupInput, setupStatus) })),
     el("div", { class: "cl-row" }, setupStatus, openCopy),
     el("h2", { class: "cl-panel-title", i18n: ["share.followTitle", "Follow link (read-only, live)"] }),
-    el("p", { class: "hint", i18n: ["share.followText", "Students who open it see this session as it trains, about once a second; they cannot change it. Changing the network makes a new session with a new link."] }),
+    el("p", { class: "hint", i18n: ["share.followText", "Students who open it see this session as it trains; they cannot change it. Open a live class (below) and everything you show is pushed to them as it changes, new networks, datasets and presets included."] }),
     el("div", { class: "cl-row" }, followInput,
       el("button", { type: "button", class: "btn btn-small", "data-role": "copy-follow", i18n: ["share.copy", "Copy"], onclick: () => copy(followInput, followStatus) })),
     followStatus);

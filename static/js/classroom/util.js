@@ -47,8 +47,19 @@ export function popover(button, panel, { onOpen } = {}) {
     if (event.newState !== "open") return;
     onOpen?.();
     const r = button.getBoundingClientRect();
-    panel.style.top = `${Math.round(r.bottom + 6)}px`;
+    const top = Math.round(r.bottom + 6);
+    panel.style.top = `${top}px`;
     panel.style.right = `${Math.max(8, Math.round(window.innerWidth - r.right))}px`;
+    // on a narrow screen the panel may be wider than the room left of its button: it
+    // then keeps 8 px from the left edge, and scrolls if taller than the room below
+    panel.style.maxHeight = `${Math.max(120, window.innerHeight - top - 8)}px`;
+    panel.style.overflowY = "auto";
+  });
+  panel.addEventListener("toggle", (event) => {
+    if (/** @type {ToggleEvent} */ (event).newState !== "open") return;
+    const right = parseFloat(panel.style.right) || 8;
+    const fits = window.innerWidth - panel.offsetWidth - 8;
+    if (right > fits) panel.style.right = `${Math.max(8, Math.round(fits))}px`;
   });
   return panel;
 }

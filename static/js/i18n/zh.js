@@ -255,7 +255,7 @@ register("zh", {
   "share.pressCopy": "已选中：按 Ctrl+C（⌘C）复制。",
   "share.openCopy": "作为新会话打开",
   "share.followTitle": "跟随链接（只读，实时）",
-  "share.followText": "学生打开后可以看到这个会话的训练过程，大约每秒更新一次；他们无法修改。修改网络结构会产生新会话和新链接。",
+  "share.followText": "学生打开后可以看到这个会话的训练过程，但无法修改。在下方开启直播课堂后，你展示的一切都会在变化时即时推送给他们，包括新网络、新数据集和预设。",
   "share.failed": "分享链接",
   "share.damaged": "无法读取链接中的设置（{reason}）；页面以默认网络开始。",
   "follow.title": "跟随",

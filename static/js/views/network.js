@@ -61,6 +61,8 @@ export function mountNetwork(store, actions, stage) {
   let phase = null;
   let layout = null;
   let morphTimer = null;
+  let pinned = false;       // the animation is a class teacher's, as pushed (mirrorPhase)
+  let pinnedUpdate = false;
   const layoutChanged = changes();
   const seen = { forward: 0, backward: 0, update: 0 }; // the last animated pass of each kind
   publishPhase();
@@ -97,11 +99,47 @@ export function mountNetwork(store, actions, stage) {
     schedule("network", () => render(transition));
   }
 
-  /** The running animation as data-phase, for tests and scripts to wait on. */
+  /**
+   * The running animation as data-phase (and the layer its signal has reached as
+   * data-phase-layer), for tests, scripts and a class's followers to wait on.
+   */
   function publishPhase() {
-    const name = phase?.kind ?? (morphTimer ? "update" : "idle");
+    const name = phase?.kind ?? (morphTimer || pinnedUpdate ? "update" : "idle");
     if (stage.dataset.phase !== name) stage.dataset.phase = name;
+    const layer = phase ? String(phase.cursor) : "";
+    if (stage.dataset.phaseLayer !== layer) stage.dataset.phaseLayer = layer;
   }
+
+  // A class's follower shows the teacher's animation as pushed, layer by layer, not on a
+  // timer of its own (store.mirroredPhase, set by classroom/live.js).
+  /** @param {{kind: string, layer: number | null} | null} pin */
+  function mirrorPhase(pin) {
+    const kind = pin?.kind ?? "idle";
+    pinned = kind !== "idle";
+    if ((kind === "forward" || kind === "backward") && store.state.session) {
+      pinnedUpdate = false;
+      const L = store.state.session.network.layers.length - 1;
+      const cursor = pin?.layer ?? (kind === "forward" ? 0 : L + 1);
+      if (phase?.kind !== kind || phase.timer) {
+        stopPhase();
+        phase = { kind, index: 0, cursor: -1, timer: null };
+      }
+      if (phase.cursor !== cursor) {
+        phase.cursor = cursor;
+        flow(kind, cursor, L);
+      }
+      render();
+      publishPhase();
+      return;
+    }
+    morphTimer?.stop();
+    morphTimer = null;
+    if (phase) stopPhase();
+    pinnedUpdate = kind === "update";
+    publishPhase();
+    request(pinnedUpdate);
+  }
+  store.on("mirroredPhase", mirrorPhase);
 
   // --- animation phases ------------------------------------------------------------------------
 
@@ -124,6 +162,7 @@ export function mountNetwork(store, actions, stage) {
     const advance = () => {
       if (phase !== current) return;
       current.cursor = order[current.index];
+      publishPhase();
       flow(kind, current.cursor, L);
       render();
       current.index += 1;
@@ -201,20 +240,20 @@ export function mountNetwork(store, actions, stage) {
 
   // --- subscriptions ---------------------------------------------------------------------------
 
-  store.on(["session", "boundary", "selection", "edgeMode", "gradient", "catalog", "sample", "highlightPaths", "playing", "inputsGrouped", "table"], () => request());
+  store.on(["session", "boundary", "selection", "edgeMode", "gradient", "catalog", "sample", "highlightPaths", "playing", "inputsGrouped", "table"], () => request(pinnedUpdate));
   store.on("spec", hideTooltip); // a new network: the hovered element may be gone
   onLanguageChange(() => {
     svg.attr("aria-label", t("net.aria", "The network: neurons and weights"));
     request();
   });
   /** A pass to animate once (not while playing), else a plain redraw. */
-  const animates = (kind, pass) => pass?.animate && pass.seq !== seen[kind] && !store.state.playing;
+  const animates = (kind, pass) => pass?.animate && pass.seq !== seen[kind] && !store.state.playing && !pinned;
   store.on("forward", (f) => {
     if (animates("forward", f)) {
       seen.forward = f.seq;
       runPhase("forward");
     } else {
-      if (phase?.kind === "forward") stopPhase();
+      if (phase?.kind === "forward" && !pinned) stopPhase();
       request();
     }
   });
