@@ -7,6 +7,8 @@ pointer; the exported SVG shows every edge; a small network keeps its SVG edges.
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 from playwright.sync_api import expect
 
@@ -48,15 +50,16 @@ def make_large(ui: UI) -> int:
     wait_idle(ui)
     layers = ui.state("s.session.network.layers")
     assert layers[1:-1] == [WIDTH] * HIDDEN
-    return sum(a * b for a, b in zip(layers, layers[1:], strict=False))
+    return sum(a * b for a, b in itertools.pairwise(layers))
 
 
 def test_a_small_network_keeps_its_svg_edges(ui: UI) -> None:
     expect(ui.page.locator("canvas.net-edge-canvas")).to_be_hidden()
     assert ui.page.locator("svg.net g.edges.is-canvas").count() == 0
-    assert ui.page.evaluate(
-        "() => getComputedStyle(document.querySelector('[data-edge]')).visibility"
-    ) == "visible"
+    assert (
+        ui.page.evaluate("() => getComputedStyle(document.querySelector('[data-edge]')).visibility")
+        == "visible"
+    )
 
 
 def test_a_large_network_draws_its_edges_on_a_canvas(ui: UI) -> None:
