@@ -72,7 +72,8 @@ WIDE_FORMULAS = """() => [...document.querySelectorAll(".formula")]
 # 3 px of slack: KaTeX's struts round to whole pixels in a box a few dozen pixels wide.
 WIDE_DISPLAYS = """() => [...document.querySelectorAll(".katex-display")]
   .filter((d) => d.getClientRects().length)
-  .filter((d) => d.scrollWidth > d.clientWidth + 3 || d.getBoundingClientRect().right > innerWidth + 1)
+  .filter((d) => d.scrollWidth > d.clientWidth + 3
+    || d.getBoundingClientRect().right > innerWidth + 1)
   .map((d) => d.textContent.slice(0, 40))"""
 
 

@@ -10,7 +10,7 @@ import { edgeSteps } from "../colors.js";
 const NULL_COLOR = "#dfe3ea"; // an edge whose value is not known yet (as the SVG edges)
 
 /**
- * @typedef {{l: number, x0: number, y0: number, x1: number, y1: number}} EdgeGeometry
+ * @typedef {{l: number, j: number, k: number, x0: number, y0: number, x1: number, y1: number}} EdgeGeometry
  */
 
 export class EdgeCanvas {
