@@ -91,6 +91,12 @@ def test_a_large_network_draws_its_edges_on_a_canvas(ui: UI) -> None:
     expect(page.locator(f'[data-edge="1:{sel["row"]}:{sel["column"]}"]')).to_have_class(
         "edge is-selected"
     )
+    # (a selection may move the stage a few pixels: find the selected edge again)
+    x, y = page.evaluate(EDGE_POINT, [f"1:{sel['row']}:{sel['column']}", 0.5])
+    hit = page.evaluate(
+        "([x, y]) => document.elementFromPoint(x, y)?.outerHTML.slice(0, 80)", [x, y]
+    )
+    assert hit and hit.startswith("<svg"), hit  # the canvas's edge, not something drawn over it
     page.mouse.click(x, y)
     page.wait_for_function("() => window.backprop.store.state.selection === null")
 
