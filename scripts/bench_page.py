@@ -9,6 +9,11 @@ training rate. A second measurement runs ``static/js/stream.js`` in the same
 browser without the page's drawing: the stream's frame, update and boundary
 rates as a browser client receives them.
 
+The large networks draw their edges on a canvas (static/js/views/network-edge-canvas.js).
+For 6×16, 8×32 and the largest, the same run also plays the page with the canvas turned
+off (SVG edges only, the page before issue 16): the "× SVG" column is the canvas's fps
+over that, side by side on the same (possibly loaded) machine.
+
 Needs /usr/bin/chromium and Python playwright; otherwise the section is skipped
 with the reason.
 """
@@ -47,6 +52,9 @@ COUNT_FRAMES = """async (ms) => {
   return { fps: (times.length - 1) / seconds, p95_gap_ms: gaps[Math.floor(gaps.length * 0.95)],
            updates_per_s: (step() - step0) / seconds };
 }"""
+
+# Before the page's scripts run: draw every edge in SVG, never on the canvas (the A/B baseline)
+SVG_ONLY = "window.BACKPROP_CANVAS_EDGES = Infinity;"
 
 TOP_SPEED = """() => window.backprop.actions.setSpeed(
   Number(document.querySelector('[data-control=speed]').max))"""
@@ -104,9 +112,16 @@ def run(seconds: float = 5.0) -> dict[str, Any]:
                     rows.append(_page(browser, server.url, name, network, seconds))
                     rows.append(_page(browser, server.url, name, network, seconds, full_speed=True))
                     rows.append(_stream_js(browser, server.url, name, network, seconds))
-                # large networks (issue 16): the page at the default speed and its machine load
-                for name, network in LARGE.items():
-                    rows.append(_page(browser, server.url, name, network, seconds))
+                # large networks (issue 16): the page at the default speed, canvas vs SVG edges
+                for name, network in (("6×16", DEEP), *LARGE.items()):
+                    if network is not DEEP:
+                        rows.append(_page(browser, server.url, name, network, seconds))
+                    svg = _page(browser, server.url, name, network, seconds, svg_only=True)
+                    canvas = next(r for r in rows if r["network"] == name
+                                  and r["client"] == "page (Play, ×3)")  # fmt: skip
+                    if "fps" in svg and "fps" in canvas:
+                        canvas["x_svg"] = round(canvas["fps"] / max(svg["fps"], 0.1), 2)
+                    rows.append(svg)
                 return {"runs": rows, "machine_load": _load()}
             finally:
                 browser.close()
@@ -115,15 +130,25 @@ def run(seconds: float = 5.0) -> dict[str, Any]:
 
 
 def _page(
-    browser: Any, url: str, name: str, network: Any, seconds: float, full_speed: bool = False
+    browser: Any,
+    url: str,
+    name: str,
+    network: Any,
+    seconds: float,
+    full_speed: bool = False,
+    svg_only: bool = False,
 ) -> dict[str, Any]:
     """The page's own Play: rAF rate and update counter while it plays."""
     from playwright.sync_api import Error as PlaywrightError
 
     client = "page (Play, full speed)" if full_speed else "page (Play, ×3)"
+    if svg_only:
+        client = "page (Play, ×3, SVG edges)"
     row: dict[str, Any] = {"network": name, "client": client}
     session_id = httpx.post(url + "/api/networks", json=request_for(network)).json()["id"]
     page = browser.new_page(viewport=VIEWPORT)
+    if svg_only:
+        page.add_init_script(SVG_ONLY)
     try:
         page.goto(url + "/")
         page.wait_for_selector("body[data-ready=true]", timeout=30_000)

@@ -34,10 +34,19 @@ const EDGE_TABLE = Array.from({ length: EDGE_STEPS + 1 }, (_, i) => ramp(i / EDG
 
 /** `signed` in the edges' 64 steps. */
 export function signedEdge(v, max = 1) {
-  if (!Number.isFinite(v)) return "#999";
+  return Number.isFinite(v) ? EDGE_TABLE[edgeStep(v, max)] : "#999";
+}
+
+/** Which of the edges' 64 colour steps a finite v on [−max, +max] takes (0 … 63). */
+export function edgeStep(v, max = 1) {
   const m = max > 0 ? max : 1;
   const t = Math.max(0, Math.min(1, 0.5 + 0.5 * (v / m)));
-  return EDGE_TABLE[Math.round(t * EDGE_STEPS)];
+  return Math.round(t * EDGE_STEPS);
+}
+
+/** The edges' 64 colour steps, orange (most negative) to purple (most positive). */
+export function edgeSteps() {
+  return EDGE_TABLE;
 }
 
 /**

@@ -28,7 +28,7 @@ import "./i18n/zh.js";
 import "./i18n/zh-lesson.js";
 import "./i18n/zh-own-data.js";
 import { mountFieldErrors } from "./views/field-errors.js";
-import { mountFormulaFit } from "./views/fit-formulas.js";
+import { mountDisplayFit, mountFormulaFit } from "./views/fit-formulas.js";
 import { mountBuilderQuick } from "./views/builder-quick.js";
 import "./i18n/zh-screens.js";
 
@@ -58,6 +58,7 @@ mountSidePanel(store, $("side-panel"));
 mountTeaching(store, actions, $("panel-side"), { presetNote: $("preset-note") });
 const classroom = await mountClassroom(store, actions, { bar: $("classroom-bar"), network: $("network") });
 const lesson = mountLesson(store, actions, { header: document.querySelector(".header-actions"), brand: document.querySelector(".brand") });
+for (const box of [$("panel-side"), document.querySelector("[data-view=lesson]")]) if (box) mountDisplayFit(box);
 const address = mountAddress(store, actions, { teach: $("panel-side"), notice: $("toasts") });
 const playStream = startPlayStream(store, actions);
 startPlayLoop(store, actions, { streaming: playStream.active });

@@ -39,6 +39,7 @@ function networkSvg() {
   const src = document.querySelector("#network svg.net:not(.net-edges)");
   const edgeSrc = document.querySelector("#network svg.net-edges");
   const stage = src.parentElement;
+  stage.dispatchEvent(new Event("network:export")); // a canvas-drawn network: its SVG curves catch up
   const width = stage.clientWidth;
   const height = stage.clientHeight;
   const zoom = stage.getBoundingClientRect().width / width || 1; // presenter mode zooms the page
@@ -48,6 +49,8 @@ function networkSvg() {
   if (edgeSrc) {
     const edges = /** @type {SVGSVGElement} */ (edgeSrc.cloneNode(true));
     inlineStyles(edgeSrc, edges);
+    // a large network draws its edges on a canvas and hides these curves: the picture shows them
+    edges.querySelectorAll("[data-edge]").forEach((e) => e.setAttribute("style", e.getAttribute("style").replace("visibility:hidden", "visibility:visible")));
     out.prepend(...edges.childNodes);
   }
   // the neuron heatmaps are canvases in foreignObjects: embed them as images, clipped round

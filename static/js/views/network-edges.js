@@ -1,8 +1,9 @@
 // The network view's edges: one curve per weight W^l[j][k] (data-edge="l:j:k"), width ∝ |value|
 // and colour by sign, where value is w, ∂C/∂w or the last Δw (the edge mode); their hit areas,
-// value labels and exact values as data-w / data-grad / data-dw.
+// value labels and exact values as data-w / data-grad / data-dw. Large networks draw their
+// edges on a canvas instead (network-edge-canvas.js), above CANVAS_EDGES edges.
 
-import { signedEdge } from "../colors.js";
+import { edgeStep, signedEdge } from "../colors.js";
 import { changes, schedule } from "../frame.js";
 import { setAttr, setText } from "../dom.js";
 import { fmt } from "../format.js";
@@ -10,11 +11,22 @@ import { edgeValue, edgeMax } from "./network-values.js";
 import { edgeModeAt, phaseKey } from "./network-phase.js";
 import { showTooltip, moveTooltip, hideTooltip } from "./tooltip.js";
 import { edgeTip } from "./network-tips.js";
+import { EdgeCanvas } from "./network-edge-canvas.js";
 
 const UPDATE_MS = 650;         // a step: edges morphing to the new weights
 const HOOKS_MS = 1000;         // while playing, refresh the edges' data-w / data-dw at most this often
 const EDGES_PER_SECOND = 4000; // while playing, restyle at most about this many edges a second
-const MAX_HIT_EDGES = 3000;    // larger networks get no hover/click areas on their edges
+const MAX_HIT_EDGES = 3000;    // larger networks get no SVG hover/click areas on their edges
+// From this many edges on, they are drawn on a canvas. Measured in headless Chromium (see
+// scripts/bench_page.py, which plays both): at 6 hidden layers of 16 (1,300 edges) SVG plays
+// at 60 fps and the canvas at 52, so it stays SVG; 8×32 (7,300 edges) and the largest
+// network (33,000) keep their frame rate on the canvas while their edges show the weights
+// far more often. The benchmark's A/B run sets globalThis.BACKPROP_CANVAS_EDGES = Infinity.
+const CANVAS_EDGES = Number(globalThis.BACKPROP_CANVAS_EDGES ?? 2000);
+// While playing, the canvas redraws at most about this many edges a second, and spends at
+// most a third of the time drawing in script: 8×32 redraws about 5 times a second, the
+// largest about once (SVG restyles 4,000 edges a second: once in 2 and once in 8 seconds).
+const CANVAS_EDGES_PER_SECOND = 40000;
 
 /** @typedef {{id: string, l: number, j: number, k: number, path: string, lx: number, ly: number}} EdgeDatum */
 
@@ -22,10 +34,17 @@ export class EdgeLayer {
   /**
    * @param {{edges: any, hits: any, labels: any}} groups  d3 selections of the <g>s to draw in
    * @param {{state: () => any, select: (selection: object | null) => void}} page
+   * @param {HTMLCanvasElement} canvas  under the SVGs, for large networks
    */
-  constructor(groups, page) {
+  constructor(groups, page, canvas) {
     this.groups = groups;
     this.page = page;
+    this.canvas = new EdgeCanvas(canvas);
+    this.onCanvas = false;
+    this.hovered = null;
+    this.paint = null;            // the canvas's next drawing, while it waits for its turn
+    this.paintedAt = 0;
+    this.paintMs = 0;
     this.layout = null;
     this.edges = groups.edges.selectAll("path.edge");
     this.byLayer = [];            // the edges of W^1 … W^L, one selection per layer
@@ -41,9 +60,14 @@ export class EdgeLayer {
     this.valuesChanged = changes();
   }
 
-  /** A new layout: geometry and hit areas. */
-  setLayout(layout) {
+  /** A new layout (or size): geometry and hit areas. */
+  setLayout(layout, size) {
     this.layout = layout;
+    this.onCanvas = layout.edges.length >= CANVAS_EDGES;
+    this.canvas.show(this.onCanvas);
+    this.canvas.resize(size.w, size.h);
+    // on the canvas the SVG curves are hidden but kept: hooks, selection, signal, export
+    this.groups.edges.classed("is-canvas", this.onCanvas);
     this.edges = this.groups.edges.selectAll("path.edge").data(layout.edges, (d) => d.id).join(
       (enter) => enter.append("path").attr("class", "edge").attr("data-edge", (d) => d.id),
     ).attr("d", (d) => d.path);
@@ -55,9 +79,7 @@ export class EdgeLayer {
         .on("mouseleave", hideTooltip)
         .on("click", (event, d) => {
           event.stopPropagation();
-          const s = this.page.state().selection;
-          const same = s?.kind === "edge" && s.layer === d.l && s.row === d.j && s.column === d.k;
-          this.page.select(same ? null : { kind: "edge", layer: d.l, row: d.j, column: d.k });
+          this.toggle(d);
         }))
       .attr("d", (d) => d.path);
   }
@@ -68,6 +90,53 @@ export class EdgeLayer {
   }
 
   /**
+   * The edge drawn on the canvas under the pointer, or null (the SVG has hit areas of its own).
+   * @param {[number, number]} point  in the SVG's coordinates
+   */
+  canvasEdgeAt(point) {
+    return this.onCanvas ? this.canvas.edgeAt(point[0], point[1]) : null;
+  }
+
+  /**
+   * Hover over the canvas's edges: the same tooltip as an SVG edge's.
+   * @param {MouseEvent} event
+   * @param {[number, number] | null} point  null: over a neuron or label (it has its own tooltip)
+   */
+  hoverCanvas(event, point) {
+    if (!point) {
+      this.hovered = null;
+      return;
+    }
+    const d = this.canvasEdgeAt(point);
+    /** @type {SVGElement} */ (event.currentTarget).style.cursor = d ? "pointer" : "";
+    if (d === this.hovered) {
+      if (d) moveTooltip(event);
+      return;
+    }
+    this.hovered = d;
+    if (d) showTooltip(event, edgeTip(this.page.state(), d));
+    else hideTooltip();
+  }
+
+  /** A click over the canvas: select (or unselect) the edge under it. Whether there was one. */
+  clickCanvas(point) {
+    const d = this.canvasEdgeAt(point);
+    if (d) this.toggle(d);
+    return Boolean(d);
+  }
+
+  toggle(d) {
+    const s = this.page.state().selection;
+    const same = s?.kind === "edge" && s.layer === d.l && s.row === d.j && s.column === d.k;
+    this.page.select(same ? null : { kind: "edge", layer: d.l, row: d.j, column: d.k });
+  }
+
+  /** Bring the hidden SVG curves up to date at once (before an export). */
+  flush() {
+    this.restyle(false);
+  }
+
+  /**
    * Draw `state`'s values; `transition`: a step's edges morph to them over UPDATE_MS.
    * @param {any} state
    * @param {import("./network-phase.js").Phase | null} phase
@@ -75,6 +144,8 @@ export class EdgeLayer {
    */
   update(state, phase, transition) {
     const { layout, edges } = this;
+    // the screen's pixel density may change without a resize (zoom, another monitor)
+    const redraw = this.onCanvas && this.canvas.resize(this.canvas.size.w, this.canvas.size.h);
     const net = state.session.network;
     const sel = state.selection;
     if (this.selectionChanged(layout, sel)) {
@@ -93,7 +164,7 @@ export class EdgeLayer {
 
     const mode = state.edgeMode;
     const source = mode === "weight" ? net.weights : mode === "grad" ? state.gradient : state.update;
-    if (this.valuesChanged(layout, mode, source, net.weights, phaseKey(phase)) || transition) {
+    if (this.valuesChanged(layout, mode, source, net.weights, phaseKey(phase)) || transition || redraw) {
       for (let l = 1; l < layout.xs.length; l++) this.stale.add(l);
       const modeOf = (l) => edgeModeAt(phase, mode, l);
       const eMax = { weight: edgeMax(state, "weight"), grad: edgeMax(state, "grad"), update: edgeMax(state, "update") };
@@ -101,8 +172,16 @@ export class EdgeLayer {
         strokeOf: (d) => edgeColor(edgeValue(state, modeOf(d.l), d), eMax[modeOf(d.l)]),
         widthOf: (d) => edgeWidth(edgeValue(state, modeOf(d.l), d), eMax[modeOf(d.l)], layout),
       };
+      if (this.onCanvas) {
+        // one stroke per colour step: the width follows the step's |value| (as edgeWidth)
+        const eMaxOf = (l) => eMax[modeOf(l)];
+        this.paint = () => this.canvas.draw(layout.edges, (d) => {
+          const v = edgeValue(state, modeOf(d.l), d);
+          return v === null || !Number.isFinite(v) ? -1 : edgeStep(v, eMaxOf(d.l));
+        }, (step) => Number(edgeWidth(step < 0 ? NaN : Math.abs(step / 31.5 - 1), 1, layout)));
+      }
       // a step's edges morph over UPDATE_MS; redraws meanwhile continue the morph, not cut it
-      if (transition) this.morphUntil = now + UPDATE_MS;
+      if (transition && !this.onCanvas) this.morphUntil = now + UPDATE_MS;
       if (this.morphUntil > now) {
         edges.transition("morph").duration(this.morphUntil - now).ease(d3.easeCubicOut)
           .attr("stroke", this.style.strokeOf).attr("stroke-width", this.style.widthOf);
@@ -111,6 +190,22 @@ export class EdgeLayer {
       this.drawLabels(state, modeOf);
     }
     this.restyle(state.playing);
+    this.paintCanvas(state.playing);
+  }
+
+  /** Draw the canvas's latest values, while playing only as often as CANVAS_EDGES_PER_SECOND allows. */
+  paintCanvas(playing) {
+    if (!this.paint) return;
+    const now = performance.now();
+    const gap = Math.max((1000 * this.layout.edges.length) / CANVAS_EDGES_PER_SECOND, 3 * this.paintMs);
+    if (playing && now - this.paintedAt < gap) {
+      schedule("network-edge-canvas", () => this.paintCanvas(this.page.state().playing));
+      return;
+    }
+    this.paint();
+    this.paint = null;
+    this.paintedAt = now;
+    this.paintMs = performance.now() - now;
   }
 
   /** Value labels on the edges of small networks. */
@@ -137,6 +232,8 @@ export class EdgeLayer {
    */
   restyle(playing) {
     if (!this.stale.size || !this.style) return;
+    // on the canvas the (hidden) curves catch up when Play stops, or before an export
+    if (playing && this.onCanvas) return;
     const now = performance.now();
     if (playing && now - this.styledAt < (1000 * this.edges.size()) / EDGES_PER_SECOND) {
       schedule("network-edges", () => this.restyle(this.page.state().playing));

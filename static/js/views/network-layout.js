@@ -50,7 +50,7 @@ export function layoutNetwork(layers, w, h, { top = TOP } = {}) {
         // stagger labels along the edge by target neuron so crossing edges do not collide
         const t = n === 1 ? 0.5 : 0.3 + (0.4 * j) / (n - 1);
         const [lx, ly] = linkPoint(x0, y0, x1, y1, t);
-        edges.push({ id: `${l}:${j}:${k}`, l, j, k, path: link({ source: [x0, y0], target: [x1, y1] }), lx, ly });
+        edges.push({ id: `${l}:${j}:${k}`, l, j, k, x0, y0, x1, y1, path: link({ source: [x0, y0], target: [x1, y1] }), lx, ly });
       }
     }
   }

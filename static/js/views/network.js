@@ -32,6 +32,9 @@ const FLOW_BACKWARD = "#1f2a3a";
  */
 export function mountNetwork(store, actions, stage) {
   const root = d3.select(stage);
+  // A large network's edges are drawn on this canvas, under everything (network-edge-canvas.js)
+  const edgeCanvas = root.append("canvas").attr("class", "net-edge-canvas").attr("aria-hidden", "true")
+    .property("hidden", true).node();
   // The edges get an SVG (and so a compositing layer) of their own under the rest: redrawing
   // the neurons and their maps then does not re-rasterise every edge, and the other way round.
   const edgeSvg = root.append("svg").attr("class", "net net-edges");
@@ -49,7 +52,7 @@ export function mountNetwork(store, actions, stage) {
   const heads = mountLayerHeads(store, actions, stage);
 
   const page = { state: () => store.state, select: (selection) => actions.select(selection) };
-  const edges = new EdgeLayer({ edges: gEdges, hits: gHits, labels: gEdgeLabels }, page);
+  const edges = new EdgeLayer({ edges: gEdges, hits: gHits, labels: gEdgeLabels }, page, edgeCanvas);
   const nodes = new NodeLayer(gNodes, page);
   const maps = new NeuronMaps(() => request());
   const side = new SideLabels(gSide);
@@ -91,9 +94,14 @@ export function mountNetwork(store, actions, stage) {
     request();
   }).observe(document.body, { attributes: true, attributeFilter: ["class", "data-presenter-hide"] });
 
+  // a click on the background unselects, unless it hits an edge drawn on the canvas
   svg.on("click", (event) => {
-    if (event.target === svg.node()) actions.select(null);
+    if (event.target === svg.node() && !edges.clickCanvas(d3.pointer(event))) actions.select(null);
   });
+  svg.on("mousemove", (event) => edges.hoverCanvas(event, event.target === svg.node() ? d3.pointer(event) : null));
+  svg.on("mouseleave", (event) => edges.hoverCanvas(event, [-1, -1]));
+  // the export (classroom/export.js) asks for the hidden SVG curves to be current first
+  stage.addEventListener("network:export", () => edges.flush());
 
   function request(transition = false) {
     schedule("network", () => render(transition));
@@ -218,7 +226,7 @@ export function mountNetwork(store, actions, stage) {
     if (layoutChanged(String(net.layers), size.w, size.h, cssVars.top, cssVars.minEdgeWidth)) {
       layout = layoutNetwork(net.layers, size.w, size.h, { top: cssVars.top });
       layout.minEdgeWidth = cssVars.minEdgeWidth;
-      edges.setLayout(layout);
+      edges.setLayout(layout, size);
       nodes.setLayout(layout);
       tellMaps();
     }
