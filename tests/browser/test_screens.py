@@ -33,7 +33,7 @@ CLIPPED_TEXT = """() => {
     if (!own || !el.getClientRects().length || el.clientWidth === 0) continue;
     const cs = getComputedStyle(el);
     if (cs.visibility === "hidden" || cs.display === "inline") continue;
-    if (cs.clipPath === "inset(50%)") continue; // a name kept for screen readers only (phone header)
+    if (cs.clipPath === "inset(50%)") continue; // kept for screen readers only (phone header)
     if (el.scrollWidth > el.clientWidth + 1) {
       out.push(`${el.tagName}.${el.className}: ${el.textContent.trim().slice(0, 40)}`);
     }

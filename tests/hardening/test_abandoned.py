@@ -52,8 +52,8 @@ def test_a_retry_on_another_worker_is_recognised(
         assert first.status_code == again.status_code == 200
         assert again.content == first.content
         assert b.get(f"/api/networks/{sid}").json()["step"] == 3  # applied once
-        other = b.post(step, json={"steps": 3}, headers={"Idempotency-Key": "k2"})
-        assert other.json()["step"] == 6
+        fresh = b.post(step, json={"steps": 3}, headers={"Idempotency-Key": "k2"})
+        assert fresh.json()["step"] == 6
         assert a.delete(f"/api/networks/{sid}").status_code == 204
         gone = b.post(step, json={"steps": 3}, headers={"Idempotency-Key": "k1"})
         assert gone.status_code == 404  # a deleted session's answers do not outlive it
