@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import subprocess
-import sys
+import multiprocessing
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -79,12 +76,19 @@ def compile_in_child(timeout: float = 600) -> None:
     """Fill numba's disk cache from a child process. A cold compile takes seconds of CPU
     mostly under the GIL: in this process it would slow every request for that long, in a
     child it holds none of ours (this thread only waits). Loading the cache after it is
-    quick (app/engine/kernel.py, "Warm start")."""
-    root = str(Path(kernel.__file__).resolve().parents[2])  # where ``app`` is importable
-    path = os.environ.get("PYTHONPATH")
-    env = {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else "")}
-    code = "from app.engine.kernel import warm_up; warm_up()"
-    subprocess.run([sys.executable, "-c", code], env=env, check=True, timeout=timeout)
+    quick (app/engine/kernel.py, "Warm start"). A spawned process, not a shell or ``-c``
+    text: it imports the kernel module and calls its function, nothing else."""
+    child = multiprocessing.get_context("spawn").Process(
+        target=kernel.warm_up, name="kernel-compile", daemon=True
+    )
+    child.start()
+    child.join(timeout)
+    if child.is_alive():
+        child.kill()
+        child.join()
+        raise TimeoutError(f"compiling the training kernel took more than {timeout:.0f} s")
+    if child.exitcode != 0:
+        raise RuntimeError(f"compiling the training kernel failed (exit code {child.exitcode})")
 
 
 def warm_up() -> str:
