@@ -150,6 +150,20 @@ def test_one_damaged_row_is_skipped_and_reported(tmp_path: Path) -> None:
     assert r.json()["unreadable"] == [bad]
 
 
+def test_listing_every_session_skips_a_damaged_row(tmp_path: Path) -> None:
+    db = tmp_path / "db.sqlite3"
+    settings = Settings(db_path=db, list_sessions=True)
+    with TestClient(create_app(settings)) as client:
+        good = client.post("/api/networks", json=DEFAULT_REQUEST).json()["id"]
+        bad = client.post("/api/networks", json=DEFAULT_REQUEST).json()["id"]
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE sessions SET meta = ? WHERE id = ?", (b"{not json", bad))
+    with TestClient(create_app(settings)) as client:
+        r = client.get("/api/networks")
+    assert r.status_code == 200, r.text
+    assert [row["id"] for row in r.json()["sessions"]] == [good]
+
+
 def _damaged(tmp_path: Path, table: str, column: str, where: str) -> tuple[TestClient, str]:
     db = tmp_path / "db.sqlite3"
     with TestClient(create_app(Settings(db_path=db))) as client:

@@ -10,12 +10,13 @@ and thin snapshots by the same policy (``app.sessions.retention``).
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 import time
 import weakref
 from abc import ABC, abstractmethod
 from collections import OrderedDict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractAsyncContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -34,6 +35,8 @@ ANSWER_SECONDS = 600.0
 ANSWERS_PER_SESSION = 4
 MAX_ANSWER_BYTES = 8_000_000
 CLIENT_SESSIONS = 500  # a client's share when the store is full (Limits.client_sessions)
+
+log = logging.getLogger(__name__)
 
 
 class NotFound(LookupError):
@@ -62,6 +65,21 @@ def reading(session_id: str) -> Iterator[None]:
         raise
     except (ValueError, KeyError, TypeError, IndexError, AttributeError) as err:
         raise Unreadable(session_id, err) from None
+
+
+def summaries(rows: Iterable[tuple[str, bytes | str | None]]) -> list[dict[str, Any]]:
+    """Session list lines from (id, stored metadata) rows. A damaged row is logged and left
+    out, so that it cannot hide the others (or fail the list); ``None``: deleted meanwhile."""
+    out = []
+    for session_id, meta_json in rows:
+        if meta_json is None:
+            continue
+        try:
+            with reading(session_id):
+                out.append(record.summary(session_id, meta_json))
+        except Unreadable as err:
+            log.error("%s", err)
+    return out
 
 
 def read_record(session_id: str, *fields: Any) -> Session:

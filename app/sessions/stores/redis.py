@@ -58,6 +58,7 @@ from app.sessions.stores.base import (
     reading,
     snapshot_from,
     snapshot_point,
+    summaries,
 )
 
 LOCK_TTL_MS = 10_000  # a crashed holder's lock expires after this; a live one renews it
@@ -306,12 +307,7 @@ class RedisStore(StoreBase):
         pipe = self._r.pipeline(transaction=False)
         for session_id in ids:
             pipe.hget(self._keys(session_id)[0], "meta")
-        out = []
-        for session_id, meta_json in zip(ids, pipe.execute(), strict=True):
-            if meta_json is None:  # deleted between the two reads
-                continue
-            out.append(record.summary(session_id, meta_json))
-        return out
+        return summaries(zip(ids, pipe.execute(), strict=True))  # None: deleted meanwhile
 
     def metrics(self, session_id: str, since: int = 0) -> list[dict[str, Any]]:
         rows = cast(dict[bytes, bytes], self._r.hgetall(self._keys(session_id)[1]))

@@ -40,6 +40,7 @@ from app.sessions.stores.base import (
     reading,
     snapshot_from,
     snapshot_point,
+    summaries,
 )
 from app.sessions.stores.filelock import FileLocks, SessionLock
 
@@ -187,7 +188,7 @@ class SqliteStore(StoreBase):
             rows = self._db.execute(
                 "SELECT id, meta FROM sessions ORDER BY updated_at DESC LIMIT ?", (limit,)
             ).fetchall()
-        return [record.summary(session_id, meta_json) for session_id, meta_json in rows]
+        return summaries(rows)
 
     def metrics(self, session_id: str, since: int = 0) -> list[dict[str, Any]]:
         with self._db_lock:
