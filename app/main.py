@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import signal
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
@@ -72,17 +73,30 @@ async def save_unsaved(store: Store) -> None:
             log.exception("saving session %s at shutdown failed", session_id)
 
 
+class Exiting(Exception):
+    """The process is exiting: multiprocessing has stopped its children, the compile too."""
+
+
+def compile_quietly() -> None:
+    """The child's work. Ctrl+C in a terminal reaches the whole process group: the parent
+    handles it (and stops this daemon child on exit), so the child prints no traceback."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    kernel.warm_up()
+
+
 def compile_in_child(timeout: float = 600) -> None:
     """Fill numba's disk cache from a child process. A cold compile takes seconds of CPU
     mostly under the GIL: in this process it would slow every request for that long, in a
     child it holds none of ours (this thread only waits). Loading the cache after it is
     quick (app/engine/kernel.py, "Warm start"). A spawned process, not a shell or ``-c``
-    text: it imports the kernel module and calls its function, nothing else."""
+    text: it imports this module and calls ``compile_quietly``, nothing else."""
     child = multiprocessing.get_context("spawn").Process(
-        target=kernel.warm_up, name="kernel-compile", daemon=True
+        target=compile_quietly, name="kernel-compile", daemon=True
     )
     child.start()
     child.join(timeout)
+    if not threading.main_thread().is_alive():  # at exit (a CLI call that ended early)
+        raise Exiting
     if child.is_alive():
         child.kill()
         child.join()
@@ -98,6 +112,8 @@ def warm_up() -> str:
     try:
         if not kernel.compiled():  # once per process: later apps (tests) find it compiled
             compile_in_child()
+    except Exiting:
+        return "failed"  # quietly: nobody is left to use the kernel
     except Exception:  # a cache the child could not fill: compile here, as before
         log.exception("compiling the training kernel in a child process failed")
     try:
