@@ -299,3 +299,37 @@ def test_a_student_reads_nothing_of_its_own_during_play(ui: UI, browser: Browser
         page.click("[data-action=play]")
         wait_idle(ui)
         same(ui, student, "s.session.step")
+
+
+SETTLED = (
+    "[s.session.step, s.session.network.weights, s.session.dead,"
+    " s.boundary && s.boundary.step, s.forward && s.forward.step]"
+)
+
+
+def test_a_student_reads_nothing_of_its_own_on_a_step_or_a_pause(ui: UI, browser: Browser) -> None:
+    """A Step or a pause is pushed with the weights, the metrics, the sample's pass and the
+    grids the teacher's page read for it: 60 students make no request of their own (they
+    made four each: the session, its metrics, the forward pass and the grids)."""
+    page = ui.page
+    with teacher_and_student(ui, browser) as student:
+        sp = student.page
+        wait_idle(student)
+        calls: list[str] = []
+        sp.on("request", lambda r: calls.append(r.url) if "/api/" in r.url else None)
+        for _ in range(2):
+            page.click("[data-action=step]")
+            wait_idle(ui)
+            same(ui, student, SETTLED)
+            same(ui, student, "s.history.step")
+            wait_idle(student)
+        assert student.state("s.session.step") == 2
+        assert calls == [], calls
+
+        page.click("[data-action=play]")
+        sp.wait_for_function("() => window.backprop.store.state.session.step > 20")
+        page.click("[data-action=play]")
+        wait_idle(ui)
+        same(ui, student, SETTLED)
+        wait_idle(student)
+        assert calls == [], calls
