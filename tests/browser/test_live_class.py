@@ -333,3 +333,24 @@ def test_a_student_reads_nothing_of_its_own_on_a_step_or_a_pause(ui: UI, browser
         same(ui, student, SETTLED)
         wait_idle(student)
         assert calls == [], calls
+
+
+@pytest.mark.parametrize("size", [(390, 844), (1024, 768)])
+def test_the_header_popovers_stay_on_a_narrow_screen(ui: UI, size: tuple[int, int]) -> None:
+    """The share panel (with its live class), the export menu and the presenter choices keep
+    8 px from the screen's edges and scroll when taller than the room below their button."""
+    page = ui.page
+    width, height = size
+    page.set_viewport_size({"width": width, "height": height})
+    open_class(ui)
+    for control in ("share", "export", "presenter-options"):
+        page.click(f"[data-control={control}]")
+        panel = page.locator(".cl-popover:popover-open")
+        expect(panel).to_have_count(1)
+        box = panel.bounding_box()
+        assert box is not None
+        assert box["x"] >= 7.5 and box["x"] + box["width"] <= width - 7.5, (control, box)
+        assert box["y"] + box["height"] <= height + 0.5, (control, box)
+        ui.shot(f"live-class-{control}-{width}")
+        page.keyboard.press("Escape")
+        expect(panel).to_have_count(0)
