@@ -54,6 +54,12 @@ class FrameState(Strict):
     boundary: dict[str, Any] | None = None
     forward: dict[str, Any] | None = None  # the sample's pass the teacher's page read for it
     backward: dict[str, Any] | None = None  # (with the edges on ∂C/∂W): followers read none
+    # a settled frame (a Step, a pause, an edited weight: the same step is shown again) with
+    # the metrics rows since the last one sent, the session's version and its dead neurons
+    settled: bool = False
+    records: Annotated[list[dict[str, Any]], Field(max_length=1000)] | None = None
+    updated_at: float | str | None = None
+    dead: dict[str, Any] | None = None
     sent_at: float | None = None
 
 

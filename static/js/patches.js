@@ -102,6 +102,41 @@ export function withRecords(h, records) {
 }
 
 /**
+ * The history's rows after step `after` (the last `max` of them) as records.
+ * @param {History} history
+ * @param {number} after
+ * @param {number} max
+ */
+export function recordsAfter(history, after, max) {
+  const steps = history.step;
+  let i = steps.length;
+  while (i > 0 && steps[i - 1] > after && steps.length - i < max) i--;
+  /** @type {History} */
+  const cols = {};
+  for (const [k, v] of Object.entries(history)) cols[k] = v.slice(i);
+  return columnsToRecords(cols);
+}
+
+// What steps and an edited weight change in a session; any other difference (data,
+// training, a reset) is a different state to load, not a frame to apply.
+const STEPPED = new Set(["step", "network", "metrics", "dead", "updated_at"]);
+const STEPPED_NETWORK = new Set(["weights", "biases"]);
+
+/**
+ * Whether session `s` is `prev` after steps or an edited weight, so that a frame (weights,
+ * metrics) takes a page from one to the other.
+ * @param {any} prev
+ * @param {any} s
+ */
+export function steppedFrom(prev, s) {
+  if (!prev || prev.id !== s.id || s.step < prev.step) return false;
+  const eq = (/** @type {any} */ a, /** @type {any} */ b) => a === b || JSON.stringify(a) === JSON.stringify(b);
+  /** @param {Record<string, any>} a @param {Record<string, any>} b @param {Set<string>} skip */
+  const alike = (a, b, skip) => [...new Set([...Object.keys(a), ...Object.keys(b)])].every((k) => skip.has(k) || eq(a[k], b[k]));
+  return alike(prev, s, STEPPED) && alike(prev.network ?? {}, s.network ?? {}, STEPPED_NETWORK);
+}
+
+/**
  * The records a `/step` answer adds to the history: its history columns when it has them
  * (several steps), else its one metrics row.
  * @param {{history?: Record<string, any>, metrics?: Record<string, any>}} answer

@@ -83,6 +83,26 @@ def test_the_teacher_publishes_and_every_student_receives_it_once(
         assert late.receive_json()["data"] == view
 
 
+def test_a_settled_frame_reaches_students_as_sent(
+    client: TestClient, new_class: Callable[..., Json]
+) -> None:
+    """A Step's frame carries what the teacher's page read (the sample's pass, the grids,
+    the metrics rows since the last frame): students get it unchanged."""
+    c = new_class()
+    frame = {"session": "s1", "step": 3, "weights": [[[0.5, -0.25]]], "biases": [[0.1]],
+             "metrics": {"step": 3, "train_loss": 0.4}, "settled": True,
+             "records": [{"step": 2, "train_loss": 0.5}, {"step": 3, "train_loss": 0.4}],
+             "updated_at": 1700000000.5, "dead": {"step": 3, "layers": [[]]},
+             "forward": {"layers": [{"z": [[0.1]], "a": [[0.52]]}]},
+             "boundary": {"dims": 2, "resolution": 2, "output": [0, 1, 1, 0]}}  # fmt: skip
+    with live(client, c["id"]) as teacher, live(client, c["id"]) as a:
+        joined(teacher, "teacher", c["token"])
+        joined(a, "student")
+        assert a.receive_json() == {"type": "students", "count": 1}
+        teacher.send_json({"type": "publish", "kind": "frame", "data": frame})
+        assert a.receive_json() == {"type": "state", "kind": "frame", "seq": 1, "data": frame}
+
+
 def test_only_the_teacher_publishes(client: TestClient, new_class: Callable[..., Json]) -> None:
     c = new_class()
     with live(client, c["id"]) as ws:
@@ -108,6 +128,20 @@ def test_only_the_teacher_publishes(client: TestClient, new_class: Callable[...,
                 "data": {"session": "a", "step": -1, "weights": []},
             },
             "data.step:",
+        ),
+        (
+            {
+                "type": "publish",
+                "kind": "frame",
+                "data": {
+                    "session": "a",
+                    "step": 1,
+                    "weights": [],
+                    "settled": True,
+                    "records": [{"step": 1}] * 1001,
+                },
+            },
+            "data.records:",
         ),
         ({"type": "shout"}, 'a class message is a JSON object with "type"'),
         ({"type": "join", "role": "student"}, "already joined"),

@@ -12,12 +12,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, WebSocketRoute, expect
 
 from tests.browser.conftest import UI, api, wait_idle
+from tests.browser.test_classroom_export import export
 from tests.browser.test_classroom_share import LOCKED, second_page
+from tests.browser.test_teaching_support import open_tab, scrub_replay, steps
 
 pytestmark = pytest.mark.browser
 
@@ -299,3 +302,109 @@ def test_a_student_reads_nothing_of_its_own_during_play(ui: UI, browser: Browser
         page.click("[data-action=play]")
         wait_idle(ui)
         same(ui, student, "s.session.step")
+
+
+SETTLED = (
+    "[s.session.step, s.session.network.weights, s.session.dead,"
+    " s.boundary && s.boundary.step, s.forward && s.forward.step]"
+)
+
+
+def test_a_student_reads_nothing_of_its_own_on_a_step_or_a_pause(ui: UI, browser: Browser) -> None:
+    """A Step or a pause is pushed with the weights, the metrics, the sample's pass and the
+    grids the teacher's page read for it: 60 students make no request of their own (they
+    made four each: the session, its metrics, the forward pass and the grids)."""
+    page = ui.page
+    with teacher_and_student(ui, browser) as student:
+        sp = student.page
+        wait_idle(student)
+        calls: list[str] = []
+        sp.on("request", lambda r: calls.append(r.url) if "/api/" in r.url else None)
+        for _ in range(2):
+            page.click("[data-action=step]")
+            wait_idle(ui)
+            same(ui, student, SETTLED)
+            same(ui, student, "s.history.step")
+            wait_idle(student)
+        assert student.state("s.session.step") == 2
+        assert calls == [], calls
+
+        page.click("[data-action=play]")
+        sp.wait_for_function("() => window.backprop.store.state.session.step > 20")
+        page.click("[data-action=play]")
+        wait_idle(ui)
+        same(ui, student, SETTLED)
+        wait_idle(student)
+        assert calls == [], calls
+
+
+@pytest.mark.parametrize("size", [(390, 844), (1024, 768)])
+def test_the_header_popovers_stay_on_a_narrow_screen(ui: UI, size: tuple[int, int]) -> None:
+    """The share panel (with its live class), the export menu and the presenter choices keep
+    8 px from the screen's edges and scroll when taller than the room below their button."""
+    page = ui.page
+    width, height = size
+    page.set_viewport_size({"width": width, "height": height})
+    open_class(ui)
+    for control in ("share", "export", "presenter-options"):
+        page.click(f"[data-control={control}]")
+        panel = page.locator(".cl-popover:popover-open")
+        expect(panel).to_have_count(1)
+        box = panel.bounding_box()
+        assert box is not None
+        assert box["x"] >= 7.5 and box["x"] + box["width"] <= width - 7.5, (control, box)
+        assert box["y"] + box["height"] <= height + 0.5, (control, box)
+        ui.shot(f"live-class-{control}-{width}")
+        page.keyboard.press("Escape")
+        expect(panel).to_have_count(0)
+
+
+def test_students_follow_an_import_a_branch_a_weight_and_presenter_settings(
+    ui: UI, browser: Browser, tmp_path: Path
+) -> None:
+    """The kinds of change the first tests leave out: an imported session file, a branch
+    from Replay (both new sessions), a selected weight and what presenter mode hides."""
+    page = ui.page
+    with teacher_and_student(ui, browser) as student:
+        sp = student.page
+        steps(ui, 3)
+        same(ui, student, "s.session.step")
+
+        # a selected weight (an edge)
+        page.locator('[data-edge="1:0:0"]').focus()
+        page.keyboard.press("Enter")
+        page.wait_for_function("() => window.backprop.store.state.selection?.kind === 'edge'")
+        same(ui, student, "s.selection")
+
+        # presenter mode with another choice of what it hides
+        page.click("[data-control=presenter]")
+        page.click("[data-control=presenter-options]")
+        page.click("[data-hide-item=loss]")
+        page.keyboard.press("Escape")
+        hidden = page.locator("body").get_attribute("data-presenter-hide")
+        expect(sp.locator("body")).to_have_attribute("data-presenter-hide", hidden or "")
+        page.click("[data-control=presenter]")
+        expect(sp.locator("body")).not_to_have_class(re.compile(r"\bis-presenter\b"))
+
+        # a branch from Replay's step 1: a new session at that step
+        source = ui.state("s.session.id")
+        open_tab(ui, "replay")
+        scrub_replay(ui, 1)
+        page.wait_for_selector("[data-teach=replay][data-step='1']")
+        page.click("[data-teach-action=branch]")
+        page.wait_for_function(f"() => window.backprop.store.state.session.id !== {source!r}")
+        wait_idle(ui)
+        same(ui, student, "[s.session.id, s.session.step, s.session.network.weights]")
+
+        # an imported session file: another new session, its loss history included
+        name, raw = export(ui, "session")
+        file = tmp_path / name
+        file.write_bytes(raw)
+        before = ui.state("s.session.id")
+        page.locator("[data-control=import-file]").set_input_files(str(file))
+        page.wait_for_function(f"() => window.backprop.store.state.session.id !== {before!r}")
+        wait_idle(ui)
+        same(ui, student, "[s.session.id, s.session.step, s.history.step]")
+        expect(sp.locator("[data-metric=step]")).to_have_text(
+            page.locator("[data-metric=step]").inner_text()
+        )

@@ -2,8 +2,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  columnsToRecords, framePatch, plain, sampleTracePatch, splitSize, stepPatch, stepRecords, validSample,
-  withRecords,
+  columnsToRecords, framePatch, plain, recordsAfter, sampleTracePatch, splitSize, stepPatch, stepRecords,
+  steppedFrom, validSample, withRecords,
 } from "../../static/js/patches.js";
 
 const emptyHistory = () => ({ step: [], train_loss: [], test_loss: [] });
@@ -148,4 +148,26 @@ test("plain: a typed row as a plain array of the same numbers", () => {
   const row = plain(Float32Array.of(0.5, -2));
   assert.ok(Array.isArray(row));
   assert.deepEqual(row, [0.5, -2]);
+});
+
+test("recordsAfter: the rows past a step, at most the last `max`", () => {
+  const h = { step: [0, 1, 2, 3], train_loss: [1, 0.9, 0.8, 0.7], test_loss: [null, null, 0.85, null] };
+  assert.deepEqual(recordsAfter(h, 1, 10), [{ step: 2, train_loss: 0.8, test_loss: 0.85 }, { step: 3, train_loss: 0.7, test_loss: null }]);
+  assert.deepEqual(recordsAfter(h, 0, 1), [{ step: 3, train_loss: 0.7, test_loss: null }]);
+  assert.deepEqual(recordsAfter(h, 3, 10), []);
+  assert.deepEqual(recordsAfter(emptyHistory(), -1, 10), []);
+});
+
+test("steppedFrom: steps or an edited weight are a frame; data, training, a reset or another session are not", () => {
+  const stepped = { ...SESSION, step: 11, updated_at: 2, metrics: { step: 11 }, dead: { step: 11, layers: [] },
+    network: { ...SESSION.network, weights: [[[1, 2], [3, 5]], [[5, 6]]] } };
+  assert.equal(steppedFrom(SESSION, stepped), true);
+  assert.equal(steppedFrom(SESSION, { ...SESSION, network: { ...SESSION.network, biases: [[1, 0], [0]] } }), true);
+  assert.equal(steppedFrom(SESSION, JSON.parse(JSON.stringify(SESSION))), true); // read again: equal, not the same object
+  assert.equal(steppedFrom(null, SESSION), false);
+  assert.equal(steppedFrom(SESSION, { ...SESSION, id: "s2" }), false);
+  assert.equal(steppedFrom(SESSION, { ...SESSION, step: 0 }), false); // a reset
+  assert.equal(steppedFrom(SESSION, { ...SESSION, training: { learning_rate: 0.3 } }), false);
+  assert.equal(steppedFrom(SESSION, { ...SESSION, dataset: { ...SESSION.dataset, x: [[0, 0]] } }), false);
+  assert.equal(steppedFrom(SESSION, { ...SESSION, network: { ...SESSION.network, init: "he" } }), false);
 });

@@ -69,21 +69,32 @@ export function classroomActions({ store, st, sessionId, run, pending, reads }, 
      * the sample's pass and the heatmaps the teacher's page read, drawn at once with no read
      * of our own. A frame without the sample's pass (the teacher's page had none) has it read
      * here, when no read is waiting, so a follower never queues up behind the teacher.
+     * A settled frame (a Step, a pause, an edited weight) may have the same step, and brings
+     * the metrics rows since the last one the teacher sent, the session's version and dead neurons.
      * @param {{session: string, step: number, weights: number[][][], biases?: number[][] | null, metrics?: any,
-     *          forward?: any, backward?: any, boundary?: any}} frame
+     *          forward?: any, backward?: any, boundary?: any, settled?: boolean, records?: any[],
+     *          updated_at?: any, dead?: any}} frame
      */
     followFrame(frame) {
       const s = st().session;
-      if (!s || s.id !== frame.session || frame.step <= s.step) return;
+      if (!s || s.id !== frame.session || frame.step < s.step || (frame.step === s.step && !frame.settled)) return;
       /** @type {Record<string, any>} */
       const patch = framePatch(s, { ...frame, steps: frame.step - s.step, biases: frame.biases ?? null, boundary: null }, st().history, st().boundary);
+      if (frame.settled) {
+        // a Step, a pause or an edited weight, with everything the teacher's page read for it
+        patch.session = { ...patch.session, updated_at: frame.updated_at ?? s.updated_at, dead: frame.dead ?? s.dead };
+        if (frame.records) patch.history = withRecords(st().history, [...frame.records, frame.metrics]);
+        // the same step: no steps taken (a pause keeps the update shown; an edit drops it)
+        if (frame.step === s.step) patch.update = JSON.stringify(frame.weights) === JSON.stringify(s.network.weights) ? st().update : null;
+      }
       if (frame.boundary) patch.boundary = frame.boundary;
       if (frame.forward) patch.forward = { ...frame.forward, animate: false, seq: reads.nextSeq() };
       if (frame.backward) Object.assign(patch, sampleTracePatch(frame.backward, frame.backward.sample, frame.backward.step, false, reads.nextSeq()));
       store.set(patch);
-      // the grids come with every few frames (GRIDS_MS in classroom/live.js); the widest
-      // networks' grids, too big for a frame, are read when the teacher pauses
+      // the grids come with every few frames (GRIDS_MS in classroom/live.js) and with a
+      // settled one; the widest networks' grids, too big for a frame, are read when it settles
       if (frame.boundary) reads.boundaryArrived();
+      else if (frame.settled) run(reads.fetchBoundary); // too big to send (the widest networks)
       if (frame.forward || frame.backward) return;
       if (pending() === 0 && performance.now() - liveReadAt >= 250) {
         liveReadAt = performance.now();

@@ -12,6 +12,7 @@ import { el } from "../dom.js";
 import { onLanguageChange, t } from "../i18n.js";
 import { queryParams, setQueryParams } from "./util.js";
 import { setupLink } from "./share.js";
+import { recordsAfter, steppedFrom } from "../patches.js";
 import "../i18n/zh-live.js";
 
 const FRAME_MS = 100; // Play frames published at most this often (10 a second)
@@ -131,8 +132,8 @@ function viewOf(state, presenter) {
   };
 }
 
-const MAX_FRAME_CHARS = 900_000; // the server takes messages up to 1 MB (class_messages.py)
-
+const MAX_FRAME_CHARS = 900_000;
+const MAX_RECORDS = 500; // metrics rows a settled frame carries (the server takes 1000)
 /**
  * Numbers in `value` rounded to 4 decimals: the grids and passes are drawn, not computed
  * with, and a rounded frame is about a third of the text.
@@ -251,20 +252,76 @@ export function mountTeacher(store, { bar, share, presenter }) {
   let sentGrids = null;
   /** @type {string | null} the session followers were last sent (a Play frame needs it) */
   let shownId = null;
+  /** @type {any} the teacher's session as followers last got it (a message or a frame) */
+  let sent = null;
   let lastFrameAt = 0;
+  /** @param {Record<string, any>} [extra]  more of the frame (a settled frame's records) */
+  function frameOf(s, extra = {}) {
+    return { session: s.id, step: s.step, weights: s.network.weights, biases: s.network.biases ?? null, metrics: s.metrics ?? null, ...extra, sent_at: Date.now() };
+  }
   function publishFrame() {
     frameTimer = 0;
     lastFrameAt = performance.now();
     const state = store.state;
     const s = state.session;
-    const frame = { session: s.id, step: s.step, weights: s.network.weights, biases: s.network.biases ?? null, metrics: s.metrics ?? null, sent_at: Date.now() };
     const grids = state.boundary !== sentGrids && lastFrameAt - gridsAt >= GRIDS_MS;
-    publish("frame", withViews(frame, state, grids));
+    publish("frame", withViews(frameOf(s), state, grids));
+    sent = s;
     if (grids) {
       sentGrids = state.boundary;
       gridsAt = lastFrameAt;
     }
   }
+  /** Followers get the teacher's session itself: each loads it (one set of reads each). */
+  function publishSession(s) {
+    shownId = s.id;
+    sent = s;
+    publish("session", sessionOf(s));
+  }
+
+  // A Step, a pause, an edited weight: once the teacher's page has read what it shows (the
+  // queue is idle), one "settled" frame carries it all (weights, metrics rows, the sample's
+  // pass, the grids) and the followers read nothing, however many there are.
+  let settling = false;
+  function settle() {
+    settling = true;
+    queueMicrotask(settled);
+  }
+  function settled() {
+    const state = store.state;
+    if (!settling || state.busy || state.playing) return; // "busy" or "playing" calls again
+    settling = false;
+    const s = state.session;
+    if (!channel || !s || s.id !== shownId) return;
+    if (!steppedFrom(sent, s)) {
+      publishSession(s);
+      return;
+    }
+    const last = sent.step;
+    const records = s.step > last ? recordsAfter(state.history, last, MAX_RECORDS) : [];
+    publish("frame", withViews(frameOf(s, { updated_at: s.updated_at ?? null, dead: s.dead ?? null, records, settled: true }), state));
+    sentGrids = state.boundary;
+    // the class keeps this session as its latest (a reconnecting student loads it); those
+    // that have the frame find nothing new in it
+    publishSession(s);
+  }
+  store.on("busy", () => { if (settling) settled(); });
+
+  store.on("session", () => {
+    const s = store.state.session;
+    if (!channel || !s) return;
+    if (store.state.playing && s.id === shownId) {
+      // Play: at most one frame per FRAME_MS, the latest one
+      if (!frameTimer) frameTimer = window.setTimeout(publishFrame, Math.max(0, FRAME_MS - (performance.now() - lastFrameAt)));
+      return;
+    }
+    if (s.id === shownId && steppedFrom(sent, s)) settle();
+    else publishSession(s);
+  });
+  store.on("playing", () => {
+    if (!store.state.playing && store.state.session) settle();
+    publishView();
+  });
   let viewQueued = false;
   function publishView() {
     if (viewQueued) return;
@@ -275,27 +332,9 @@ export function mountTeacher(store, { bar, share, presenter }) {
     });
   }
   function publishAll() {
-    if (store.state.session) {
-      shownId = store.state.session.id;
-      publish("session", sessionOf(store.state.session));
-    }
+    if (store.state.session) publishSession(store.state.session);
     publishView();
   }
-  store.on("session", () => {
-    const s = store.state.session;
-    if (!channel || !s) return;
-    if (store.state.playing && s.id === shownId) {
-      // Play: at most one frame per FRAME_MS, the latest one
-      if (!frameTimer) frameTimer = window.setTimeout(publishFrame, Math.max(0, FRAME_MS - (performance.now() - lastFrameAt)));
-      return;
-    }
-    shownId = s.id;
-    publish("session", sessionOf(s));
-  });
-  store.on("playing", () => {
-    if (!store.state.playing && store.state.session) publish("session", sessionOf(store.state.session));
-    publishView();
-  });
   store.on(["selection", "edgeMode", "sample"], publishView);
   // the sample's pass changed (not while playing: the frames carry it then)
   store.on(["forward", "backward"], () => { if (!store.state.playing) publishView(); });
