@@ -15,17 +15,20 @@ from tests.browser.test_screens import CLIPPED_TEXT, LABEL_COLLISIONS, open_at
 
 IRIS = ["sepal length", "sepal width", "petal length", "petal width"]
 SPECIES = ["setosa", "versicolor", "virginica"]
-ROWS = [line.split(",") for line in
-        (Path(__file__).parents[2] / "app/engine/data/iris.csv").read_text().splitlines()[1:]]  # fmt: skip
-IRIS_TABLE = ",".join([*IRIS, "species"]) + "\n" + "".join(
-    f"{','.join(r[:4])},{SPECIES[int(r[4])]}\n" for r in ROWS
+IRIS_CSV = (Path(__file__).parents[2] / "app/engine/data/iris.csv").read_text()
+ROWS = [line.split(",") for line in IRIS_CSV.splitlines()[1:]]
+IRIS_TABLE = (
+    ",".join([*IRIS, "species"])
+    + "\n"
+    + "".join(f"{','.join(r[:4])},{SPECIES[int(r[4])]}\n" for r in ROWS)
 )
 INPUT_NAMES = (
     "() => [...document.querySelectorAll('#network svg.net text.input-label')]"
     ".map((e) => e.textContent).filter(Boolean)"
 )
 PLANE_OPTIONS = (
-    "() => [...document.querySelectorAll('[data-control=plane-x] option')].map((o) => o.textContent)"
+    "() => [...document.querySelectorAll('[data-control=plane-x] option')]"
+    ".map((o) => o.textContent)"
 )
 
 
@@ -93,7 +96,8 @@ def _click_plot(ui: UI, fx: float, fy: float) -> None:
 
 def test_the_metrics_say_no_data_when_the_last_point_is_removed(ui: UI) -> None:
     page = ui.page
-    loss, accuracy = page.locator("[data-metric=loss]"), page.locator("[data-metric=train-accuracy]")
+    loss = page.locator("[data-metric=loss]")
+    accuracy = page.locator("[data-metric=train-accuracy]")
     page.click("[data-action=clear-data]")
     page.wait_for_function("() => window.backprop.store.state.session.dataset.n_train === 0")
     wait_idle(ui)
@@ -127,7 +131,8 @@ LABELS_OUTSIDE = """() => {
     const b = t.getBoundingClientRect();
     const node = document.querySelector(`[data-node="0:${t.__data__.j}"] circle.body`);
     const n = node.getBoundingClientRect();
-    if (t.hasAttribute("data-thinned") || b.left < svg.left || b.right > n.left) out.push(t.textContent);
+    const outside = b.left < svg.left || b.right > n.left;
+    if (t.hasAttribute("data-thinned") || outside) out.push(t.textContent);
   }
   return out;
 }"""

@@ -9,9 +9,13 @@ const LABEL_GAP = 8; // between an input label's end and its neuron (network-lab
 const RIGHT = 118;   // target and loss right of the output layer
 const MAX_SPACING = 130;
 
+/** @param {number} v @param {number} lo @param {number} hi */
 const clamp = (v, lo, hi) => Math.max(lo, Math.min(hi, v));
 
-/** Cubic point of d3.linkHorizontal's curve between (x0,y0) and (x1,y1) at t. */
+/**
+ * Cubic point of d3.linkHorizontal's curve between (x0,y0) and (x1,y1) at t.
+ * @param {number} x0 @param {number} y0 @param {number} x1 @param {number} y1 @param {number} t
+ */
 function linkPoint(x0, y0, x1, y1, t) {
   const mx = (x0 + x1) / 2;
   const u = 1 - t;
@@ -24,11 +28,13 @@ function linkPoint(x0, y0, x1, y1, t) {
  * `top`: room above the neurons for the layer heads (less when their controls are hidden);
  * `labelWidth`: the widest input label, in px. `labelRoom` is the width an input label has
  * left of its neuron (a wider one must be shortened).
+ * @param {number[]} layers  neurons per layer @param {number} w @param {number} h
+ * @param {{top?: number, labelWidth?: number}} [options]
  */
 export function layoutNetwork(layers, w, h, { top = TOP, labelWidth = 0 } = {}) {
   const L = layers.length - 1;
   const avail = Math.max(20, h - top - BOTTOM);
-  const spacingOf = (n) => Math.min(avail / n, MAX_SPACING);
+  const spacingOf = (/** @type {number} */ n) => Math.min(avail / n, MAX_SPACING);
   const minSpacing = Math.min(...layers.map(spacingOf));
   const columns = (/** @type {number} */ left) => {
     const innerW = Math.max(20, w - left - RIGHT);
@@ -45,6 +51,7 @@ export function layoutNetwork(layers, w, h, { top = TOP, labelWidth = 0 } = {}) 
   const xs = layers.map((_, l) => left + (L === 0 ? innerW / 2 : (innerW * l) / L));
   const cy = top + avail / 2;
 
+  /** @type {{id: string, l: number, j: number, x: number, y: number}[]} */
   const nodes = [];
   const ys = layers.map((n, l) => {
     const s = spacingOf(n);
