@@ -52,9 +52,6 @@ export function mountNetwork(store, actions, stage) {
   const gNodes = svg.append("g").attr("class", "nodes");
   const gSide = svg.append("g").attr("class", "side-labels");
   const gGroup = svg.append("g").attr("class", "input-groups");
-  // measures input labels in their own font (left empty: nothing shows, nothing is thinned)
-  const probe = svg.append("text").attr("class", "input-label").attr("visibility", "hidden")
-    .attr("aria-hidden", "true").node();
   const heads = mountLayerHeads(store, actions, stage);
 
   const page = { state: () => store.state, select: (selection) => actions.select(selection) };
@@ -112,14 +109,14 @@ export function mountNetwork(store, actions, stage) {
   /** @type {Map<string, number>} */
   let widths = new Map();
   let widthsFor = cssVars;
-  /** A label's width in px, measured once per font (presenter mode changes it). */
+  /** An input label's width in px, in its own font: measured once per font (presenter mode changes it). */
   function textWidth(text) {
     if (widthsFor !== cssVars) [widths, widthsFor] = [new Map(), cssVars];
     let w = widths.get(text);
     if (w === undefined) {
-      probe.textContent = text;
-      w = probe.getComputedTextLength();
-      probe.textContent = "";
+      const probe = svg.append("text").attr("class", "input-label").attr("visibility", "hidden").text(text);
+      w = probe.node().getComputedTextLength();
+      probe.remove();
       widths.set(text, w);
     }
     return w;
