@@ -11,6 +11,7 @@ import pytest
 from playwright.sync_api import Browser, ViewportSize, expect
 
 from tests.browser.conftest import UI, wait_idle, wait_still
+from tests.browser.test_own_data import _click_plot
 from tests.browser.test_screens import CLIPPED_TEXT, LABEL_COLLISIONS, open_at
 
 IRIS = ["sepal length", "sepal width", "petal length", "petal width"]
@@ -84,14 +85,6 @@ def test_a_tables_column_names_survive_undo_and_redo(ui: UI) -> None:
     _names(ui, ["x₁", "x₂"])
     _undo_redo(ui, "undo", table)
     _names(ui, IRIS)
-
-
-def _click_plot(ui: UI, fx: float, fy: float) -> None:
-    plot = ui.page.locator("#data-scatter svg")
-    box = plot.bounding_box()
-    assert box is not None
-    plot.click(position={"x": box["width"] * fx, "y": box["height"] * fy})
-    wait_idle(ui)
 
 
 def test_the_metrics_say_no_data_when_the_last_point_is_removed(ui: UI) -> None:
