@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -91,6 +92,41 @@ def test_train_shows_progress_then_the_final_metrics_and_weights(net: Path) -> N
     exported = json.loads(out.read_text())
     assert exported["state"]["step"] == 30
     assert abs(exported["network"]["weights"][0][0][0] - 0.5971686) < 1e-7
+
+
+def _train_stopped_by(signum: int, net: Path) -> tuple[int, str]:
+    """Start a long ``train``, wait until its bar is drawn, send ``signum`` to it alone."""
+    env = {**os.environ, "PYTHONWARNINGS": "error"}
+    with subprocess.Popen([sys.executable, "-m", "app", "train", str(net), "--steps", "100000000"],
+                          cwd=net.parent, env=env, stdout=subprocess.DEVNULL,
+                          stderr=subprocess.PIPE) as proc:  # fmt: skip
+        assert proc.stderr is not None
+        seen = b""
+        try:
+            while b" steps" not in seen:  # the first bar (no newline: read what comes)
+                chunk = os.read(proc.stderr.fileno(), 4096)
+                assert chunk, seen.decode()
+                seen += chunk
+            proc.send_signal(signum)
+            seen += proc.stderr.read()
+            return proc.wait(timeout=60), seen.decode()
+        finally:
+            proc.kill()
+
+
+@pytest.mark.parametrize(("signum", "code", "last"), [(signal.SIGINT, 130, "stopped"),
+                                                      (signal.SIGTERM, 143, None)])  # fmt: skip
+def test_train_stopped_midway_ends_the_bar_line(
+    net: Path, signum: int, code: int, last: str | None
+) -> None:
+    returncode, err = _train_stopped_by(signum, net)
+    assert returncode == code, err
+    assert err.endswith("\n"), repr(err[-80:])  # the shell's prompt starts a line of its own
+    lines = err.splitlines()
+    assert lines[-1 if last is None else -2].split("\r")[-1].startswith("[")  # the bar, ended
+    if last is not None:
+        assert lines[-1] == last
+    assert "Traceback" not in err
 
 
 def test_train_that_diverges_says_so(tmp_path: Path) -> None:

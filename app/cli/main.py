@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -106,6 +107,21 @@ def cmd_trace(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextmanager
+def _terminate_as_exit() -> Iterator[None]:
+    """SIGTERM (``kill``) ends the process through ``SystemExit`` rather than at once, so the
+    progress bar's line is ended and the throwaway database removed on the way out."""
+
+    def stop(signum: int, frame: object) -> None:
+        raise SystemExit(128 + signum)
+
+    before = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
+
+
 def cmd_train(args: argparse.Namespace) -> int:
     if args.steps < 1:
         raise UserError("--steps must be at least 1")
@@ -114,17 +130,20 @@ def cmd_train(args: argparse.Namespace) -> int:
         session = client.create_from(request)
         limit = int(client.catalog()["limits"]["max_steps"])
         chunk = max(1, min(limit, -(-args.steps // 50)))  # about 50 redraws of the bar
-        progress = Progress(args.steps)
         done, result = 0, None
-        progress.show(0)
-        while done < args.steps:
-            result = client.step(session, min(chunk, args.steps - done), trace=False)
-            done += result.applied_steps
-            loss = "" if result.metrics is None else f"loss {tables.num(result.metrics.train_loss)}"
-            progress.show(done, loss)
-            if result.diverged:
-                break
-        progress.end()
+        with _terminate_as_exit(), Progress(args.steps) as progress:
+            progress.show(0)
+            while done < args.steps:
+                result = client.step(session, min(chunk, args.steps - done), trace=False)
+                done += result.applied_steps
+                note = (
+                    ""
+                    if result.metrics is None
+                    else f"loss {tables.num(result.metrics.train_loss)}"
+                )
+                progress.show(done, note)
+                if result.diverged:
+                    break
         assert result is not None
         if args.out:
             Path(args.out).write_text(json.dumps(client.export(session)), encoding="utf-8")

@@ -41,6 +41,24 @@ export function featureNames(table, d) {
 }
 
 /**
+ * The table a session's data comes from (its names, classes, image shape), or null: the one
+ * kept for its id (made from a table; opened again by undo, redo or an address), else the
+ * current one when the session holds data of that table's name and width (a network edit,
+ * a reset or a branch keeps the data).
+ * @template T
+ * @param {Map<string, T | null>} kept  session id → its table
+ * @param {(T & {name: string, columns: string[]}) | null} current  the table shown now
+ * @param {{id: string, dataset: {name?: string, input_dim: number}}} session
+ * @returns {T | null}
+ */
+export function tableFor(kept, current, session) {
+  const known = kept.get(session.id);
+  if (known !== undefined) return known;
+  const d = session.dataset;
+  return current && d.name === current.name && d.input_dim === current.columns.length ? current : null;
+}
+
+/**
  * A new pair from a changed select: picking the other axis's feature swaps the two.
  * @param {number[]} before  the current pair
  * @param {number} fx @param {number} fy  the selects' values

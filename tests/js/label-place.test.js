@@ -1,7 +1,7 @@
 // The network view's label thinning: no two kept boxes overlap, nor a kept box and a neuron.
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { overlaps, placeLabels } from "../../static/js/views/label-place.js";
+import { fitLabels, overlaps, placeLabels } from "../../static/js/views/label-place.js";
 
 /** @param {number} x @param {number} y @param {number} [w] @param {number} [h] */
 const box = (x, y, w = 10, h = 10) => ({ x, y, w, h });
@@ -37,4 +37,13 @@ test("whatever is kept, no two kept boxes intersect (a dense random case)", () =
     for (const n of nodes) assert.equal(overlaps(a.box, n), false);
     for (const b of kept) if (a !== b) assert.equal(overlaps(a.box, b.box), false);
   }
+});
+
+test("fitLabels keeps a label that fits and shortens a longer one to its room with …", () => {
+  const width = (/** @type {string} */ s) => 7 * s.length; // 7 px a character
+  assert.deepEqual(fitLabels(["x₁", "petal length"], 84, width), ["x₁", "petal length"]);
+  const [short] = fitLabels(["sepal length in centimetres"], 84, width);
+  assert.equal(short, "sepal lengt…");
+  assert.ok(width(short) <= 84);
+  assert.equal(fitLabels(["abc"], 0, width)[0], "a…"); // never empty
 });

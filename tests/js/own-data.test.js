@@ -3,7 +3,7 @@
 import "./browser-globals.js";
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { classOf, confusion, featureNames, nextPlane, planeOf, tableNetwork } from "../../static/js/own-data.js";
+import { classOf, confusion, featureNames, nextPlane, planeOf, tableFor, tableNetwork } from "../../static/js/own-data.js";
 
 test("tableNetwork: softmax + cross-entropy for 3+ classes, sigmoid + BCE for 2, linear + MSE to fit", () => {
   const iris = tableNetwork({ columns: ["a", "b", "c", "d"], kind: "classification", classes: ["s", "v", "g"] }, { seed: 3 });
@@ -46,4 +46,17 @@ test("featureNames uses the table's columns when they fit", () => {
   assert.deepEqual(featureNames({ columns: ["a", "b", "c"] }, 3), ["a", "b", "c"]);
   assert.deepEqual(featureNames({ columns: ["a", "b"] }, 3), ["x1", "x2", "x3"]);
   assert.deepEqual(featureNames(null, 2), ["x1", "x2"]);
+});
+
+test("tableFor: the table kept for a session's id, else the current one while its data is the table's", () => {
+  const iris = { name: "iris", columns: ["a", "b", "c", "d"] };
+  const pasted = { name: "table", columns: ["p", "q", "r", "s"] };
+  const session = (/** @type {string} */ id, /** @type {string} */ name, d = 4) => ({ id, dataset: { name, input_dim: d } });
+  const kept = new Map([["s1", iris], ["s2", null]]);
+  assert.equal(tableFor(kept, pasted, session("s1", "iris")), iris); // undo back to it
+  assert.equal(tableFor(kept, iris, session("s2", "drawn", 2)), null); // a cleared canvas
+  assert.equal(tableFor(kept, iris, session("s3", "iris")), iris); // a network edit of iris
+  assert.equal(tableFor(kept, iris, session("s4", "xor", 2)), null); // another data set
+  assert.equal(tableFor(kept, pasted, session("s5", "table", 3)), null); // same name, not its width
+  assert.equal(tableFor(kept, null, session("s6", "iris")), null);
 });

@@ -8,6 +8,7 @@
  * @property {<T>(job: () => T | Promise<T>) => Promise<T | undefined>} run  queue.js
  * @property {() => number} pending  queued jobs (queue.js)
  * @property {ReturnType<typeof import("./refresh.js").createRefresh>} reads  refresh.js
+ * @property {Map<string, any>} tables  session id → the table its data came from, or null (own data)
  */
 
 export {};

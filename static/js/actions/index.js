@@ -25,6 +25,7 @@ export function createActions(store) {
     run: queue.run,
     pending: queue.pending,
     reads: createRefresh(store),
+    tables: new Map(),
   };
   const { createFromSpec, loadSession, loadOrLost, ...sessionEdits } = sessionActions(ctx);
   const address = addressActions(ctx, { loadSession, loadOrLost, createFromSpec });

@@ -18,8 +18,7 @@ export function ownDataActions({ store, st, run, reads }, createFromSpec) {
       spec.network = tableNetwork(table, spec.network);
       if (table.image) spec.training = { ...spec.training, optimizer: "adam", learning_rate: 0.01, batch_size: 32 };
       else if (table.kind === "classification") spec.training = { ...spec.training, optimizer: "adam", learning_rate: 0.03, batch_size: 10 };
-      await createFromSpec(spec);
-      store.set({ table: { name: table.name, columns: table.columns, classes: table.classes, image: table.image, target: table.target } });
+      await createFromSpec(spec, { name: table.name, columns: table.columns, classes: table.classes, image: table.image, target: table.target });
     });
   }
 
@@ -79,8 +78,7 @@ export function ownDataActions({ store, st, run, reads }, createFromSpec) {
         const kind = st().session?.dataset?.kind === "regression" ? "regression" : "classification";
         spec.dataset = { x: [], y: [], kind, input_dim: 2, name: "drawn" };
         spec.network = tableNetwork({ columns: ["x1", "x2"], kind, classes: kind === "regression" ? [] : ["0", "1"] }, spec.network);
-        await createFromSpec(spec);
-        store.set({ table: null });
+        await createFromSpec(spec, null);
       });
     },
   };

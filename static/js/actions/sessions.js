@@ -6,18 +6,33 @@ import { api } from "../api.js";
 import { t } from "../i18n.js";
 import { emptyHistory } from "../store.js";
 import { validSample, withRecords, columnsToRecords } from "../patches.js";
+import { tableFor } from "../own-data.js";
 import {
   clone, datasetEntry, datasetKind, dropWeights, explicitDataset, fitNetworkToData, inputDim,
   isBuiltinDataset, specFromSession,
 } from "../spec.js";
 
 /** @param {import("./context.js").Context} ctx */
-export function sessionActions({ store, st, sessionId, run, reads }) {
-  /** @param {object} spec  a create request */
-  async function createFromSpec(spec) {
+export function sessionActions({ store, st, sessionId, run, reads, tables }) {
+  /**
+   * The table session `s` shows (own data), kept for its id: undo, redo and the page
+   * address open it again with its column names.
+   * @param {any} s @param {any} [table]  given when `s` was just made from it (null: none)
+   */
+  function tableOf(s, table = tableFor(tables, st().table, s)) {
+    tables.set(s.id, table);
+    return table;
+  }
+
+  /**
+   * @param {object} spec  a create request
+   * @param {any} [table]  the table its data comes from (own data); by default, the current
+   *   one when the data is still that table's
+   */
+  async function createFromSpec(spec, table = undefined) {
     const s = await api.create(spec);
     store.set({
-      spec: clone(spec), session: s, history: withRecords(emptyHistory(), [s.metrics]), forward: null, backward: null,
+      spec: clone(spec), session: s, table: tableOf(s, table), history: withRecords(emptyHistory(), [s.metrics]), forward: null, backward: null,
       gradient: null, update: null, boundary: null, selection: null, edgeMode: "weight",
       sample: validSample(s, st().sample), lostSession: null,
     });
@@ -29,7 +44,7 @@ export function sessionActions({ store, st, sessionId, run, reads }) {
   async function loadSession(id) {
     const s = await api.get(id);
     const spec = specFromSession(s, st().catalog);
-    store.set({ spec, session: s, history: emptyHistory(), forward: null, backward: null, gradient: null, update: null, boundary: null, selection: null });
+    store.set({ spec, session: s, table: tableOf(s), history: emptyHistory(), forward: null, backward: null, gradient: null, update: null, boundary: null, selection: null });
     const m = await api.metrics(id, 0);
     store.set({ history: withRecords(st().history, columnsToRecords(m)) });
     await reads.refresh();

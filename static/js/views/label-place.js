@@ -36,3 +36,20 @@ export function placeLabels(labels, obstacles) {
   }
   return ids;
 }
+
+/**
+ * Labels no wider than `room` px: a longer one keeps its start and ends in "…" (its whole
+ * text stays in the neuron's tooltip).
+ * @param {string[]} labels
+ * @param {number} room
+ * @param {(text: string) => number} width  a text's width in px
+ * @returns {string[]}
+ */
+export function fitLabels(labels, room, width) {
+  return labels.map((text) => {
+    if (width(text) <= room) return text;
+    let n = text.length - 1;
+    while (n > 1 && width(`${text.slice(0, n).trimEnd()}…`) > room) n -= 1;
+    return `${text.slice(0, n).trimEnd()}…`;
+  });
+}

@@ -23,9 +23,9 @@ export class SideLabels {
   update(state, layout, phase) {
     const { session, catalog } = state;
     const fresh = isBackwardFresh(state);
-    if (!this.changed(layout, catalog, session.network.features, session.dataset, state.sample, fresh, state.backward, phaseKey(phase), getLanguage(), inputsGrouped(state))) return;
+    if (!this.changed(layout, catalog, session.network.features, session.dataset, state.table, state.sample, fresh, state.backward, phaseKey(phase), getLanguage(), inputsGrouped(state))) return;
     const L = layout.xs.length - 1;
-    const labels = inputLabels(state);
+    const labels = layout.inputNames ?? inputLabels(state); // shortened to fit (network.js)
     const inputs = inputsGrouped(state) ? [] : layout.nodes.filter((d) => d.l === 0); // grouped: one node, no names
     this.group.selectAll("text.input-label").data(inputs, (d) => d.id).join("text")
       .attr("class", "input-label")

@@ -3,13 +3,19 @@
 
 const TOP = 78;      // room for the layer heads (HTML controls above each column)
 const BOTTOM = 34;
-const LEFT = 64;     // input labels
+const LEFT = 64;     // input labels (more for a table's wider names, up to MAX_LEFT of the width)
+const MAX_LEFT = 0.3;
+const LABEL_GAP = 8; // between an input label's end and its neuron (network-labels.js)
 const RIGHT = 118;   // target and loss right of the output layer
 const MAX_SPACING = 130;
 
+/** @param {number} v @param {number} lo @param {number} hi */
 const clamp = (v, lo, hi) => Math.max(lo, Math.min(hi, v));
 
-/** Cubic point of d3.linkHorizontal's curve between (x0,y0) and (x1,y1) at t. */
+/**
+ * Cubic point of d3.linkHorizontal's curve between (x0,y0) and (x1,y1) at t.
+ * @param {number} x0 @param {number} y0 @param {number} x1 @param {number} y1 @param {number} t
+ */
 function linkPoint(x0, y0, x1, y1, t) {
   const mx = (x0 + x1) / 2;
   const u = 1 - t;
@@ -18,18 +24,34 @@ function linkPoint(x0, y0, x1, y1, t) {
   return [x, y];
 }
 
-/** `top`: room above the neurons for the layer heads (less when their controls are hidden). */
-export function layoutNetwork(layers, w, h, { top = TOP } = {}) {
+/**
+ * `top`: room above the neurons for the layer heads (less when their controls are hidden);
+ * `labelWidth`: the widest input label, in px. `labelRoom` is the width an input label has
+ * left of its neuron (a wider one must be shortened).
+ * @param {number[]} layers  neurons per layer @param {number} w @param {number} h
+ * @param {{top?: number, labelWidth?: number}} [options]
+ */
+export function layoutNetwork(layers, w, h, { top = TOP, labelWidth = 0 } = {}) {
   const L = layers.length - 1;
-  const innerW = Math.max(20, w - LEFT - RIGHT);
-  const xs = layers.map((_, l) => LEFT + (L === 0 ? innerW / 2 : (innerW * l) / L));
-  const colGap = L ? innerW / L : innerW;
   const avail = Math.max(20, h - top - BOTTOM);
-  const spacingOf = (n) => Math.min(avail / n, MAX_SPACING);
+  const spacingOf = (/** @type {number} */ n) => Math.min(avail / n, MAX_SPACING);
   const minSpacing = Math.min(...layers.map(spacingOf));
-  const r = clamp(Math.min(minSpacing * 0.28, colGap * 0.15), 4, 32);
+  const columns = (/** @type {number} */ left) => {
+    const innerW = Math.max(20, w - left - RIGHT);
+    const colGap = L ? innerW / L : innerW;
+    return { innerW, colGap, r: clamp(Math.min(minSpacing * 0.28, colGap * 0.15), 4, 32) };
+  };
+  let left = LEFT;
+  let { innerW, colGap, r } = columns(left);
+  const wanted = labelWidth + r + LABEL_GAP + 2;
+  if (wanted > left) { // a wider margin narrows the columns, so r only shrinks: the label fits
+    left = Math.max(LEFT, Math.min(wanted, w * MAX_LEFT));
+    ({ innerW, colGap, r } = columns(left));
+  }
+  const xs = layers.map((_, l) => left + (L === 0 ? innerW / 2 : (innerW * l) / L));
   const cy = top + avail / 2;
 
+  /** @type {{id: string, l: number, j: number, x: number, y: number}[]} */
   const nodes = [];
   const ys = layers.map((n, l) => {
     const s = spacingOf(n);
@@ -56,7 +78,7 @@ export function layoutNetwork(layers, w, h, { top = TOP } = {}) {
   }
 
   return {
-    layers, xs, r, nodes, edges, top,
+    layers, xs, r, nodes, edges, top, labelRoom: Math.max(0, xs[0] - r - LABEL_GAP - 2),
     // a neuron's a and δ stack under it when its column has room, else δ goes to its right
     stackLabels: layers.map((n) => spacingOf(n) >= 2 * r + 34),
     showNodeLabels: minSpacing >= 2 * r + 20,

@@ -1,7 +1,7 @@
 // The numbers the network view shows, read from the store's state.
 // Every accessor returns null when the value is not known (yet).
 
-import { byName, defaultFeatures } from "../spec.js";
+import { byName } from "../spec.js";
 import { target } from "../format.js";
 
 /**
@@ -72,13 +72,23 @@ export function deltaMax(state) {
   return maxAbs([layers.map((l) => l.delta?.[0] ?? [])]) || 1;
 }
 
-/** Display labels of the input neurons: the network's features (x₁, x₁², …). */
+/**
+ * Display labels of the input neurons: the network's features (x₁, x₁², …); without
+ * features, the raw inputs: a table's column names ("petal length") where the data came
+ * from one, else x₁ … x_d.
+ */
 export function inputLabels(state) {
-  const { session, catalog } = state;
+  const { session, catalog, table } = state;
   if (!session) return [];
-  const names = session.network.features ?? defaultFeatures(session.dataset?.input_dim ?? session.network.layers[0]);
-  return names.map((n) => byName(catalog?.features, n)?.label ?? n);
+  const features = session.network.features;
+  if (features) return features.map((n) => byName(catalog?.features, n)?.label ?? n);
+  const d = session.network.layers[0];
+  if (table && table.columns.length === d) return [...table.columns];
+  return Array.from({ length: d }, (_, j) => byName(catalog?.features, `x${j + 1}`)?.label ?? `x${subscript(j + 1)}`);
 }
+
+/** @param {number} n */
+const subscript = (n) => String(n).replace(/\d/g, (c) => "₀₁₂₃₄₅₆₇₈₉"[Number(c)]);
 
 /** The selected sample's target as text ("class 1", "0.25"). */
 export function sampleTarget(state) {

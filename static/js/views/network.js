@@ -17,6 +17,9 @@ import { NeuronMaps, drawsMaps } from "./network-maps.js";
 import { PathHighlights, SideLabels } from "./network-labels.js";
 import { hideTooltip } from "./tooltip.js";
 import { thinLabels } from "./network-thin.js";
+import { fitLabels } from "./label-place.js";
+import { inputLabels } from "./network-values.js";
+import { inputsGrouped } from "./network-group.js";
 import { onLanguageChange, t } from "../i18n.js";
 
 const LAYER_MS = 380;       // forward/backward: time per layer
@@ -102,6 +105,22 @@ export function mountNetwork(store, actions, stage) {
   svg.on("mouseleave", (event) => edges.hoverCanvas(event, [-1, -1]));
   // the export (classroom/export.js) asks for the hidden SVG curves to be current first
   stage.addEventListener("network:export", () => edges.flush());
+
+  /** @type {Map<string, number>} */
+  let widths = new Map();
+  let widthsFor = cssVars;
+  /** An input label's width in px, in its own font: measured once per font (presenter mode changes it). */
+  function textWidth(text) {
+    if (widthsFor !== cssVars) [widths, widthsFor] = [new Map(), cssVars];
+    let w = widths.get(text);
+    if (w === undefined) {
+      const probe = svg.append("text").attr("class", "input-label").attr("visibility", "hidden").text(text);
+      w = probe.node().getComputedTextLength();
+      probe.remove();
+      widths.set(text, w);
+    }
+    return w;
+  }
 
   function request(transition = false) {
     schedule("network", () => render(transition));
@@ -223,9 +242,13 @@ export function mountNetwork(store, actions, stage) {
     const { session, catalog } = state;
     if (!session || !catalog || size.w < 50 || size.h < 50) return;
     const net = session.network;
-    if (layoutChanged(String(net.layers), size.w, size.h, cssVars.top, cssVars.minEdgeWidth)) {
-      layout = layoutNetwork(net.layers, size.w, size.h, { top: cssVars.top });
+    // the input names (a table's columns can be long): the left margin widens to fit them
+    const names = inputsGrouped(state) ? [] : inputLabels(state);
+    if (layoutChanged(String(net.layers), size.w, size.h, cssVars.top, cssVars.minEdgeWidth, names.join("\n"))) {
+      const labelWidth = Math.max(0, ...names.map(textWidth));
+      layout = layoutNetwork(net.layers, size.w, size.h, { top: cssVars.top, labelWidth });
       layout.minEdgeWidth = cssVars.minEdgeWidth;
+      layout.inputNames = fitLabels(names, layout.labelRoom, textWidth);
       edges.setLayout(layout, size);
       nodes.setLayout(layout);
       tellMaps();

@@ -6,6 +6,8 @@ import { plain, pct } from "../format.js";
 import { onLanguageChange, t } from "../i18n.js";
 import { setText } from "../dom.js";
 
+const NO_DATA = "—";
+
 export function mountRunbar(store, actions, root) {
   const $ = (sel) => root.querySelector(sel);
   $("[data-action=forward]").addEventListener("click", () => actions.forward());
@@ -45,11 +47,15 @@ export function mountRunbar(store, actions, root) {
     const last = (key) => (n ? history[key][n - 1] : null);
     const m = session?.metrics;
     const val = (key) => (m && m[key] !== undefined ? m[key] : last(key));
+    // a split without points has no loss or accuracy: the last step's values are of data
+    // that is gone, so "—" until a point is added (or when there is no value at all)
+    const d = session?.dataset;
+    const shown = (text, split) => (!text || d?.[split] === 0 ? NO_DATA : text);
     setText($("[data-metric=step]"), String(session?.step ?? 0));
-    setText($("[data-metric=loss]"), plain(val("train_loss"), 4));
-    setText($("[data-metric=test-loss]"), plain(val("test_loss"), 4));
-    setText($("[data-metric=train-accuracy]"), pct(val("train_accuracy")));
-    setText($("[data-metric=test-accuracy]"), pct(val("test_accuracy")));
+    setText($("[data-metric=loss]"), shown(plain(val("train_loss"), 4), "n_train"));
+    setText($("[data-metric=test-loss]"), shown(plain(val("test_loss"), 4), "n_test"));
+    setText($("[data-metric=train-accuracy]"), shown(pct(val("train_accuracy")), "n_train"));
+    setText($("[data-metric=test-accuracy]"), shown(pct(val("test_accuracy")), "n_test"));
   }
 
   // an empty canvas (own data) cannot train: the buttons say why instead of failing
