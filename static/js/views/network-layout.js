@@ -6,6 +6,11 @@ const BOTTOM = 34;
 const LEFT = 64;     // input labels
 const RIGHT = 118;   // target and loss right of the output layer
 const MAX_SPACING = 130;
+// A layer head needs this much width for its name ("l=10"), width field and menu. Columns
+// closer than that (a deep network on a narrow screen) put their heads on two or three
+// staggered rows, each head as wide as that many columns.
+const HEAD_MIN = 46;
+const MAX_HEAD_ROWS = 3;
 
 const clamp = (v, lo, hi) => Math.max(lo, Math.min(hi, v));
 
@@ -18,12 +23,23 @@ function linkPoint(x0, y0, x1, y1, t) {
   return [x, y];
 }
 
-/** `top`: room above the neurons for the layer heads (less when their controls are hidden). */
-export function layoutNetwork(layers, w, h, { top = TOP } = {}) {
+/** The head rows `layers` get at width `w`: 1, or 2–3 when the columns are too close. */
+export function headRowsOf(layers, w) {
+  const L = layers.length - 1;
+  const colGap = Math.max(20, w - LEFT - RIGHT) / Math.max(1, L);
+  return L && colGap < HEAD_MIN ? Math.min(MAX_HEAD_ROWS, Math.ceil(HEAD_MIN / colGap)) : 1;
+}
+
+/** `top`: room above the neurons for one row of layer heads (less when their controls are
+ * hidden); staggered rows (headRowsOf) add a row's height each, `headRow` px apart. */
+export function layoutNetwork(layers, w, h, { top: rowTop = TOP } = {}) {
   const L = layers.length - 1;
   const innerW = Math.max(20, w - LEFT - RIGHT);
   const xs = layers.map((_, l) => LEFT + (L === 0 ? innerW / 2 : (innerW * l) / L));
   const colGap = L ? innerW / L : innerW;
+  const headRows = headRowsOf(layers, w);
+  const headRow = rowTop - 6;
+  const top = rowTop + (headRows - 1) * headRow;
   const avail = Math.max(20, h - top - BOTTOM);
   const spacingOf = (n) => Math.min(avail / n, MAX_SPACING);
   const minSpacing = Math.min(...layers.map(spacingOf));
@@ -56,7 +72,7 @@ export function layoutNetwork(layers, w, h, { top = TOP } = {}) {
   }
 
   return {
-    layers, xs, r, nodes, edges, top,
+    layers, xs, r, nodes, edges, top, headRows, headRow,
     // a neuron's a and δ stack under it when its column has room, else δ goes to its right
     stackLabels: layers.map((n) => spacingOf(n) >= 2 * r + 34),
     showNodeLabels: minSpacing >= 2 * r + 20,
