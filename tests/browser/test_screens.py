@@ -69,15 +69,17 @@ CUT_MENUS = """() => {
   document.body.append(probe);
   const out = [];
   for (const s of document.querySelectorAll("select")) {
-    if (!s.getClientRects().length || getComputedStyle(s).visibility === "hidden" || s.closest("[hidden]")) continue;
+    const cs = getComputedStyle(s);
+    if (!s.getClientRects().length || cs.visibility === "hidden" || s.closest("[hidden]")) continue;
     const o = s.selectedOptions[0];
     if (!o) continue;
-    const cs = getComputedStyle(s);
     probe.style.font = cs.font;
     probe.style.letterSpacing = cs.letterSpacing;
     probe.textContent = o.textContent;
-    const room = s.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight) - (cs.appearance === "none" ? 0 : 18);
-    if (probe.getBoundingClientRect().width > room + 0.5) out.push(`${s.dataset.control || s.dataset.builder || s.className}: ${o.textContent} (${Math.round(probe.getBoundingClientRect().width)} > ${Math.round(room)})`);
+    const arrow = cs.appearance === "none" ? 0 : 18;
+    const room = s.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight) - arrow;
+    const need = probe.getBoundingClientRect().width;
+    if (need > room + 0.5) out.push(`${s.dataset.control || s.dataset.builder}: ${o.textContent}`);
   }
   probe.remove();
   return out;
@@ -85,7 +87,24 @@ CUT_MENUS = """() => {
 
 # Header parts outside their box ("Backprop Ex" under the brand's edge) or the brand (with
 # the lesson's suggestion) running under the header's buttons.
-HEADER_OVERLAPS = """() => { const h = document.querySelector('.app-header'); const b = h.querySelector('.brand'); const a = h.querySelector('.header-actions'); const r = (e) => e.getBoundingClientRect(); const out = []; for (const e of [...b.children, ...a.querySelectorAll(':scope > *')]) { if (!e.getClientRects().length || getComputedStyle(e).visibility === 'hidden') continue; const x = r(e); const box = e.parentElement === b ? r(b) : r(h); if (x.right > box.right + 1 || x.left < box.left - 1) out.push(e.className || e.tagName); } const rb = r(b), ra = r(a); if (rb.right > ra.left + 1 && rb.bottom > ra.top + 1 && ra.bottom > rb.top + 1) out.push('brand over actions'); return out; }"""
+HEADER_OVERLAPS = """() => {
+  const h = document.querySelector(".app-header");
+  const b = h.querySelector(".brand");
+  const a = h.querySelector(".header-actions");
+  const r = (e) => e.getBoundingClientRect();
+  const out = [];
+  for (const e of [...b.children, ...a.children]) {
+    if (!e.getClientRects().length || getComputedStyle(e).visibility === "hidden") continue;
+    const x = r(e);
+    const box = e.parentElement === b ? r(b) : r(h);
+    if (x.right > box.right + 1 || x.left < box.left - 1) out.push(e.className || e.tagName);
+  }
+  const [rb, ra] = [r(b), r(a)];
+  if (rb.right > ra.left + 1 && rb.bottom > ra.top + 1 && ra.bottom > rb.top + 1) {
+    out.push("brand over actions");
+  }
+  return out;
+}"""
 
 # Layer heads that overlap their neighbour on the same row (a deep network, a narrow screen).
 HEAD_OVERLAPS = """() => { const hs = [...document.querySelectorAll(".layer-head")]
