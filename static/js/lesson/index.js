@@ -156,8 +156,8 @@ export function mountLesson(store, actions, { header, brand }) {
     open.classList.add("is-suggested"); // where the header has no room for the sentence, the button still stands out
     fitSuggestion();
   }
-  /** The whole sentence where it fits in two lines beside its buttons, else "New here?",
-   * else nothing (the Lesson button stays highlighted). */
+  /** The whole sentence where it fits in two lines beside its buttons, else "New here?", else
+   * the buttons alone, else nothing (the Lesson button stays highlighted). */
   function fitSuggestion() {
     if (!suggestion) return;
     const pill = suggestion;
@@ -166,10 +166,12 @@ export function mountLesson(store, actions, { header, brand }) {
       const text = /** @type {HTMLElement} */ (pill.querySelector(sel));
       return !over(text) && !over(pill) && text.clientWidth >= 40;
     };
-    pill.classList.remove("is-short", "is-cramped");
+    pill.classList.remove("is-short", "is-bare", "is-cramped");
     if (fits(".lesson-suggest-text")) return;
     pill.classList.add("is-short");
-    if (!fits(".lesson-suggest-short")) pill.classList.add("is-cramped");
+    if (fits(".lesson-suggest-short")) return;
+    pill.classList.add("is-bare"); // its Start button alone
+    if (over(pill)) pill.classList.add("is-cramped");
   }
   // the header's room changes with the screen, the language and the buttons beside it
   new ResizeObserver(fitSuggestion).observe(/** @type {HTMLElement} */ (brand.parentElement));
