@@ -62,6 +62,57 @@ LABEL_COLLISIONS = """() => {
   return { shown: shown.length, collisions: out };
 }"""
 
+# Menus whose chosen option's text is wider than the menu ("圆环 (circle" at 1024 px).
+CUT_MENUS = """() => {
+  const probe = document.createElement("span");
+  probe.style.cssText = "position:absolute;visibility:hidden;white-space:pre;left:-9999px";
+  document.body.append(probe);
+  const out = [];
+  for (const s of document.querySelectorAll("select")) {
+    const cs = getComputedStyle(s);
+    if (!s.getClientRects().length || cs.visibility === "hidden" || s.closest("[hidden]")) continue;
+    const o = s.selectedOptions[0];
+    if (!o) continue;
+    probe.style.font = cs.font;
+    probe.style.letterSpacing = cs.letterSpacing;
+    probe.textContent = o.textContent;
+    const arrow = cs.appearance === "none" ? 0 : 18;
+    const room = s.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight) - arrow;
+    const need = probe.getBoundingClientRect().width;
+    if (need > room + 0.5) out.push(`${s.dataset.control || s.dataset.builder}: ${o.textContent}`);
+  }
+  probe.remove();
+  return out;
+}"""
+
+# Header parts outside their box ("Backprop Ex" under the brand's edge) or the brand (with
+# the lesson's suggestion) running under the header's buttons.
+HEADER_OVERLAPS = """() => {
+  const h = document.querySelector(".app-header");
+  const b = h.querySelector(".brand");
+  const a = h.querySelector(".header-actions");
+  const r = (e) => e.getBoundingClientRect();
+  const out = [];
+  for (const e of [...b.children, ...a.children]) {
+    if (!e.getClientRects().length || getComputedStyle(e).visibility === "hidden") continue;
+    const x = r(e);
+    const box = e.parentElement === b ? r(b) : r(h);
+    if (x.right > box.right + 1 || x.left < box.left - 1) out.push(e.className || e.tagName);
+  }
+  const [rb, ra] = [r(b), r(a)];
+  if (rb.right > ra.left + 1 && rb.bottom > ra.top + 1 && ra.bottom > rb.top + 1) {
+    out.push("brand over actions");
+  }
+  return out;
+}"""
+
+# Layer heads that overlap their neighbour on the same row (a deep network, a narrow screen).
+HEAD_OVERLAPS = """() => { const hs = [...document.querySelectorAll(".layer-head")]
+  .map((h) => h.getBoundingClientRect());
+  return hs.flatMap((a, i) => hs.slice(i + 1).filter((b) => a.right > b.left + 0.5
+    && b.right > a.left + 0.5 && a.bottom > b.top + 0.5 && b.bottom > a.top + 0.5)
+    .map(() => i)); }"""
+
 # Formulas (KaTeX) wider than the box they sit in.
 WIDE_FORMULAS = """() => [...document.querySelectorAll(".formula")]
   .filter((f) => f.getClientRects().length && f.querySelector(".katex"))
@@ -127,6 +178,8 @@ def test_the_page_fits_every_screen(sized: UI) -> None:
 
     assert page.evaluate(CLIPPED_TEXT) == []
     assert page.evaluate(WIDE_FORMULAS) == []
+    assert page.evaluate(CUT_MENUS) == []
+    assert page.evaluate(HEADER_OVERLAPS) == []
     labels = page.evaluate(LABEL_COLLISIONS)
     assert labels["shown"] >= 3  # the input names, the output and at least one value
     assert labels["collisions"] == []
@@ -139,7 +192,8 @@ def test_phone_controls_are_big_enough_to_tap(browser: Browser, server: str) -> 
             """() => [...document.querySelectorAll([
                   "#runbar button", ".column-left button", ".column-left select",
                   ".column-left input[type=number]", ".network-toolbar button",
-                  ".app-header button", ".app-header select"].join(", "))]
+                  ".app-header button", ".app-header select", ".layer-head input",
+                  ".layer-head select"].join(", "))]
               .filter((e) => e.getClientRects().length
                 && getComputedStyle(e).visibility !== "hidden")
               .filter((e) => e.getBoundingClientRect().height < 40)
@@ -155,7 +209,9 @@ def test_phone_controls_are_big_enough_to_tap(browser: Browser, server: str) -> 
         assert ys == sorted(ys) and len(ys) == 4
 
 
-@pytest.mark.parametrize("size", [SIZES[2], SIZES[4]], ids=["1024x768", "1920x1080"])
+@pytest.mark.parametrize(
+    "size", [SIZES[0], SIZES[2], SIZES[4]], ids=["390x844", "1024x768", "1920x1080"]
+)
 def test_the_largest_network_keeps_heads_and_labels_whole(
     browser: Browser, server: str, size: ViewportSize
 ) -> None:
@@ -172,6 +228,7 @@ def test_the_largest_network_keeps_heads_and_labels_whole(
         wait_idle(ui)
         expect(ui.page.locator("[data-node]")).to_have_count(2 + 9 * 64 + 1)
         assert ui.page.evaluate(CLIPPED_TEXT) == []
+        assert ui.page.evaluate(HEAD_OVERLAPS) == []
         assert ui.page.evaluate(LABEL_COLLISIONS)["collisions"] == []
         # a width typed into a layer's field
         field = ui.page.locator('[data-builder=layer-width][data-layer="3"]')
@@ -279,3 +336,24 @@ def test_no_formula_scrolls_sideways_on_a_phone(browser: Browser, server: str, l
                 page.click("[data-action=lesson-next]")
         assert shown >= 5  # the lesson's steps do show display formulas
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_iris_fits_a_projector(browser: Browser, server: str, lang: str) -> None:
+    """At 1024×768 with Iris: the confusion matrix, the menus and the panel names are whole."""
+    for ui in open_at(browser, server, SIZES[2]):
+        page = ui.page
+        if lang == "zh":
+            page.click("[data-lang=zh]")
+        before = ui.state("s.session.id")
+        page.click("[data-action=dataset-iris]")
+        page.wait_for_function(f"() => window.backprop.store.state.session.id !== {before!r}")
+        expect(page.locator("[data-view=confusion] td")).to_have_count(9)
+        wait_idle(ui)
+        matrix = page.locator("[data-view=confusion]")
+        assert matrix.evaluate("(m) => m.scrollWidth <= m.clientWidth")
+        assert page.evaluate(CUT_MENUS) == []
+        assert page.evaluate(CLIPPED_TEXT) == []
+        # a panel's name is on one line beside a long subtitle
+        name = page.locator("#panel-output .panel-title > span").first.bounding_box()
+        assert name and name["height"] < 20

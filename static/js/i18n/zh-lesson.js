@@ -13,6 +13,7 @@ register("zh", {
   "lesson.next": "下一步 →",
   "lesson.finish": "完成 ✓",
   "lesson.suggest": "第一次来？用七步在这个网络上推导反向传播。",
+  "lesson.suggestShort": "第一次来？",
   "lesson.start": "开始课程",
   "lesson.dismiss": "以后再说",
 

@@ -149,11 +149,34 @@ export function mountLesson(store, actions, { header, brand }) {
     if (seen) return;
     suggestion = el("div", { class: "lesson-suggest", "data-role": "lesson-suggest", role: "status" },
       el("span", { class: "lesson-suggest-text", i18n: ["lesson.suggest", "New here? Seven steps derive backprop on this network."] }),
+      el("span", { class: "lesson-suggest-short", i18n: ["lesson.suggestShort", "New here?"] }),
       el("button", { type: "button", class: "btn btn-primary btn-small", "data-action": "lesson-start", i18n: ["lesson.start", "Start the lesson"], onclick: () => show(1) }),
       el("button", { type: "button", class: "btn btn-quiet btn-small", "data-action": "lesson-dismiss", "i18n-aria-label": ["lesson.dismiss", "Not now"], "i18n-title": ["lesson.dismiss", "Not now"], text: "×", onclick: dismissSuggestion }));
     brand.append(suggestion);
     open.classList.add("is-suggested"); // where the header has no room for the sentence, the button still stands out
+    fitSuggestion();
   }
+  /** The whole sentence where it fits in two lines beside its buttons, else "New here?", else
+   * the buttons alone, else nothing (the Lesson button stays highlighted). */
+  function fitSuggestion() {
+    if (!suggestion) return;
+    const pill = suggestion;
+    const over = (/** @type {Element} */ e) => e.scrollWidth > e.clientWidth + 1 || e.scrollHeight > e.clientHeight + 1;
+    const fits = (/** @type {string} */ sel) => {
+      const text = /** @type {HTMLElement} */ (pill.querySelector(sel));
+      return !over(text) && !over(pill) && text.clientWidth >= 40;
+    };
+    pill.classList.remove("is-short", "is-bare", "is-cramped");
+    if (fits(".lesson-suggest-text")) return;
+    pill.classList.add("is-short");
+    if (fits(".lesson-suggest-short")) return;
+    pill.classList.add("is-bare"); // its Start button alone
+    if (over(pill)) pill.classList.add("is-cramped");
+  }
+  // the header's room changes with the screen, the language and the buttons beside it
+  new ResizeObserver(fitSuggestion).observe(/** @type {HTMLElement} */ (brand.parentElement));
+  new ResizeObserver(fitSuggestion).observe(header);
+  onLanguageChange(fitSuggestion);
 
   return {
     /** After the page's first session exists: reopen the step in the URL, or suggest the lesson. */

@@ -76,9 +76,13 @@ export function mountLayerHeads(store, actions, stage) {
     const heads = box.selectAll("div.layer-head").data(data, (d) => d.key)
       .join((enter) => enter.append("div").attr("class", "layer-head").call(build));
     const gap = layout.xs.length > 1 ? layout.xs[1] - layout.xs[0] : 200;
-    const width = Math.max(40, Math.min(118, gap - 8));
+    // staggered rows (a deep network on a narrow screen): a head spans that many columns
+    const rows = layout.headRows ?? 1;
+    const width = Math.max(40, Math.min(118, rows * gap - 6));
     const compact = width < 76;
-    heads.style("left", (d) => `${d.x}px`).style("width", `${width}px`).classed("is-compact", compact);
+    heads.style("left", (d) => `${d.x}px`).style("width", `${width}px`).classed("is-compact", compact)
+      .style("top", (d) => `${(d.l % rows) * layout.headRow}px`);
+    /** @type {HTMLElement} */ (stage).style.setProperty("--head-rows", String(rows));
     heads.select(".lh-title").each(function (d) {
       const title = d3.select(this);
       const name = d.kind === "input" ? t("net.head.input", "Input") : d.kind === "output" ? t("net.head.output", "Output")

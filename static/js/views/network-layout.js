@@ -8,6 +8,11 @@ const MAX_LEFT = 0.3;
 const LABEL_GAP = 8; // between an input label's end and its neuron (network-labels.js)
 const RIGHT = 118;   // target and loss right of the output layer
 const MAX_SPACING = 130;
+// A layer head needs this much width for its name ("l=10"), width field and menu. Columns
+// closer than that (a deep network on a narrow screen) put their heads on two or three
+// staggered rows, each head as wide as that many columns.
+const HEAD_MIN = 46;
+const MAX_HEAD_ROWS = 3;
 
 /** @param {number} v @param {number} lo @param {number} hi */
 const clamp = (v, lo, hi) => Math.max(lo, Math.min(hi, v));
@@ -25,14 +30,32 @@ function linkPoint(x0, y0, x1, y1, t) {
 }
 
 /**
- * `top`: room above the neurons for the layer heads (less when their controls are hidden);
+ * The head rows `layers` get at width `w` with a left margin `left`: 1, or 2–3 when the
+ * columns are too close.
+ * @param {number[]} layers @param {number} w @param {number} [left]
+ */
+export function headRowsOf(layers, w, left = LEFT) {
+  const L = layers.length - 1;
+  const colGap = Math.max(20, w - left - RIGHT) / Math.max(1, L);
+  return L && colGap < HEAD_MIN ? Math.min(MAX_HEAD_ROWS, Math.ceil(HEAD_MIN / colGap)) : 1;
+}
+
+/**
+ * `top`: room above the neurons for one row of layer heads (less when their controls are
+ * hidden); staggered rows (headRowsOf) add a row's height each, `headRow` px apart.
  * `labelWidth`: the widest input label, in px. `labelRoom` is the width an input label has
  * left of its neuron (a wider one must be shortened).
  * @param {number[]} layers  neurons per layer @param {number} w @param {number} h
  * @param {{top?: number, labelWidth?: number}} [options]
  */
-export function layoutNetwork(layers, w, h, { top = TOP, labelWidth = 0 } = {}) {
+export function layoutNetwork(layers, w, h, { top: rowTop = TOP, labelWidth = 0 } = {}) {
   const L = layers.length - 1;
+  // The rows come before the margin is known (it depends on r, r on the rows' height):
+  // count them with the narrowest margin wide labels can give (r at least 4).
+  const leastLeft = clamp(labelWidth + 4 + LABEL_GAP + 2, LEFT, Math.max(LEFT, w * MAX_LEFT));
+  const headRows = headRowsOf(layers, w, leastLeft);
+  const headRow = rowTop - 6;
+  const top = rowTop + (headRows - 1) * headRow;
   const avail = Math.max(20, h - top - BOTTOM);
   const spacingOf = (/** @type {number} */ n) => Math.min(avail / n, MAX_SPACING);
   const minSpacing = Math.min(...layers.map(spacingOf));
@@ -78,7 +101,8 @@ export function layoutNetwork(layers, w, h, { top = TOP, labelWidth = 0 } = {}) 
   }
 
   return {
-    layers, xs, r, nodes, edges, top, labelRoom: Math.max(0, xs[0] - r - LABEL_GAP - 2),
+    layers, xs, r, nodes, edges, top, headRows, headRow,
+    labelRoom: Math.max(0, xs[0] - r - LABEL_GAP - 2),
     // a neuron's a and δ stack under it when its column has room, else δ goes to its right
     stackLabels: layers.map((n) => spacingOf(n) >= 2 * r + 34),
     showNodeLabels: minSpacing >= 2 * r + 20,

@@ -75,6 +75,7 @@ export function mountNetwork(store, actions, stage) {
 
   new ResizeObserver(() => {
     size = { w: stage.clientWidth, h: stage.clientHeight };
+    cssVars = readCssVars(); // a phone's media query gives its heads more room
     for (const s of [edgeSvg, svg]) s.attr("width", size.w).attr("height", size.h);
     request();
   }).observe(stage);
