@@ -27,12 +27,17 @@ def kept_snapshots(steps: list[int], max_snapshots: int) -> list[int]:
     the run however long it gets. (Halving all later ones on each overflow instead kept the
     recent steps dense and left the early run with almost nothing when steps arrive one
     call at a time.) A step added twice is kept once."""
-    kept: list[int] = []  # ascending
-    present: set[int] = set()
-    # A store passes its stored steps (already thinned, ascending) and a save's few new ones:
-    # sorted insertion and a set keep that linear until the first overflow (it was quadratic:
-    # most of a Play save's time).
-    for step in steps:
+    # A store passes its stored steps (already thinned, ascending) and a save's few new ones.
+    # A rising start of at most max_snapshots is kept as it is (nothing can overflow there);
+    # then sorted insertion and a set (the step-by-step replay was most of a Play save's time).
+    start = 0
+    while start < min(len(steps), max_snapshots) and (
+        start == 0 or steps[start] > steps[start - 1]
+    ):
+        start += 1
+    kept: list[int] = steps[:start]  # ascending
+    present: set[int] = set(kept)
+    for step in steps[start:]:
         if step not in present:
             present.add(step)
             bisect.insort(kept, step)
