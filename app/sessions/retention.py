@@ -48,7 +48,7 @@ def kept_snapshots(steps: list[int], max_snapshots: int) -> list[int]:
             if len(later) < 2:
                 break
             bounds = [DENSE_SNAPSHOTS, *later]
-            spans = [b - a for a, b in zip(bounds, bounds[2:])]  # around each but the newest
+            spans = [bounds[i + 2] - bounds[i] for i in range(len(later) - 1)]
             gone = later.pop(spans.index(min(spans)))
             kept.remove(gone)
             present.discard(gone)
