@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import multiprocessing
 import signal
@@ -132,6 +133,11 @@ def start_warm_up(state: State) -> threading.Thread:
 
     def run() -> None:
         state.kernel = warm_up()
+        # What is loaded by now (numba, pydantic, the routes: most of the heap) lives as long
+        # as the process: out of the collector's sight, a full collection no longer walks it
+        # (profiled under a class on Play: 10–18% of the server's samples were collections).
+        gc.collect()
+        gc.freeze()
 
     thread = threading.Thread(target=run, name="kernel-warm-up", daemon=True)
     thread.start()

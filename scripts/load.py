@@ -237,8 +237,9 @@ class OwnServer:
 
 
 @contextmanager
-def own_server(workers: int, store: str) -> Iterator[OwnServer]:
-    """uvicorn on a free port with a throwaway database; stopped whatever happens."""
+def own_server(workers: int, store: str, root: Path = ROOT) -> Iterator[OwnServer]:
+    """uvicorn on a free port with a throwaway database, serving the app in ``root`` (this
+    checkout, or another one's for an A/B with the same client); stopped whatever happens."""
     with tempfile.TemporaryDirectory(prefix="backprop-load-") as tmp:
         port = free_port()
         env = {**os.environ, "BACKPROP_EXPLORER_DB": str(Path(tmp) / "load.sqlite3")}
@@ -250,7 +251,7 @@ def own_server(workers: int, store: str) -> Iterator[OwnServer]:
                "--workers", str(workers)]  # fmt: skip
         log_path = Path(tmp) / "server.log"
         with log_path.open("wb") as log:
-            proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
         url = f"http://127.0.0.1:{port}"
         try:
             wait_until_up(url, proc, log_path)
@@ -323,6 +324,10 @@ def main(argv: list[str] | None = None) -> int:
         help="uvicorn workers of our server (default: one per core, as `make run`)",
     )  # fmt: skip
     parser.add_argument("--store", default="", help="BACKPROP_EXPLORER_STORE of our server")
+    parser.add_argument(
+        "--server-root", type=Path, default=ROOT,
+        help="serve the app of this checkout (e.g. main's, for an A/B with this client)",
+    )  # fmt: skip
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument(
         "--max-p99-ms", type=float,
@@ -349,7 +354,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.url:
         results = go(args.url)
     else:
-        with own_server(args.workers, args.store) as server:
+        with own_server(args.workers, args.store, args.server_root) as server:
             before = cpu_seconds(server.pid)
             results = go(server.url)
             server_cpu = cpu_seconds(server.pid) - before
@@ -411,7 +416,7 @@ def socket_scenario(
     if args.url:
         summary = run(args.url, None)
     else:
-        with own_server(args.workers, args.store) as server:
+        with own_server(args.workers, args.store, args.server_root) as server:
             summary = run(server.url, lambda: cpu_seconds(server.pid))
         summary["workers"] = args.workers
     show(summary)

@@ -95,6 +95,14 @@ def parse_control(text: str) -> Message:
         data = orjson.loads(text)
     except orjson.JSONDecodeError as err:
         raise ControlError(f"not valid JSON: {err}") from None
+    if (  # the common case, 55 a second per student: what validation would accept, directly
+        type(data) is dict
+        and len(data) == 2
+        and data.get("type") == "ack"
+        and type(data.get("seq")) is int
+        and data["seq"] >= 1
+    ):
+        return Ack.model_construct(type="ack", seq=data["seq"])
     if not isinstance(data, dict) or not isinstance(data.get("type"), str):
         raise ControlError(
             'a control message is a JSON object with "type": play, speed, pause, ack or ping',

@@ -135,6 +135,11 @@ class Trainer:
         self._size = (tuple(net.layers), batch, self.compiled)
         self._per_step = _PER_STEP.get(self._size, 1e-6)
 
+    @property
+    def seconds_per_update(self) -> float:
+        """The last measured time of one update at this size (a guess before the first)."""
+        return self._per_step
+
     # --- training ------------------------------------------------------------------------
 
     def run(

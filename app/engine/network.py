@@ -101,6 +101,10 @@ class Network:
         self.params = np.ascontiguousarray(params, dtype=np.float64)
         if self.params.shape != (self.n_params,):
             raise SpecError("network.params", f"expected {self.n_params} values")
+        self._bind()
+
+    def _bind(self) -> None:
+        """The per-layer views of ``params``."""
         self.weights, self.biases = self.views(self.params)
         # Per-layer (Wᵀ, b as a 1 × n_l row, σ) for the forward loop; views, so updates to
         # params show.
@@ -222,10 +226,16 @@ class Network:
         view[...] = arr
 
     def copy(self) -> Network:
-        """An independent network: its params are a copy, not a view of these."""
-        return Network(
-            self.layers, self.activation_names, self.loss_name, self.bias, self.params.copy()
-        )
+        """An independent network: its params are a copy, not a view of these. The checked
+        architecture is not checked again (a Play frame copies its session's network)."""
+        new = object.__new__(Network)
+        new.__dict__.update(self.__dict__)
+        new.layers, new.activation_names = list(self.layers), list(self.activation_names)
+        new.sigmas, new.layout = list(self.sigmas), list(self.layout)
+        new.weight_mask = self.weight_mask.copy()
+        new.params = self.params.copy()
+        new._bind()
+        return new
 
     # --- the two passes -------------------------------------------------------------------
 

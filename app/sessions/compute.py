@@ -298,15 +298,13 @@ def held_values(s: Session) -> Array:
     return np.zeros(s.data.input_dim)
 
 
-def boundary(s: Session, resolution: int, neurons: bool, plane: tuple[int, int] = (0, 1)) -> Json:
-    """Output (and each neuron) over a grid of the input domain. With more than two raw
-    features the grid spans features ``plane`` and holds the others at the training mean."""
+def grid_inputs(s: Session, resolution: int, fx: int, fy: int) -> tuple[Array, list[Any], Json]:
+    """(network inputs of the grid's points, the box it spans, the plane's fields) for
+    ``boundary``; with more than two raw features the others are held at the mean."""
     box = s.domain()
     d = s.data.input_dim
     extra: Json = {}
     if d >= 2:
-        fx, fy = plane if d > 2 else (0, 1)
-        check_plane((fx, fy), d)
         xs = np.linspace(box[fx][0], box[fx][1], resolution)
         ys = np.linspace(box[fy][1], box[fy][0], resolution)  # top row is the largest value
         gx, gy = np.meshgrid(xs, ys)
@@ -319,6 +317,20 @@ def boundary(s: Session, resolution: int, neurons: bool, plane: tuple[int, int] 
     else:
         grid = np.linspace(box[0][0], box[0][1], resolution)[:, None]
     x = s.transform(grid, "grid")
+    x.flags.writeable = False  # shared by every boundary of this data
+    return x, box, extra
+
+
+def boundary(s: Session, resolution: int, neurons: bool, plane: tuple[int, int] = (0, 1)) -> Json:
+    """Output (and each neuron) over a grid of the input domain. With more than two raw
+    features the grid spans features ``plane`` and holds the others at the training mean."""
+    d = s.data.input_dim
+    fx, fy = plane if d > 2 else (0, 1)
+    if d >= 2:
+        check_plane((fx, fy), d)
+    x, box, extra = s.remembered_grid(
+        (resolution, fx, fy), lambda: grid_inputs(s, resolution, fx, fy)
+    )
     fwd = s.network.forward(x)
     out = fwd.output
     output = (

@@ -98,12 +98,7 @@ class Chunk:
             self.diverged = len(history) < n
             self.seconds += time.perf_counter() - t0
             return len(history)
-        if self._trainer is None:
-            x, y = s.inputs("train")
-            self._trainer = Trainer(
-                s.network, s.optimizer(), x, y, s.training.batch_size, s.regularization()
-            )
-        run, state = self._trainer.run(
+        run, state = self._kernel().run(
             s.batcher, s.opt_state, self.target - self.attempted, deadline
         )
         s.opt_state = state
@@ -113,6 +108,24 @@ class Chunk:
         self.diverged = run.diverged
         self.seconds += time.perf_counter() - t0
         return run.applied
+
+    def _kernel(self) -> Trainer:
+        if self._trainer is None:
+            s = self.session
+            x, y = s.inputs("train")
+            self._trainer = Trainer(
+                s.network, s.optimizer(), x, y, s.training.batch_size, s.regularization()
+            )
+        return self._trainer
+
+    def expected_seconds(self) -> float:
+        """About how long the updates still to make take, by the kernel's last measured time
+        per update at this size; the run's dense start (the REST path) counts as long."""
+        if self.done:
+            return 0.0
+        if self.session.step < DENSE_SNAPSHOTS:
+            return float("inf")
+        return (self.target - self.attempted) * self._kernel().seconds_per_update
 
     def finish(self) -> ChunkResult:
         """The metrics record and snapshot after the last update or, if an update was

@@ -9,6 +9,8 @@ last of a many-step call) is recorded, and the stores thin those evenly.
 
 from __future__ import annotations
 
+import bisect
+
 DENSE_SNAPSHOTS = 50  # every step up to here is kept; later ones are thinned
 SNAPSHOT_EVERY = 10  # after the dense start; the store thins old ones to stay bounded
 
@@ -25,20 +27,31 @@ def kept_snapshots(steps: list[int], max_snapshots: int) -> list[int]:
     the run however long it gets. (Halving all later ones on each overflow instead kept the
     recent steps dense and left the early run with almost nothing when steps arrive one
     call at a time.) A step added twice is kept once."""
-    kept: list[int] = []
-    for step in steps:
-        if step not in kept:
-            kept.append(step)
-            kept.sort()
+    # A store passes its stored steps (already thinned, ascending) and a save's few new ones.
+    # A rising start of at most max_snapshots is kept as it is (nothing can overflow there);
+    # then sorted insertion and a set (the step-by-step replay was most of a Play save's time).
+    start = 0
+    while start < min(len(steps), max_snapshots) and (
+        start == 0 or steps[start] > steps[start - 1]
+    ):
+        start += 1
+    kept: list[int] = steps[:start]  # ascending
+    present: set[int] = set(kept)
+    for step in steps[start:]:
+        if step not in present:
+            present.add(step)
+            bisect.insort(kept, step)
         if len(kept) <= max_snapshots:
             continue
-        later = [s for s in kept if s > DENSE_SNAPSHOTS]
+        later = kept[bisect.bisect_right(kept, DENSE_SNAPSHOTS) :]
         for _ in range(len(kept) - max_snapshots):
             if len(later) < 2:
                 break
             bounds = [DENSE_SNAPSHOTS, *later]
             spans = [bounds[i + 2] - bounds[i] for i in range(len(later) - 1)]
-            kept.remove(later.pop(spans.index(min(spans))))
+            gone = later.pop(spans.index(min(spans)))
+            kept.remove(gone)
+            present.discard(gone)
     return kept
 
 

@@ -9,8 +9,9 @@ and turned into a plain record for the store and back (``record``).
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import numpy as np
 
@@ -33,6 +34,7 @@ from app.engine.training import METRICS_FIELDS, Batcher, Metrics, Regularization
 from app.sessions import specs
 
 DRAWN = "drawn"  # a custom dataset of points drawn on the built-ins' square
+T = TypeVar("T")
 if TYPE_CHECKING:
     from app.sessions.resume import Resume
 
@@ -169,6 +171,8 @@ class Session:
     # Where the run was at snapshots taken since the last save (the store writes them beside θ).
     resume_points: dict[int, Resume] = field(default_factory=dict, repr=False)
     _inputs: dict[str, tuple[Array, Array]] = field(default_factory=dict, repr=False)
+    # Boundary grids' network inputs by (resolution, plane): see ``remembered_grid``.
+    _grids: dict[tuple[int, int, int], Any] = field(default_factory=dict, repr=False)
 
     # --- building --------------------------------------------------------------------------
 
@@ -229,6 +233,7 @@ class Session:
             opt_state={k: v.copy() for k, v in self.opt_state.items()},
             batcher=Batcher(b.seed, b.epoch, b.cursor),
             _inputs=dict(self._inputs),
+            _grids=dict(self._grids),
         )
 
     def _checked_opt_state(self, state: specs.SessionState) -> dict[str, Array]:
@@ -304,6 +309,15 @@ class Session:
 
     def data_changed(self) -> None:
         self._inputs.clear()
+        self._grids.clear()
+
+    def remembered_grid(self, key: tuple[int, int, int], build: Callable[[], T]) -> T:
+        """``build()``, kept under ``key`` until the data changes: a grid's inputs depend on
+        the data's domain (and mean), and Play redraws the same grid 12 times a second."""
+        if key not in self._grids:
+            self._grids[key] = build()
+        grid: T = self._grids[key]
+        return grid
 
     def dead_neurons(self) -> list[list[int]]:
         """Per layer l = 1 … L, the neurons whose a^l is 0 on every training sample."""

@@ -11,9 +11,11 @@ changes stay in the store's cached copy (``Store.defer``) until the last save is
 snapshot since, as REST steps would have); a pause, a divergence, the end of the
 stream and the server's shutdown save at once, and so does a stream left waiting
 (no credit) with unsaved changes. A reload resumes from the last save, a crash
-loses at most the Play since then (docs/limits.md, Crash safety). The work (training,
-evaluation, saving, boundary grid, encoding) runs in a worker thread, so the event loop
-keeps serving other requests while a stream plays (docs/api.md, Stream, measures it).
+loses at most the Play since then (docs/limits.md, Crash safety). Training that takes
+long (full speed) and saving run in a worker thread, so the event loop keeps serving
+other requests while a stream plays (docs/api.md, Stream, measures it); a chunk of a few
+updates, its evaluation, the boundary grid and the encoding run on the loop, each well
+under a millisecond (see ``_Stream.chunk``).
 """
 
 from __future__ import annotations
@@ -37,7 +39,6 @@ from app.api.deps import editing, io, origin_allowed
 from app.api.pacing import SAVE_SECONDS, WINDOW, Pacer, Plan
 from app.engine.errors import SpecError
 from app.sessions.play import Chunk, ChunkResult
-from app.sessions.session import Session
 from app.sessions.stores.base import Conflict, NotFound
 from app.settings import Limits
 
@@ -48,6 +49,8 @@ SEND_SECONDS = 10.0  # a frame not taken by the client's socket in this long end
 CLOSE_NOT_FOUND = 4404
 CLOSE_POLICY = 1008
 CLOSE_ERROR = 1011
+# A chunk expected to train in less than this runs on the event loop, not in a worker thread.
+INLINE_SECONDS = 0.0005
 
 
 class _Stream:
@@ -77,7 +80,7 @@ class _Stream:
             async with self.send_lock:
                 # A client that stops reading fills the socket's buffer and then blocks the
                 # send: after SEND_SECONDS the stream ends rather than queue frames for it.
-                with anyio.fail_after(SEND_SECONDS):
+                async with asyncio.timeout(SEND_SECONDS):  # (anyio's scope cost 3× more)
                     if isinstance(message, bytes):
                         await self.ws.send_bytes(message)
                     else:
@@ -212,37 +215,48 @@ class _Stream:
                 await self.paused("diverged", message=result.message)
 
     async def chunk(self, seq: int, plan: Plan) -> tuple[bytes | str | None, ChunkResult | None]:
-        """Train one chunk under the session's lock, save it, and build its frame.
+        """Train one chunk under the session's lock, save it (or defer the save), and build
+        its frame.
 
-        The work runs in a worker thread: small numpy calls release the GIL often
-        enough that the event loop keeps serving (measured: lower /api/health latency
-        while streaming than slicing the work on the loop itself)."""
+        A chunk expected to take under ``INLINE_SECONDS`` (the page's default Play: a few
+        updates) trains on the event loop: handing it to a worker thread and back cost more
+        than the chunk, and with a class of streams those threads queued for the GIL
+        (profiled: the per-frame thread hop was the largest cost of a class on default
+        Play). A longer one (full speed, or a large network) trains in a worker thread, whose
+        compiled kernel releases the GIL, so the event loop keeps serving meanwhile; so does
+        a save, which may wait on the disk."""
         grid = self.pacer.grid(self.settings.boundary)
         async with editing(self.store, self.id) as s:
-            message, result = await run_in_threadpool(self.work, s, seq, plan, grid)
-        if message is not None:
-            self.pacer.sent_frame(grid)
+            with np.errstate(all="ignore"):
+                training = Chunk(s, plan.steps)
+                short = plan.limit is not None and training.expected_seconds() <= INLINE_SECONDS
+                if short:
+                    result = self.train(training, seq, plan)
+            if not short:
+                result = await run_in_threadpool(self.train, training, seq, plan)
+            if result.applied == 0 and not result.diverged:
+                return None, result
+            now = time.perf_counter()
+            if (
+                result.diverged
+                or not self.playing
+                or self.closed
+                or (now - self.saved_at >= SAVE_SECONDS)
+            ):
+                await run_in_threadpool(self.store.save, s, result.metrics, result.snapshots)
+                self.saved_at = now
+            else:
+                self.store.defer(s, result.metrics, result.snapshots)
+            with np.errstate(all="ignore"):
+                message = frames.frame(s, seq, result, grid, self.settings.format)
+        self.pacer.sent_frame(grid)
         return message, result
 
-    def work(
-        self, s: Session, seq: int, plan: Plan, grid: controls.BoundaryRequest | None
-    ) -> tuple[bytes | str | None, ChunkResult]:
-        """In the worker thread: train, save if due (SQLite may wait on the disk) or defer
-        the save, build the frame."""
+    def train(self, training: Chunk, seq: int, plan: Plan) -> ChunkResult:
+        """Train the chunk as the pacer says and close it (on the loop or in a worker thread)."""
         with np.errstate(all="ignore"):
-            training = Chunk(s, plan.steps)
             self.pacer.train(training, seq, plan.limit, lambda: not self.playing or self.closed)
-            result = training.finish()
-        if result.applied == 0 and not result.diverged:
-            return None, result
-        now = time.perf_counter()
-        stopping = result.diverged or not self.playing or self.closed
-        if stopping or now - self.saved_at >= SAVE_SECONDS:
-            self.store.save(s, result.metrics, result.snapshots)
-            self.saved_at = now
-        else:
-            self.store.defer(s, result.metrics, result.snapshots)
-        return frames.frame(s, seq, result, grid, self.settings.format), result
+            return training.finish()
 
     async def flush(self) -> None:
         """Save Play's unsaved changes of the session now, if there are any."""
