@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, WebSocketRoute, expect
+from playwright.sync_api import Browser, Page, WebSocketRoute, expect
 
 from tests.browser.conftest import UI, api, wait_idle
 from tests.browser.test_classroom_export import export
@@ -56,6 +56,13 @@ def same(ui: UI, student: UI, expr: str) -> None:
         arg=want,
         timeout=PUSHED_MS,
     )
+
+
+def requests_of(page: Page, pattern: str) -> list[str]:
+    """The URLs matching ``pattern`` that the page requests from now on (filled as it goes)."""
+    urls: list[str] = []
+    page.on("request", lambda r: urls.append(r.url) if re.search(pattern, r.url) else None)
+    return urls
 
 
 def test_students_follow_steps_structure_data_and_presets(ui: UI, browser: Browser) -> None:
@@ -246,11 +253,7 @@ def test_the_student_shows_the_teachers_animation_layer_by_layer(ui: UI, browser
     page = ui.page
     with teacher_and_student(ui, browser) as student:
         sp = student.page
-        reads: list[str] = []
-        sp.on(
-            "request",
-            lambda r: reads.append(r.url) if re.search(r"/(forward|backward)$", r.url) else None,
-        )
+        reads = requests_of(sp, r"/(forward|backward)$")
         page.evaluate(RECORD_PHASES)
         sp.evaluate(RECORD_PHASES)
         for action, kind in (("forward", "forward"), ("backward", "backward")):
@@ -283,13 +286,7 @@ def test_a_student_reads_nothing_of_its_own_during_play(ui: UI, browser: Browser
     page = ui.page
     with teacher_and_student(ui, browser) as student:
         sp = student.page
-        reads: list[str] = []
-        sp.on(
-            "request",
-            lambda r: (
-                reads.append(r.url) if re.search(r"/(forward|backward|boundary)", r.url) else None
-            ),
-        )
+        reads = requests_of(sp, r"/(forward|backward|boundary)")
         page.click("[data-action=play]")
         sp.wait_for_function("() => window.backprop.store.state.session.step > 100")
         sp.wait_for_function(
@@ -318,8 +315,7 @@ def test_a_student_reads_nothing_of_its_own_on_a_step_or_a_pause(ui: UI, browser
     with teacher_and_student(ui, browser) as student:
         sp = student.page
         wait_idle(student)
-        calls: list[str] = []
-        sp.on("request", lambda r: calls.append(r.url) if "/api/" in r.url else None)
+        calls = requests_of(sp, "/api/")
         for _ in range(2):
             page.click("[data-action=step]")
             wait_idle(ui)

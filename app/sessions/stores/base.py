@@ -364,17 +364,14 @@ class StoreBase(ABC):
         client: str,
     ) -> None:
         """Store a new session, its metrics and snapshots in one atomic write (StoreFull)."""
-        raise NotImplementedError
 
     @abstractmethod
     def _exists(self, session_id: str) -> bool:
         """Whether the session is stored (after a refused save: deleted, or saved by another)."""
-        raise NotImplementedError
 
     @abstractmethod
     def _update(self, u: Update) -> bool:
         """One atomic write if the stored version is still ``u.old_version``; whether it was."""
-        raise NotImplementedError
 
     # --- making room ---------------------------------------------------------------------------
 
