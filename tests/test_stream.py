@@ -19,7 +19,9 @@ from fastapi.testclient import TestClient
 from starlette.testclient import WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
+from app.api.controls import BoundaryRequest
 from app.api.frames import array, decode_binary
+from app.api.routers.stream import small_grid
 from app.main import create_app
 from app.presets import DEFAULT_REQUEST, PRESETS
 from app.settings import Settings
@@ -452,3 +454,18 @@ def test_a_session_deleted_while_streaming_closes_the_stream(client):
         with pytest.raises(WebSocketDisconnect) as closed:
             ws.receive_text()
     assert closed.value.code == 4404
+
+
+@pytest.mark.parametrize(("grid", "input_dim", "layers", "inline"), [
+    (None, 2, [2] + [64] * 9 + [1], True),  # no grid: only the header and arrays
+    ({"resolution": 40, "neurons": True}, 2, [2, 4, 2, 1], True),  # default Play: 14,400
+    ({"resolution": 128, "neurons": False}, 2, [2, 4, 2, 1], True),  # 16,384
+    ({"resolution": 128, "neurons": True}, 2, [2, 4, 2, 1], False),  # 147,456
+    ({"resolution": 40, "neurons": True}, 2, [2] + [64] * 9 + [1], False),  # 926,400
+    ({"resolution": 128, "neurons": True}, 1, [1, 8, 1], True),  # a line: 128 cells
+])  # fmt: skip
+def test_only_small_grids_are_built_on_the_event_loop(
+    grid: dict[str, Any] | None, input_dim: int, layers: list[int], inline: bool
+) -> None:
+    request = None if grid is None else BoundaryRequest.model_validate(grid)
+    assert small_grid(request, input_dim, layers) is inline

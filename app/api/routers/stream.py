@@ -51,6 +51,24 @@ CLOSE_POLICY = 1008
 CLOSE_ERROR = 1011
 # A chunk expected to train in less than this runs on the event loop, not in a worker thread.
 INLINE_SECONDS = 0.0005
+# … and its frame is built there too if its grid has at most this many values (a 40×40 grid of
+# every neuron of a small network: about 15,000); a larger grid is computed and encoded in a
+# worker thread, so that a big network's grids never hold the event loop for milliseconds.
+INLINE_GRID_VALUES = 50_000
+
+
+def small_grid(grid: controls.BoundaryRequest | None, input_dim: int, layers: list[int]) -> bool:
+    """Whether a frame's grid (if any) is small enough to build on the event loop."""
+    if grid is None:
+        return True
+    cells = grid.resolution if input_dim == 1 else grid.resolution**2
+    return check.grid_values(cells, layers, grid.neurons) <= INLINE_GRID_VALUES
+
+
+def quietly(fn: Any, *args: Any) -> Any:
+    """``fn(*args)`` with numpy's floating-point warnings off (in a worker thread)."""
+    with np.errstate(all="ignore"):
+        return fn(*args)
 
 
 class _Stream:
@@ -247,8 +265,12 @@ class _Stream:
                 self.saved_at = now
             else:
                 self.store.defer(s, result.metrics, result.snapshots)
-            with np.errstate(all="ignore"):
-                message = frames.frame(s, seq, result, grid, self.settings.format)
+            args = (s, seq, result, grid, self.settings.format)
+            if short and small_grid(grid, s.data.input_dim, s.network.layers):
+                with np.errstate(all="ignore"):
+                    message = frames.frame(*args)
+            else:
+                message = await run_in_threadpool(quietly, frames.frame, *args)
         self.pacer.sent_frame(grid)
         return message, result
 
