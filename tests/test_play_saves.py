@@ -182,3 +182,30 @@ def test_another_workers_save_wins_over_unsaved_play(client, db, monkeypatch):
         ws.send_json({"type": "play", "steps_per_frame": 40})
         assert _frame(ws)["step"] == 40  # Play goes on from the stored state
         _pause(ws)
+
+
+def test_play_meets_another_workers_save_at_its_next_save(client, db, monkeypatch):
+    """Play goes on from its own unsaved frames without asking the store each frame; another
+    process's save in between is met by Play's next save (a version conflict), after which
+    the stream goes on from the stored state, without an error."""
+    monkeypatch.setattr(stream, "SAVE_SECONDS", 3600.0)
+    session_id = _create(client)
+    with client.websocket_connect(f"/api/networks/{session_id}/stream") as ws:
+        assert _fill_window(ws, 40)[-1]["step"] == 80  # both unsaved
+        other = SqliteStore(db, max_sessions=10, max_snapshots=100, idle_seconds=3600)
+        try:
+            other.save(other.get(session_id))  # the stored step-0 state, a new version
+        finally:
+            other.close()
+        ws.send_json({"type": "ack", "seq": 1})
+        assert _frame(ws)["step"] == 120  # from Play's own unsaved state: no store read
+        monkeypatch.setattr(stream, "SAVE_SECONDS", 0.0)  # the next chunk saves: a conflict
+        steps = []
+        for seq in range(2, 6):
+            ws.send_json({"type": "ack", "seq": seq})
+            frame = _frame(ws)
+            assert frame["type"] == "frame"
+            steps.append(frame["step"])
+        assert steps == [40, 80, 120, 160]  # from the stored step 0
+        _pause(ws)
+    assert _saved(db, session_id).step == 160

@@ -54,12 +54,15 @@ def stale(st: Store, session: Session) -> bool:
 
 
 @asynccontextmanager
-async def editing(st: Store, session_id: str) -> AsyncIterator[Session]:
+async def editing(st: Store, session_id: str, playing: bool = False) -> AsyncIterator[Session]:
     """A copy of the session to change, with its lock held (this process's, and the store's
     across processes). Readers keep seeing the committed session until ``st.save`` stores
-    the copy, so a call that fails part-way changes nothing and no read sees it mid-way."""
+    the copy, so a call that fails part-way changes nothing and no read sees it mid-way.
+    ``playing``: Play's next chunk, which goes on from its own unsaved chunks without
+    asking the store (``Store.played``), so a frame costs no store round trip."""
     async with st.lock(session_id):
-        session = (await io(st, st.get, session_id)).copy()
+        played = st.played(session_id) if playing else None
+        session = (played or await io(st, st.get, session_id)).copy()
         yield session
         if stale(st, session):
             await io(st, st.save, session)

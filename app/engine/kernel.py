@@ -131,13 +131,15 @@ class Trainer:
         self.last_delta = np.zeros(net.n_params)  # Δθ of the last update
         self.last_grad = np.zeros(net.n_params)  # its ∂C/∂θ (without the penalty)
         self.last_trace: Trace | None = None  # the BLAS path's: the last update's trace
-        # seconds per update, learnt (and remembered per size), to slice up to a deadline
+        # CPU seconds per update, learnt (and remembered per size), to slice up to a deadline:
+        # the thread's CPU time, not the wall clock's, which also counts waiting for the GIL
+        # (a busy server's threads wait long, and the estimate would grow with the load)
         self._size = (tuple(net.layers), batch, self.compiled)
         self._per_step = _PER_STEP.get(self._size, 1e-6)
 
     @property
     def seconds_per_update(self) -> float:
-        """The last measured time of one update at this size (a guess before the first)."""
+        """The last measured CPU time of one update at this size (a guess before the first)."""
         return self._per_step
 
     # --- training ------------------------------------------------------------------------
@@ -154,10 +156,11 @@ class Trainer:
             if deadline is not None:
                 left = deadline - clock()
                 todo = max(1, min(todo, int(left / self._per_step) if left > 0 else 1))
-            t0 = clock()
+            t0 = time.thread_time()
             done, refused, state = self._train(batcher, state, todo)
             if done:
-                self._per_step = _PER_STEP[self._size] = (clock() - t0) / done
+                spent = max(time.thread_time() - t0, 1e-9)  # (the clock may not have ticked)
+                self._per_step = _PER_STEP[self._size] = spent / done
             applied += done
             if refused:
                 return Run(applied, True), state

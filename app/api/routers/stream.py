@@ -244,7 +244,7 @@ class _Stream:
         compiled kernel releases the GIL, so the event loop keeps serving meanwhile; so does
         a save, which may wait on the disk."""
         grid = self.pacer.grid(self.settings.boundary)
-        async with editing(self.store, self.id) as s:
+        async with editing(self.store, self.id, playing=True) as s:
             with np.errstate(all="ignore"):
                 training = Chunk(s, plan.steps)
                 short = plan.limit is not None and training.expected_seconds() <= INLINE_SECONDS

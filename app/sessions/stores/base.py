@@ -187,6 +187,8 @@ class Store(Protocol):
 
     def unsaved(self, session_id: str) -> bool: ...
 
+    def played(self, session_id: str) -> Session | None: ...
+
     def unsaved_ids(self) -> list[str]: ...
 
     def forget(self, session_id: str) -> None: ...
@@ -300,6 +302,13 @@ class StoreBase(ABC):
     def unsaved(self, session_id: str) -> bool:
         """Whether Play changed the session since its last save."""
         return session_id in self._unsaved
+
+    def played(self, session_id: str) -> Session | None:
+        """The cached session Play changed since its last save (``defer``), without asking
+        the store whether another process saved it meanwhile: Play's next chunk goes on
+        from it, and if another process did save, Play's next save finds the version
+        changed (``Conflict``) and the stream goes on from that save (docs/limits.md)."""
+        return self._cache.get(session_id) if session_id in self._unsaved else None
 
     def unsaved_ids(self) -> list[str]:
         return list(self._unsaved)
