@@ -20,10 +20,17 @@ import pytest
 from app.engine import kernel, kernel_loops
 from app.engine.activations import ACTIVATIONS
 from app.engine.initializers import initialize
-from app.engine.kernel import Trainer, evaluate_compiled, uses_kernel
+from app.engine.kernel import EVAL_KERNEL_MAX_ROWS, Trainer, evaluate_compiled, uses_kernel
 from app.engine.network import Network
 from app.engine.optimizers import SGD, Adam, Momentum, Optimizer
-from app.engine.training import Batcher, Regularization, evaluate, gradient_norms, train_step
+from app.engine.training import (
+    Batcher,
+    Regularization,
+    evaluate,
+    evaluate_with,
+    gradient_norms,
+    train_step,
+)
 
 HIDDEN = [name for name in ACTIVATIONS if name != "softmax"]
 OUTPUTS = [("sigmoid", "bce", 1), ("softmax", "cross_entropy", 3), ("linear", "mse", 2),
@@ -196,6 +203,20 @@ def test_evaluation_is_the_references_for_every_loss_and_no_test_rows():
                 want = evaluate(net, 9, trace, x, y, n_train, classification)
                 got = evaluate_compiled(net, 9, norms, x, y, n_train, classification)
                 _same_metrics(got, want)
+
+
+@pytest.mark.parametrize("rows", [8, EVAL_KERNEL_MAX_ROWS, EVAL_KERNEL_MAX_ROWS + 1, 500])
+def test_a_trainers_evaluation_is_the_references_on_either_side_of_the_switch(rows):
+    """Up to ``EVAL_KERNEL_MAX_ROWS`` rows the kernel's loop evaluates, above it numpy's
+    forward pass: the record is the reference's either way."""
+    rng = np.random.default_rng(rows)
+    net = Network([2, 4, 2, 1], ["tanh", "tanh", "sigmoid"], "bce")
+    initialize(net, "xavier", 3)
+    x, y = _data(rows, 2, 1, "bce", rng)
+    trainer = Trainer(net, SGD(0.1), x, y, 4)
+    trainer.run(Batcher(), {}, 3)
+    got = trainer.evaluate(3, x, y, rows // 2, True)
+    _same_metrics(got, evaluate_with(net, 3, trainer.norms(), x, y, rows // 2, True))
 
 
 def test_the_kernel_refuses_the_step_train_step_refuses():

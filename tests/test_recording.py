@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from app.engine.initializers import initialize
-from app.engine.kernel import Trainer, evaluate_compiled
+from app.engine.kernel import Trainer, evaluate_metrics
 from app.engine.network import Network
 from app.engine.optimizers import SGD, Momentum
 from app.engine.recording import EvaluationSet, evaluation_interval, train_recorded
@@ -42,7 +42,7 @@ def test_each_record_is_the_evaluation_at_its_step():
     for record in done.metrics:
         _, state = trainer2.run(batcher, state, record.step - step)
         step = record.step
-        want = evaluate_compiled(replay, step, trainer2.norms(), data.x, data.y, 40, True)
+        want = evaluate_metrics(replay, step, trainer2.norms(), data.x, data.y, 40, True)
         assert record == want
 
 

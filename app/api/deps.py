@@ -62,7 +62,9 @@ async def editing(st: Store, session_id: str, playing: bool = False) -> AsyncIte
     asking the store (``Store.played``), so a frame costs no store round trip."""
     async with st.lock(session_id):
         played = st.played(session_id) if playing else None
-        session = (played or await io(st, st.get, session_id)).copy()
+        if played is None:
+            played = await io(st, st.get, session_id)
+        session = played.copy()
         yield session
         if stale(st, session):
             await io(st, st.save, session)

@@ -7,10 +7,11 @@ loss, backward pass, L1/L2 and optimiser, and the same refusal of a step whose
 minibatch loss or new θ would be non-finite, in one numba-compiled loop
 (``kernel_loops``) that releases the GIL. It also gives what the product records per
 update: ‖δ^l‖/√B and ‖∂C/∂W^l‖ of the last update, Δθ, and the full-set losses and
-accuracies (``evaluate``). Only the order of sums differs from numpy's BLAS, so a run
-matches repeated ``train_step`` to about 1e−12 relative after hundreds of updates
-(tests/test_kernel.py). Which updates get a full metrics record (losses over the whole
-train and test set) is app/engine/recording.py's rule.
+accuracies (``evaluate``: the kernel's loop for a few rows, numpy's vectorised forward
+pass for more, see ``EVAL_KERNEL_MAX_ROWS``). Only the order of sums differs from
+numpy's BLAS, so a run matches repeated ``train_step`` to about 1e−12 relative after
+hundreds of updates (tests/test_kernel.py). Which updates get a full metrics record
+(losses over the whole train and test set) is app/engine/recording.py's rule.
 
 Kernel or BLAS, by measurement. The kernel's cost grows with the multiply-adds of an
 update, B · Σ n_l n_{l−1}, and with its B · Σ n_l activations (a libm call each, ≈ 17 ns);
@@ -56,7 +57,7 @@ from app.engine.training import (
     Batcher,
     Metrics,
     Regularization,
-    evaluate,
+    evaluate_with,
     gradient_norms,
     train_step,
 )
@@ -260,15 +261,7 @@ class Trainer:
     ) -> Metrics:
         """The ``Metrics`` record after the last update: losses (and accuracies) over the
         train rows (the first ``n_train`` of x, y) and the test rows, with its norms."""
-        if not self.compiled:
-            assert self.last_trace is not None
-            return evaluate(self.net, step, self.last_trace, x, y, n_train, classification)
-        sums = np.zeros(4)
-        loops.evaluate(
-            self._layers, self._acts, self._loss, self._w0, self._b0, self.net.bias,
-            self.net.params, np.ascontiguousarray(x), np.ascontiguousarray(y), n_train, sums,
-        )  # fmt: skip
-        return _metrics(step, sums, len(x), n_train, classification, self.norms())
+        return evaluate_metrics(self.net, step, self.norms(), x, y, n_train, classification)
 
 
 @functools.lru_cache(maxsize=512)
@@ -278,6 +271,31 @@ def epoch_order(seed: int, epoch: int, n: int) -> IndexArray:
     order = Batcher(seed, epoch).order(n)
     order.flags.writeable = False
     return order
+
+
+# Rows of a full evaluation above which numpy's forward pass (the reference's own) beats the
+# kernel's: the kernel's cost grows with every row's scalar activations and sums (≈ 0.2 µs a
+# row for [2,4,2,1]), numpy's is ≈ 20 µs of calls and then vectorised. Measured on this
+# machine (µs per evaluation; kernel / numpy): [2,4,2,1] at 50 rows 15 / 25, at 200 rows
+# 43 / 31; [2,8,8,1] at 100 rows 42 / 35; [2,16,16,1] at 200 rows 81 / 41.
+EVAL_KERNEL_MAX_ROWS = 64
+
+
+def evaluate_metrics(
+    net: Network,
+    step: int,
+    norms: tuple[list[float], list[float]],
+    x: Array,
+    y: Array,
+    n_train: int,
+    classification: bool,
+) -> Metrics:
+    """The ``Metrics`` record over (x, y) with the given norms, by whichever is faster at
+    this size: the kernel's loop for a few rows, the reference's ``evaluate_with`` for more."""
+    if len(x) <= EVAL_KERNEL_MAX_ROWS and uses_kernel(net.layers, len(x)):
+        return evaluate_compiled(net, step, norms, x, y, n_train, classification)
+    with np.errstate(all="ignore"):  # a diverged record is refused by ``finite``, not warned
+        return evaluate_with(net, step, norms, x, y, n_train, classification)
 
 
 def evaluate_compiled(
