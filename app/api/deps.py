@@ -61,10 +61,10 @@ async def editing(st: Store, session_id: str, playing: bool = False) -> AsyncIte
     ``playing``: Play's next chunk, which goes on from its own unsaved chunks without
     asking the store (``Store.played``), so a frame costs no store round trip."""
     async with st.lock(session_id):
-        played = st.played(session_id) if playing else None
-        if played is None:
-            played = await io(st, st.get, session_id)
-        session = played.copy()
+        current = st.played(session_id) if playing else None
+        if current is None:
+            current = await io(st, st.get, session_id)
+        session = current.copy()
         yield session
         if stale(st, session):
             await io(st, st.save, session)
