@@ -156,7 +156,7 @@ def accuracy(output: Array, y: Array) -> float:
         right = np.count_nonzero((output[:, 0] >= 0.5) == (y[:, 0] >= 0.5))
     else:
         right = np.count_nonzero(output.argmax(axis=1) == y.argmax(axis=1))
-    return right / len(y) if len(y) else float("nan")  # (np.mean's answer, 3× faster)
+    return float(right) / len(y) if len(y) else float("nan")  # (np.mean's answer, 3× faster)
 
 
 def gradient_norms(trace: Trace) -> tuple[list[float], list[float]]:
