@@ -38,12 +38,11 @@ POOL = 4  # SeedSequence's default pool size, in 32-bit words
 # PCG64's 128-bit LCG multiplier, high and low halves
 MUL_HI, MUL_LO = np.uint64(2549297995355413924), np.uint64(4865540595714422341)
 
-jit = njit(nogil=True, cache=True)
 # The generator is a tuple of uint64, (state high, state low, stream high, stream low,
-# whether next_uint32 keeps a high half, that half), passed and returned by value through
-# functions inlined where called: kept in registers, an order of 250 takes ~1.5 µs (in
-# an array, with its loads, stores and refcounting, twice that or more).
-inline = njit(nogil=True, cache=True, inline="always")
+# whether next_uint32 keeps a high half, that half), passed and returned by value: LLVM
+# inlines the small draws and keeps it in registers (an order of 250 takes ~2 µs; in an
+# array, with its loads, stores and a call's refcounting, it took 4).
+jit = njit(nogil=True, cache=True)
 
 
 @jit
@@ -73,7 +72,7 @@ def _put_words(value, words, count):
     return count + 1
 
 
-@inline
+@jit
 def _mul_hi(x, y):
     """The high 64 bits of the 128-bit product x·y, from 32-bit pieces."""
     x0, x1, y0, y1 = x & M32, x >> 32, y & M32, y >> 32
@@ -83,7 +82,7 @@ def _mul_hi(x, y):
     return x1 * y1 + (t >> 32) + (w1 >> 32)
 
 
-@inline
+@jit
 def _stepped(hi, lo, inc_hi, inc_lo):
     """state · MUL + inc mod 2**128 (PCG64's LCG step) as (high, low)."""
     # the low halves' product in full; the cross terms only matter mod 2**64
@@ -92,7 +91,7 @@ def _stepped(hi, lo, inc_hi, inc_lo):
     return p_hi + inc_hi + (U1 if new_lo < inc_lo else U0), new_lo
 
 
-@inline
+@jit
 def next_uint64(g):
     """PCG64's draw: (value, generator). A step, then the XSL-RR output of the new state:
     high ^ low, rotated right by the top 6 bits."""
@@ -104,7 +103,7 @@ def next_uint64(g):
     )  # fmt: skip
 
 
-@inline
+@jit
 def _next_uint32(g):
     """A draw's low half, keeping its high half for the next call, which returns it."""
     if g[4]:
@@ -145,7 +144,7 @@ def seeded(seed, epoch):
     return hi, lo, inc_hi, inc_lo, U0, U0
 
 
-@inline
+@jit
 def interval(g, limit):
     """numpy's random_interval, (value, generator): uniform in [0, limit] by a masked draw,
     retried while > limit; 32-bit draws while limit fits in 32 bits."""
