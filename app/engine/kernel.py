@@ -5,13 +5,16 @@ the full ``Trace`` a taught step shows. Every path that trains — a REST step, 
 makes its updates here instead: the same minibatches (``Batcher.order``), the same
 loss, backward pass, L1/L2 and optimiser, and the same refusal of a step whose
 minibatch loss or new θ would be non-finite, in one numba-compiled loop
-(``kernel_loops``) that releases the GIL. It also gives what the product records per
-update: ‖δ^l‖/√B and ‖∂C/∂W^l‖ of the last update, Δθ, and the full-set losses and
-accuracies (``evaluate``: the kernel's loop for a few rows, numpy's vectorised forward
-pass for more, see ``EVAL_KERNEL_MAX_ROWS``). Only the order of sums differs from
-numpy's BLAS, so a run matches repeated ``train_step`` to about 1e−12 relative after
-hundreds of updates (tests/test_kernel.py). Which updates get a full metrics record
-(losses over the whole train and test set) is app/engine/recording.py's rule.
+(``kernel_loops``) that releases the GIL. The loop draws each epoch's order itself on
+reaching it, bit for bit numpy's (``kernel_rng``): ~2 µs for 250 points, where building
+numpy's Generator every epoch took ~12 µs, a seventh of the kernel's time. It also
+gives what the product records per update: ‖δ^l‖/√B and ‖∂C/∂W^l‖ of the last update,
+Δθ, and the full-set losses and accuracies (``evaluate``: the kernel's loop for a few
+rows, numpy's vectorised forward pass for more, see ``EVAL_KERNEL_MAX_ROWS``). Only the
+order of sums differs from numpy's BLAS, so a run matches repeated ``train_step`` to
+about 1e−12 relative after hundreds of updates (tests/test_kernel.py). Which updates get
+a full metrics record (losses over the whole train and test set) is
+app/engine/recording.py's rule.
 
 Kernel or BLAS, by measurement. The kernel's cost grows with the multiply-adds of an
 update, B · Σ n_l n_{l−1}, and with its B · Σ n_l activations (a libm call each, ≈ 17 ns);
@@ -41,7 +44,6 @@ for most of its seconds, which would slow every request), then loads the cache h
 
 from __future__ import annotations
 
-import functools
 import itertools
 import math
 import time
@@ -50,7 +52,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.engine import kernel_loops as loops
-from app.engine.activations import Array, IndexArray
+from app.engine.activations import Array
 from app.engine.network import Network, Trace
 from app.engine.optimizers import Adam, Momentum, Optimizer, State
 from app.engine.training import (
@@ -72,8 +74,6 @@ _ACTIVATIONS = {
 }  # fmt: skip
 _LOSSES = {"mse": loops.MSE, "bce": loops.BCE, "cross_entropy": loops.CROSS_ENTROPY}
 _REGULARIZATIONS = {"none": loops.NO_REG, "l1": loops.L1, "l2": loops.L2}
-# Sample indices a single kernel call may have ready (its epochs' orders): bounds memory.
-_MAX_ORDERED = 1 << 20
 # The last measured seconds per update of each (layers, batch, path): a new trainer's first
 # slice up to a deadline (a Play frame's) is then the right length from the start.
 _PER_STEP: dict[tuple[tuple[int, ...], int, bool], float] = {}
@@ -127,7 +127,9 @@ class Trainer:
         self._loss = _LOSSES[net.loss_name]
         self._w0 = np.array([p.w_start for p in net.layout], dtype=np.int64)
         self._b0 = np.array([p.b_start for p in net.layout], dtype=np.int64)
-        self._orders: dict[int, IndexArray] = {}  # epoch → its order, for the epochs ahead
+        # an epoch's order, drawn by the kernel, and its [seed, epoch] ([-1, -1]: none yet)
+        self._order = np.zeros(self.n, dtype=np.int64)
+        self._ordered = np.array([-1, -1], dtype=np.int64)
         self._norms = np.zeros((2, len(net.layout)))
         self.last_delta = np.zeros(net.n_params)  # Δθ of the last update
         self.last_grad = np.zeros(net.n_params)  # its ∂C/∂θ (without the penalty)
@@ -172,26 +174,15 @@ class Trainer:
     def _train(self, batcher: Batcher, opt_state: State, steps: int) -> tuple[int, bool, State]:
         if not self.compiled:
             return self._train_blas(batcher, opt_state, steps)
-        n, batch = self.n, self.batch_size
-        steps = max(1, min(steps, _MAX_ORDERED // min(batch, n)))
-        first = batcher.epoch
-        if batch >= n:
-            orders = np.zeros((0, n), dtype=np.int64)
-        else:
-            last = first + (batcher.cursor + steps * batch) // n + 1
-            for e in [e for e in self._orders if e < first]:
-                del self._orders[e]
-            for e in range(first, last + 1):
-                if e not in self._orders:
-                    self._orders[e] = epoch_order(batcher.seed, e, n)
-            orders = np.stack([self._orders[e] for e in range(first, last + 1)])
+        if batcher.seed < 0 or batcher.epoch < 0:  # as numpy's SeedSequence refuses them
+            raise ValueError("a Batcher's seed and epoch must be non-negative")
         position = np.array([batcher.epoch, batcher.cursor], dtype=np.int64)
         opt, hyper, state_a, state_b = self._optimizer_arrays(opt_state)
         reg = self.regularization
         net = self.net
         done, status = loops.train(
             self._layers, self._acts, self._loss, self._w0, self._b0, net.bias, net.params,
-            self.x, self.y, batch, orders, first, position,
+            self.x, self.y, self.batch_size, batcher.seed, self._order, self._ordered, position,
             opt, hyper, state_a, state_b, _REGULARIZATIONS[reg.kind], float(reg.strength),
             net.weight_mask, steps, self.last_delta, self.last_grad, self._norms,
         )  # fmt: skip
@@ -264,15 +255,6 @@ class Trainer:
         return evaluate_metrics(self.net, step, self.norms(), x, y, n_train, classification)
 
 
-@functools.lru_cache(maxsize=512)
-def epoch_order(seed: int, epoch: int, n: int) -> IndexArray:
-    """``Batcher(seed, epoch).order(n)``, remembered: Play builds a ``Trainer`` per frame, and
-    drawing a permutation (a new Generator) costs more than a frame's few updates."""
-    order = Batcher(seed, epoch).order(n)
-    order.flags.writeable = False
-    return order
-
-
 # Rows of a full evaluation above which numpy's forward pass (the reference's own) beats the
 # kernel's: the kernel's cost grows with every row's scalar activations and sums (≈ 0.2 µs a
 # row for [2,4,2,1]), numpy's is ≈ 20 µs of calls and then vectorised. Measured on this
@@ -340,7 +322,8 @@ def _metrics(
 
 
 def compiled() -> bool:
-    """Whether this process has the loops' machine code (compiled or loaded from the cache)."""
+    """Whether this process has the loops' machine code (compiled or loaded from the cache;
+    ``train``'s includes the epoch order's, ``kernel_rng``)."""
     return bool(loops.train.signatures and loops.evaluate.signatures)
 
 

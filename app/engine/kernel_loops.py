@@ -20,6 +20,8 @@ import math
 import numpy as np
 from numba import njit
 
+from app.engine.kernel_rng import epoch_order
+
 # activation codes
 SIGMOID, TANH, RELU, LEAKY_RELU, LINEAR, SOFTPLUS, SQUARE, SOFTMAX = range(8)
 # loss codes
@@ -203,21 +205,30 @@ def _vjp(code, z, a, g, start, n):
 
 
 @jit
+def _order(seed, epoch, order, ordered):
+    """Makes ``order`` epoch's order unless it already is (``ordered`` = its [seed, epoch])."""
+    if ordered[0] != seed or ordered[1] != epoch:
+        epoch_order(seed, epoch, order)
+        ordered[0], ordered[1] = seed, epoch
+
+
+@jit
 def train(
     layers, acts, loss, w0, b0, bias, params,
-    x, y, batch, perms, first_epoch, position,
+    x, y, batch, seed, order, ordered, position,
     optimizer, hyper, state_a, state_b, reg, strength, weight_mask,
     steps, delta_out, grad_out, norms,
 ):  # fmt: skip
     """Up to ``steps`` updates; returns (applied, DONE or REFUSED).
 
     ``position`` is the Batcher's [epoch, cursor], advanced as ``Batcher.next_indices``
-    does; ``perms[e − first_epoch]`` is epoch e's order. ``hyper`` = [η, μ or β₁, β₂, ε,
-    t]; the optimiser state (velocity, or Adam's m and v, and t in ``hyper[4]``) is
-    updated in place. A step whose minibatch loss or new θ is non-finite is not applied,
-    and the run stops there. Of the last applied update, ``delta_out`` receives Δθ,
-    ``grad_out`` the minibatch gradient ∂C/∂θ (before the penalty) and ``norms`` its
-    ‖δ^l‖/√B and ‖∂C/∂W^l‖ (rows 0 and 1).
+    does. ``order`` holds the order of the [seed, epoch] in ``ordered`` (kept between
+    calls) and is drawn afresh, as ``Batcher.order`` would, on reaching another epoch.
+    ``hyper`` = [η, μ or β₁, β₂, ε, t]; the optimiser state (velocity, or Adam's m and v,
+    and t in ``hyper[4]``) is updated in place. A step whose minibatch loss or new θ is
+    non-finite is not applied, and the run stops there. Of the last applied update,
+    ``delta_out`` receives Δθ, ``grad_out`` the minibatch gradient ∂C/∂θ (before the
+    penalty) and ``norms`` its ‖δ^l‖/√B and ‖∂C/∂W^l‖ (rows 0 and 1).
     """
     L = len(layers) - 1
     n = x.shape[0]
@@ -251,14 +262,14 @@ def train(
         else:
             if cursor >= n:
                 epoch, cursor = epoch + 1, 0
-            order = perms[epoch - first_epoch]
+            _order(seed, epoch, order, ordered)
             take = min(B, n - cursor)
             for b in range(take):
                 rows[b] = order[cursor + b]
             cursor += take
             if take < B:
                 epoch += 1
-                order = perms[epoch - first_epoch]
+                _order(seed, epoch, order, ordered)
                 for b in range(B - take):
                     rows[take + b] = order[b]
                 cursor = B - take

@@ -100,7 +100,8 @@ class Batcher:
     """Minibatch order: each epoch a fresh permutation drawn from ``default_rng([seed, epoch])``.
 
     The position (epoch, cursor) is all the state there is, so a stored session
-    resumes the exact sequence of minibatches after a restart.
+    resumes the exact sequence of minibatches after a restart. The kernel draws the same
+    orders, compiled (``kernel_rng``); this is the readable reference it is held to.
     """
 
     seed: int = 0
