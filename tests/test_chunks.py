@@ -132,6 +132,30 @@ def test_boundary_arrays_are_the_rest_boundary_in_float32():
         np.testing.assert_array_equal(a, b.astype(np.float32))
 
 
+@pytest.mark.parametrize(
+    ("weight", "shown"),
+    [(1e300, np.finfo(np.float32).max), (-1e300, -np.finfo(np.float32).max), (np.inf, 0.0)],
+)
+def test_a_frames_grid_clamps_to_float32_and_shows_nan_as_zero(weight, shown):
+    """Values beyond float32's range are clamped, never sent as inf; NaN (inf · 0 from a
+    diverged network) is 0: a frame's grids are always finite."""
+    request = copy.deepcopy(DEFAULT_REQUEST)
+    request["network"] |= {"activations": ["tanh", "tanh", "linear"], "loss": "mse"}
+    s = _session(request)
+    net = s.network
+    net.params[:] = 0.0
+    net.params[net.layout[-1].w_start : net.layout[-1].b_start] = weight  # W^L on a ≥ 0
+    net.params[net.layout[-1].b_start :] = 1.0  # so z^L = weight · Σa + 1
+    net.params[net.layout[0].b_start : net.layout[0].end] = 0.5  # a^1 = tanh(0.5) > 0
+    net.params[net.layout[1].b_start : net.layout[1].end] = 0.5
+    if weight == np.inf:
+        net.params[net.layout[1].b_start : net.layout[1].end] = 0.0  # a^2 = 0: inf · 0
+    grid = boundary_arrays(s, 4, True)
+    values = [grid["output"], grid["inputs"], *grid["neurons"]]
+    assert all(np.isfinite(v).all() and v.dtype == np.float32 for v in values)
+    assert (grid["output"] == np.float32(shown)).all()
+
+
 def test_rest_steps_train_on_the_chosen_features_of_the_inputs():
     """The kernel sees a^0 = the feature columns (x₁², x₂², x₁x₂, sin x₁, sin x₂), as the
     reference train_step on ``apply_features`` of the raw points does."""

@@ -321,9 +321,17 @@ def grid_inputs(s: Session, resolution: int, fx: int, fy: int) -> tuple[Array, l
     return x, box, extra
 
 
-def boundary(s: Session, resolution: int, neurons: bool, plane: tuple[int, int] = (0, 1)) -> Json:
+def boundary(
+    s: Session,
+    resolution: int,
+    neurons: bool,
+    plane: tuple[int, int] = (0, 1),
+    arrays: Callable[[Array], Array] = np.ascontiguousarray,
+) -> Json:
     """Output (and each neuron) over a grid of the input domain. With more than two raw
-    features the grid spans features ``plane`` and holds the others at the training mean."""
+    features the grid spans features ``plane`` and holds the others at the training mean.
+    Each array is made by ``arrays`` from its (possibly transposed) view: contiguous float64
+    here, float32 for a Play frame (``play.boundary_arrays``)."""
     d = s.data.input_dim
     fx, fy = plane if d > 2 else (0, 1)
     if d >= 2:
@@ -339,10 +347,10 @@ def boundary(s: Session, resolution: int, neurons: bool, plane: tuple[int, int] 
         else out[:, 0]
     )
     answer: Json = {"dims": min(d, 2), "resolution": resolution, "domain": box,
-                    "output": np.ascontiguousarray(output), **extra}  # fmt: skip
+                    "output": arrays(output), **extra}  # fmt: skip
     if neurons:
-        answer["inputs"] = np.ascontiguousarray(x.T)
-        answer["neurons"] = [np.ascontiguousarray(a.T) for a in fwd.activations]
+        answer["inputs"] = arrays(x.T)
+        answer["neurons"] = [arrays(a.T) for a in fwd.activations]
     return answer
 
 

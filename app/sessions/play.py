@@ -168,21 +168,18 @@ def boundary_arrays(
     s: Session, resolution: int, neurons: bool, plane: tuple[int, int] = (0, 1)
 ) -> compute.Json:
     """The REST boundary answer (``compute.boundary``), arrays as float32 for the frame."""
-    answer = compute.boundary(s, resolution, neurons, plane)
-    for key in ("output", "inputs"):
-        if key in answer:
-            answer[key] = _float32(answer[key])
-    if "neurons" in answer:
-        answer["neurons"] = [_float32(a) for a in answer["neurons"]]
-    return answer
+    with np.errstate(all="ignore"):  # (a value beyond float32 is clamped, not warned about)
+        return compute.boundary(s, resolution, neurons, plane, _float32)
 
 
 _F32_MAX = float(np.finfo(np.float32).max)
 
 
 def _float32(a: Array) -> np.ndarray:
-    """float32 for display; values beyond its range are clamped (never inf or NaN)."""
-    out = np.clip(a, -_F32_MAX, _F32_MAX).astype(np.float32)
-    if not np.isfinite(out).all():  # NaN from an overflowed forward pass
+    """A contiguous float32 copy for display; values beyond its range are clamped and NaN
+    (from an overflowed forward pass) is 0, so a frame never holds inf or NaN."""
+    out = a.astype(np.float32, order="C")
+    if not np.isfinite(out).all():
+        out = np.clip(a, -_F32_MAX, _F32_MAX).astype(np.float32, order="C")
         np.nan_to_num(out, copy=False, nan=0.0)
     return out
