@@ -185,7 +185,7 @@ def test_another_workers_save_wins_over_unsaved_play(client, db, monkeypatch):
 
 
 def test_play_meets_another_workers_save_at_its_next_save(client, db, monkeypatch):
-    """Play goes on from its own unsaved frames without asking the store each frame; another
+    """Play goes on from its own frames without asking the store each frame; another
     process's save in between is met by Play's next save (a version conflict), after which
     the stream goes on from the stored state, without an error."""
     monkeypatch.setattr(stream, "SAVE_SECONDS", 3600.0)
@@ -209,3 +209,26 @@ def test_play_meets_another_workers_save_at_its_next_save(client, db, monkeypatc
         assert steps == [40, 80, 120, 160]  # from the stored step 0
         _pause(ws)
     assert _saved(db, session_id).step == 160
+
+
+def test_a_playing_stream_reads_the_store_only_when_play_starts(client, db, monkeypatch):
+    """Each frame goes on from this process's copy (its own save or unsaved chunks), not
+    from a store read: reading it every frame cost a class as much as the training. Play
+    (re)started reads it once, since another process may have changed it meanwhile."""
+    monkeypatch.setattr(stream, "SAVE_SECONDS", 0.0)  # every frame saves: still no reads
+    session_id = _create(client)
+    store = client.app.state.store
+    reads: list[str] = []
+    get = store.get
+    monkeypatch.setattr(store, "get", lambda sid: reads.append(sid) or get(sid))
+    with client.websocket_connect(f"/api/networks/{session_id}/stream") as ws:
+        frames = _play_frames(ws, 8, steps=10)
+        assert [f["step"] for f in frames] == [10 * k for k in range(1, 9)]
+        in_flight, paused = _pause(ws)
+        assert len(reads) == 3  # hello, Play's first chunk and the pause's reply only
+        ws.send_json({"type": "ack", "seq": frames[-1]["seq"] + len(in_flight)})
+        ws.send_json({"type": "play", "steps_per_frame": 10})
+        assert _frame(ws)["step"] == paused["step"] + 10
+        assert len(reads) == 4  # Play again: its first chunk reads
+        _pause(ws)
+    assert reads == [session_id] * len(reads)

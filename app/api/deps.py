@@ -58,10 +58,10 @@ async def editing(st: Store, session_id: str, playing: bool = False) -> AsyncIte
     """A copy of the session to change, with its lock held (this process's, and the store's
     across processes). Readers keep seeing the committed session until ``st.save`` stores
     the copy, so a call that fails part-way changes nothing and no read sees it mid-way.
-    ``playing``: Play's next chunk, which goes on from its own unsaved chunks without
-    asking the store (``Store.played``), so a frame costs no store round trip."""
+    ``playing``: Play's next chunk, which goes on from this process's copy without asking
+    the store (``Store.cached``), so a frame costs no store round trip."""
     async with st.lock(session_id):
-        current = st.played(session_id) if playing else None
+        current = st.cached(session_id) if playing else None
         if current is None:
             current = await io(st, st.get, session_id)
         session = current.copy()

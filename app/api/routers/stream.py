@@ -82,6 +82,10 @@ class _Stream:
         self.settings = controls.PlaySettings()
         self.pacer = Pacer(self.limits.max_steps)
         self.playing = False
+        # Whether the next chunk may go on from this process's copy of the session without
+        # asking the store (``editing(playing=True)``): after a chunk of this Play, not when
+        # Play (re)starts (another process may have changed it meanwhile) or after a Conflict.
+        self.trusted = False
         self.closed = False
         self.pause_reply = False
         self.wake = asyncio.Event()
@@ -159,7 +163,7 @@ class _Stream:
             self.settings.apply(msg, self.limits, self.input_dim)
             self.pacer.reset_rate()
             if isinstance(msg, controls.Play) and not self.playing:
-                self.playing = True
+                self.playing, self.trusted = True, False
                 self.pacer.restart()
             self.wake.set()
         elif isinstance(msg, controls.Pause):
@@ -217,6 +221,7 @@ class _Stream:
                 message, result = await self.chunk(seq, plan)
             except Conflict:  # another process saved in between: start from its state
                 self.pacer.give_back()
+                self.trusted = False
                 continue
             except SpecError as err:  # e.g. the data was edited into something untrainable
                 self.pacer.give_back()
@@ -244,7 +249,7 @@ class _Stream:
         compiled kernel releases the GIL, so the event loop keeps serving meanwhile; so does
         a save, which may wait on the disk."""
         grid = self.pacer.grid(self.settings.boundary)
-        async with editing(self.store, self.id, playing=True) as s:
+        async with editing(self.store, self.id, playing=self.trusted) as s:
             with np.errstate(all="ignore"):
                 training = Chunk(s, plan.steps)
                 short = plan.limit is not None and training.expected_seconds() <= INLINE_SECONDS
@@ -265,6 +270,7 @@ class _Stream:
                 self.saved_at = now
             else:
                 self.store.defer(s, result.metrics, result.snapshots)
+            self.trusted = True
             args = (s, seq, result, grid, self.settings.format)
             if short and small_grid(grid, s.data.input_dim, s.network.layers):
                 with np.errstate(all="ignore"):

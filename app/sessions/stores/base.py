@@ -187,7 +187,7 @@ class Store(Protocol):
 
     def unsaved(self, session_id: str) -> bool: ...
 
-    def played(self, session_id: str) -> Session | None: ...
+    def cached(self, session_id: str) -> Session | None: ...
 
     def unsaved_ids(self) -> list[str]: ...
 
@@ -303,12 +303,12 @@ class StoreBase(ABC):
         """Whether Play changed the session since its last save."""
         return session_id in self._unsaved
 
-    def played(self, session_id: str) -> Session | None:
-        """The cached session Play changed since its last save (``defer``), without asking
-        the store whether another process saved it meanwhile: Play's next chunk goes on
-        from it, and if another process did save, Play's next save finds the version
-        changed (``Conflict``) and the stream goes on from that save (docs/limits.md)."""
-        return self._cache.get(session_id) if session_id in self._unsaved else None
+    def cached(self, session_id: str) -> Session | None:
+        """This process's copy of the session (its last save here, or Play's unsaved chunks
+        since, ``defer``), without asking the store whether another process saved it since:
+        for Play, which goes on from it frame after frame; if another process did save,
+        Play's next save finds the version changed (``Conflict``) and Play reloads."""
+        return self._cache.get(session_id)
 
     def unsaved_ids(self) -> list[str]:
         return list(self._unsaved)

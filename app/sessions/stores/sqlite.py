@@ -302,6 +302,7 @@ class SqliteStore(StoreBase):
 
     def delete(self, session_id: str) -> None:
         with self._db_lock, self._transaction():
+            self.forget(session_id)
             if not self._delete_rows(session_id):
                 raise NotFound(session_id)
 
