@@ -73,9 +73,8 @@ async def editing(st: Store, session_id: str, playing: bool = False) -> AsyncIte
 async def io(st: Store, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """A store call: inline for SQLite (a local file, well under a millisecond), in a thread
     for a store on the network (Redis), so a stalled server blocks that call, not the loop.
-    Also in a thread while another thread holds SQLite's connection: Play saves from worker
-    threads, and waiting inline for a commit stalled every socket (profiled: 0.2 ms a frame
-    on average, spikes of a commit's length)."""
+    Also in a thread while another thread holds SQLite's connection (a full-speed chunk's
+    or a heavy call's), as waiting for it inline would stall every socket."""
     if st.blocking or st.busy():
         return await run_in_threadpool(fn, *args, **kwargs)
     return fn(*args, **kwargs)

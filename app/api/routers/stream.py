@@ -12,10 +12,10 @@ snapshot since, as REST steps would have); a pause, a divergence, the end of the
 stream and the server's shutdown save at once, and so does a stream left waiting
 (no credit) with unsaved changes. A reload resumes from the last save, a crash
 loses at most the Play since then (docs/limits.md, Crash safety). Training that takes
-long (full speed) and saving run in a worker thread, so the event loop keeps serving
-other requests while a stream plays (docs/api.md, Stream, measures it); a chunk of a few
-updates, its evaluation, the boundary grid and the encoding run on the loop, each well
-under a millisecond (see ``_Stream.chunk``).
+long (full speed) runs in a worker thread, so the event loop keeps serving other
+requests while a stream plays (docs/api.md, Stream, measures it); a chunk of a few
+updates, its evaluation, the boundary grid, the encoding and a save to SQLite run on the
+loop, each well under a millisecond (see ``_Stream.chunk``).
 """
 
 from __future__ import annotations
@@ -246,8 +246,10 @@ class _Stream:
         than the chunk, and with a class of streams those threads queued for the GIL
         (profiled: the per-frame thread hop was the largest cost of a class on default
         Play). A longer one (full speed, or a large network) trains in a worker thread, whose
-        compiled kernel releases the GIL, so the event loop keeps serving meanwhile; so does
-        a save, which may wait on the disk."""
+        compiled kernel releases the GIL, so the event loop keeps serving meanwhile. A save
+        is a store call (``io``): on the loop for SQLite (a class's 240 saves a second in
+        worker threads cost it a third of its frames, in thread hops and GIL waits), in a
+        thread for Redis."""
         grid = self.pacer.grid(self.settings.boundary)
         async with editing(self.store, self.id, playing=self.trusted) as s:
             with np.errstate(all="ignore"):
@@ -266,7 +268,7 @@ class _Stream:
                 or self.closed
                 or (now - self.saved_at >= SAVE_SECONDS)
             ):
-                await run_in_threadpool(self.store.save, s, result.metrics, result.snapshots)
+                await io(self.store, self.store.save, s, result.metrics, result.snapshots)
                 self.saved_at = now
             else:
                 self.store.defer(s, result.metrics, result.snapshots)
@@ -293,7 +295,7 @@ class _Stream:
         with contextlib.suppress(Conflict):  # another process saved: its state wins, as in chunk
             async with editing(self.store, self.id) as s:
                 if self.store.unsaved(self.id):
-                    await run_in_threadpool(self.store.save, s)
+                    await io(self.store, self.store.save, s)
         self.saved_at = time.perf_counter()
 
 
