@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import hmac
 import logging
+import os
 import secrets
 import sqlite3
 import threading
@@ -45,6 +47,7 @@ from app.sessions.classes import (
     students_message,
     token_hash,
 )
+from app.sessions.stores.base import StoreError
 
 POLL_SECONDS = 0.004  # a follower in another process receives a message this much later
 KEEP_SECONDS = 2.0  # the log's messages are pruned after this long
@@ -92,6 +95,20 @@ def _connect(path: Path, busy_ms: int) -> sqlite3.Connection:
     return db
 
 
+def _alive(path: Path, db: sqlite3.Connection) -> int:
+    """A shared lock on the file held while this process runs (``flock``: apart from
+    SQLite's own record locks). The first process to open the file after every other one
+    ended zeroes the student counts, which counted connections that ended with them."""
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        db.execute("UPDATE classes SET students = 0 WHERE students != 0")
+    except BlockingIOError:  # another process serves the classes: its counts are current
+        pass
+    fcntl.flock(fd, fcntl.LOCK_SH)
+    return fd
+
+
 class SqliteBroadcaster(Broadcaster):
     """Classes in a SQLite file that every worker on the machine opens (module docstring)."""
 
@@ -99,13 +116,20 @@ class SqliteBroadcaster(Broadcaster):
         super().__init__()
         self.path = path
         self.origin = secrets.token_hex(6)  # this broadcaster's rows, which its poller skips
-        self.db = _connect(path, 5000)  # the event loop's (busy_timeout 0 once set up)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA journal_size_limit=16777216")  # a WAL reset shrinks it to this
-        self.db.executescript(SCHEMA)
-        self.db.execute("PRAGMA busy_timeout=0")
-        self.db.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints run in a thread (prune)
-        self.waiting = _connect(path, 10_000)  # for a write that waits for another process
+        try:
+            self.db = _connect(path, 5000)  # the event loop's (busy_timeout 0 once set up)
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA journal_size_limit=16777216")  # a WAL reset shrinks to this
+            self.db.executescript(SCHEMA)
+            self.alive = _alive(path, self.db)
+            self.db.execute("PRAGMA busy_timeout=0")
+            self.db.execute("PRAGMA wal_autocheckpoint=0")  # checkpoints run in a thread (prune)
+            self.waiting = _connect(path, 10_000)  # for a write that waits for another process
+        except (sqlite3.Error, OSError) as err:
+            raise StoreError(
+                f"the live classes' database {path} cannot be used: {err}. It must be a "
+                "writable SQLite file beside the session database (move it aside to start)"
+            ) from None
         self.waiting_lock = threading.Lock()
         self.last_prune = 0.0
         self.listener: asyncio.Task[None] | None = None
@@ -230,6 +254,7 @@ class SqliteBroadcaster(Broadcaster):
         with self.waiting_lock:
             self.waiting.close()
         self.db.close()
+        os.close(self.alive)
 
 
 # --- transactions (each run inside BEGIN IMMEDIATE … COMMIT) --------------------------------

@@ -22,6 +22,7 @@ from app.presets import DEFAULT_REQUEST
 from app.sessions import classes, sqlite_classes
 from app.sessions.classes import QUEUE_SIZE, RESYNC, Broadcaster, Follower, RedisBroadcaster
 from app.sessions.sqlite_classes import SqliteBroadcaster, classes_path
+from app.sessions.stores.base import StoreError
 from tests.servers import run_async, running_server
 
 Pair = Callable[[], AbstractAsyncContextManager[tuple[Broadcaster, Broadcaster]]]
@@ -291,3 +292,32 @@ def test_students_on_either_worker_follow_the_teacher(
                 await ws.close()
 
         run_async(run)
+
+
+def test_sqlite_student_counts_restart_with_the_server(tmp_path: Path) -> None:
+    """Counts of connections that ended with every process are zeroed by the next first
+    process; a process joining others that still serve keeps their counts."""
+
+    async def run() -> None:
+        a, b = _sqlite_pair(tmp_path)
+        class_id, _ = await a.create()
+        assert await a.count(class_id, 2) == 2
+        await a.close()
+        c = SqliteBroadcaster(b.path)  # b still serves: its students are still there
+        assert await c.count(class_id, 0) == 2
+        await b.close()
+        await c.close()
+        d = SqliteBroadcaster(b.path)  # a restart: none of those connections is left
+        try:
+            assert await d.count(class_id, 0) == 0 and await d.exists(class_id)
+        finally:
+            await d.close()
+
+    run_async(run)
+
+
+def test_sqlite_an_unusable_file_refuses_to_start_in_plain_words(tmp_path: Path) -> None:
+    path = classes_path(tmp_path / "sessions.sqlite3")
+    path.write_bytes(b"not a database, " * 100)
+    with pytest.raises(StoreError, match="cannot be used: file is not a database"):
+        SqliteBroadcaster(path)
