@@ -120,16 +120,16 @@ def test_a_class_ends_a_while_after_its_last_message(
     pair: Pair, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for module in (classes, sqlite_classes):
-        monkeypatch.setattr(module, "CLASS_TTL_SECONDS", 1)
+        monkeypatch.setattr(module, "CLASS_TTL_SECONDS", 2)
 
     async def run() -> None:
         async with pair() as (a, b):
             class_id, _ = await a.create()
-            await asyncio.sleep(0.6)
+            await asyncio.sleep(1.2)
             await a.publish(class_id, "session", {"id": "s1", "step": 0})  # restarts the clock
-            await asyncio.sleep(0.6)
+            await asyncio.sleep(1.2)
             assert await b.exists(class_id)
-            await asyncio.sleep(1.5)
+            await asyncio.sleep(2.5)
             assert not await b.exists(class_id)
             assert await b.latest(class_id) == [] and await b.class_of("s1") is None
             with pytest.raises(KeyError):
@@ -203,7 +203,7 @@ def test_sqlite_a_write_waiting_for_another_process_does_not_block_the_loop(
             ticker = asyncio.create_task(tick())
             publish = asyncio.create_task(a.publish(class_id, "view", {}))
             await asyncio.sleep(0.3)
-            assert not publish.done() and ticks >= 10  # waits, and the loop runs meanwhile
+            assert not publish.done() and ticks >= 5  # waits, and the loop runs meanwhile
             other.execute("COMMIT")
             assert await asyncio.wait_for(publish, 5) == 1
             ticker.cancel()
@@ -279,7 +279,7 @@ def test_students_on_either_worker_follow_the_teacher(
             for seqs in await asyncio.gather(*readers):
                 assert seqs == list(range(2, FRAMES + 2))  # every frame, in order
             lags.sort()
-            assert lags[len(lags) // 2] < 0.1 and lags[-1] < 1.0, lags  # soon, on a busy machine
+            assert lags[len(lags) // 2] < 0.25 and lags[-1] < 2.0, lags  # soon, on a busy machine
             # whichever worker a late student joins, it catches up on the class's latest
             late, hello = await _join(url, "student")
             assert hello["students"] == len(students) + 1
