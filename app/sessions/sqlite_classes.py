@@ -8,9 +8,10 @@ process has followers, and hands other processes' messages to them (``Hub``). A 
 that finds rows pruned before it read them (its process stalled for ``KEEP_SECONDS``)
 resyncs its followers, as a slow follower is.
 
-Why a file of its own: a teacher on Play publishes ~60 frames a second of up to ~55 kB.
-In the session database that traffic would share one write lock with every session's
-save, and grow the WAL that every session read walks; here it contends only with other
+Why a file of its own: a teacher on Play publishes frames of up to ~55 kB (its page up to
+10 a second, a script as fast as it likes; each is written twice: the log and the
+latest). In the session database that traffic would share one write lock with every
+session's save and fill the WAL its checkpoints copy; here it contends only with other
 classes, and its durability may be lower (``synchronous=OFF``: a crash of the machine
 may lose the last messages, never corrupt the file).
 
