@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import gc
 import logging
 import multiprocessing
+import os
 import signal
+import tempfile
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
+from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -106,13 +110,27 @@ def compile_in_child(timeout: float = 600) -> None:
         raise RuntimeError(f"compiling the training kernel failed (exit code {child.exitcode})")
 
 
+# Held while a child compiles: workers started together (make run: one per core) on a cold
+# cache would each compile, every core busy for seconds; the first compiles, the others wait
+# for it and then only load its cache. One per user and machine (a lock, not a marker: the
+# kernel releases it when its holder dies).
+COMPILE_LOCK = Path(tempfile.gettempdir()) / f"backprop-explorer-compile-{os.getuid()}.lock"
+
+
+def compile_once() -> None:
+    """``compile_in_child``, one process of this machine at a time."""
+    with COMPILE_LOCK.open("a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)  # (in the warm-up thread: the server answers meanwhile)
+        compile_in_child()
+
+
 def warm_up() -> str:
     """Compile the training kernel, or load it from numba's disk cache (app/engine/kernel.py),
     so that no user's first step waits for it: "ready", or "failed" (the first step then
     compiles instead)."""
     try:
         if not kernel.compiled():  # once per process: later apps (tests) find it compiled
-            compile_in_child()
+            compile_once()
     except Exiting:
         return "failed"  # quietly: nobody is left to use the kernel
     except Exception:  # a cache the child could not fill: compile here, as before
@@ -155,7 +173,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         if app.state.store is None:
             app.state.store = open_store(settings)
         if app.state.classes is None:
-            app.state.classes = open_broadcaster(settings.store_url)
+            app.state.classes = open_broadcaster(settings)
         app.state.warm_up = start_warm_up(app.state)  # off the event loop: serving starts at once
         sweeper = asyncio.create_task(sweep(app.state.store, settings.sweep_seconds))
         try:
@@ -184,7 +202,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.budget = Budget()  # large answers in flight
     lim = settings.limits
     app.state.store = open_store(settings)
-    app.state.classes = open_broadcaster(settings.store_url)  # live classes (their fan-out)
+    app.state.classes = open_broadcaster(settings)  # live classes (their fan-out)
     errors.install(app, app.state.store.unavailable)
     app.add_middleware(BodySizeLimit, max_bytes=lim.max_body_bytes)
     app.add_middleware(InternalErrors)  # just inside the headers: a 500 carries them too

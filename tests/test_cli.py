@@ -224,3 +224,16 @@ def test_serve_reads_a_bad_port_in_plain_words(tmp_path: Path) -> None:
         result.returncode == 2
         and result.stderr.strip() == "error: PORT must be a number, got 'eighty'"
     )
+
+
+@pytest.mark.parametrize("store", ["", "redis://127.0.0.1:6379/0"])
+def test_serve_runs_a_worker_per_core_with_either_store(
+    store: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A class on Play is bound by Python's per-frame work: every core serves it, SQLite
+    too (its live classes are shared across workers as Redis's are)."""
+    from app.cli.serve import default_workers
+
+    monkeypatch.setenv("BACKPROP_EXPLORER_STORE", store)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda _pid: {0, 1, 2}, raising=False)
+    assert default_workers() == 3

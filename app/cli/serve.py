@@ -1,10 +1,9 @@
 """``serve``: the app under uvicorn, quietly: one line with the address to open.
 
-With the Redis store, one worker process per core by default (``default_workers``): a
-class pressing Play at once is bound by Python's per-frame work, which one process runs on
-one core at a time (README, Performance, measures it). With SQLite, one worker by default:
-sessions are shared through the file, but live classes (``/api/classes``) are held in one
-process's memory and only Redis carries them across workers; ``--workers N`` overrides.
+One worker process per core by default (``default_workers``), with either store: a class
+pressing Play at once is bound by Python's per-frame work, which one process runs on one
+core at a time (README, Performance, measures it). The workers share the sessions and the
+live classes through the SQLite files (or Redis); ``--workers N`` overrides.
 """
 
 from __future__ import annotations
@@ -24,10 +23,8 @@ from app.serving import OPTIONS
 
 
 def default_workers() -> int:
-    """One worker per core this process may run on with Redis; one with SQLite (whose
-    live classes live in one process)."""
-    if not os.environ.get("BACKPROP_EXPLORER_STORE", "").startswith("redis"):
-        return 1
+    """One worker per core this process may run on (either store shares sessions and live
+    classes across workers: docs/limits.md, "Several workers")."""
     try:
         return max(1, len(os.sched_getaffinity(0)))
     except AttributeError:  # not on Linux

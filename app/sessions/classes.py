@@ -6,9 +6,11 @@ of each kind (``KINDS``) so that a student who joins or reconnects catches up at
 broadcasts each message once: the text is built once and handed to every follower's queue
 unchanged (no work per follower but the send).
 
-Two implementations of ``Broadcaster``:
+Two implementations of ``Broadcaster``, both shared by several workers:
 
-* ``LocalBroadcaster`` — one process (the SQLite store): classes and fan-out in memory.
+* ``SqliteBroadcaster`` (``app.sessions.sqlite_classes``) — the SQLite store's workers on
+  one machine: classes and a log of recent messages in a SQLite file beside the database,
+  polled by one task per process while it has followers.
 * ``RedisBroadcaster`` — several workers or hosts (the Redis store): the class (token
   hash, latest messages, sequence, student count) lives in Redis; each message is stored
   and published in one Lua script, and one pub/sub subscription per process hands it to
@@ -29,15 +31,16 @@ import hashlib
 import hmac
 import secrets
 from abc import ABC, abstractmethod
-from collections import OrderedDict
 from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
 
+from app.settings import Settings
+
 KINDS = ("session", "frame", "view")  # replayed to a (re)joining follower in this order
 CLASS_TTL_SECONDS = 12 * 3600
-MAX_CLASSES = 1000  # in one process (LocalBroadcaster); the oldest is dropped beyond
+MAX_CLASSES = 1000  # SQLite: the least recently used is dropped beyond (Redis: by TTL only)
 QUEUE_SIZE = 64  # messages waiting for one slow follower; beyond, it is resynced
 RESYNC = "resync"  # queued instead of messages a follower fell behind on
 
@@ -70,9 +73,12 @@ class Follower:
         try:
             self.queue.put_nowait(text)
         except asyncio.QueueFull:
-            while not self.queue.empty():
-                self.queue.get_nowait()
-            self.queue.put_nowait(RESYNC)
+            self.resync()
+
+    def resync(self) -> None:
+        while not self.queue.empty():
+            self.queue.get_nowait()
+        self.queue.put_nowait(RESYNC)
 
 
 class Hub:
@@ -94,6 +100,12 @@ class Hub:
     def deliver(self, class_id: str, text: str) -> None:
         for follower in self.followers.get(class_id, ()):
             follower.put(text)
+
+    def resync(self) -> None:
+        """Every follower here missed messages: each is sent its class's latest state."""
+        for group in self.followers.values():
+            for follower in group:
+                follower.resync()
 
 
 class Broadcaster(ABC):
@@ -146,68 +158,6 @@ class Broadcaster(ABC):
     async def subscribed(self, class_id: str) -> None:
         """Make sure this process receives the class's messages (Redis: subscribe)."""
         return None
-
-
-class _LocalClass:
-    def __init__(self, token: str) -> None:
-        self.token = token_hash(token)
-        self.latest: dict[str, str] = {}
-        self.seq = 0
-        self.students = 0
-
-
-class LocalBroadcaster(Broadcaster):
-    """Classes in this process's memory: for one worker (the SQLite store)."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.classes: OrderedDict[str, _LocalClass] = OrderedDict()
-        self.sessions: OrderedDict[str, str] = OrderedDict()
-
-    async def create(self) -> tuple[str, str]:
-        class_id, token = new_class_id(), secrets.token_urlsafe(24)
-        self.classes[class_id] = _LocalClass(token)
-        while len(self.classes) > MAX_CLASSES:
-            self.classes.popitem(last=False)
-        return class_id, token
-
-    async def exists(self, class_id: str) -> bool:
-        return class_id in self.classes
-
-    async def is_teacher(self, class_id: str, token: str) -> bool:
-        c = self.classes.get(class_id)
-        return c is not None and hmac.compare_digest(c.token, token_hash(token))
-
-    async def publish(self, class_id: str, kind: str, data: dict[str, Any]) -> int:
-        c = self.classes[class_id]
-        self.classes.move_to_end(class_id)
-        c.seq += 1
-        text = state_message(kind, c.seq, orjson.dumps(data))
-        c.latest[kind] = text
-        if kind == "session":
-            self.sessions[str(data["id"])] = class_id
-            self.sessions.move_to_end(str(data["id"]))
-            while len(self.sessions) > 20 * MAX_CLASSES:
-                self.sessions.popitem(last=False)
-        self.hub.deliver(class_id, text)
-        return c.seq
-
-    async def latest(self, class_id: str) -> list[str]:
-        c = self.classes.get(class_id)
-        return [c.latest[k] for k in KINDS if k in c.latest] if c else []
-
-    async def count(self, class_id: str, delta: int) -> int:
-        c = self.classes.get(class_id)
-        if c is None:
-            return 0
-        c.students = max(0, c.students + delta)
-        if delta:
-            self.hub.deliver(class_id, students_message(c.students))
-        return c.students
-
-    async def class_of(self, session_id: str) -> str | None:
-        class_id = self.sessions.get(session_id)
-        return class_id if class_id in self.classes else None
 
 
 # KEYS[1] = cls:{id}, KEYS[2] = cls-of:{session} (or the class key again), KEYS[3] = channel;
@@ -337,10 +287,13 @@ class RedisBroadcaster(Broadcaster):
             await self.client.aclose()
 
 
-def open_broadcaster(store_url: str) -> Broadcaster:
-    """Redis when the sessions are in Redis (several workers share both), else in memory."""
+def open_broadcaster(settings: Settings) -> Broadcaster:
+    """Redis when the sessions are in Redis, else a SQLite file beside the session database:
+    either way, shared by every worker that shares the sessions."""
     from app.sessions.stores import REDIS_SCHEMES
 
-    if store_url.startswith(REDIS_SCHEMES):
-        return RedisBroadcaster(store_url)
-    return LocalBroadcaster()
+    if settings.store_url.startswith(REDIS_SCHEMES):
+        return RedisBroadcaster(settings.store_url)
+    from app.sessions.sqlite_classes import SqliteBroadcaster, classes_path
+
+    return SqliteBroadcaster(classes_path(settings.db_path))

@@ -1,6 +1,6 @@
-"""Live classes over the API (in-process broadcaster): creating one, the class channel's
-join, publish and replay, and every refusal — wrong token, a student publishing, bad or
-oversized messages, another site's page, an unknown class."""
+"""Live classes over the API (one app, on SQLite's classes file): creating one, the class
+channel's join, publish and replay, and every refusal — wrong token, a student publishing,
+bad or oversized messages, another site's page, an unknown class."""
 
 from __future__ import annotations
 

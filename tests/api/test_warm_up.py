@@ -71,3 +71,31 @@ def _cpu_seconds(pid: int) -> tuple[float, float]:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     tick = os.sysconf("SC_CLK_TCK")
     return (int(fields[11]) + int(fields[12])) / tick, (int(fields[13]) + int(fields[14])) / tick
+
+
+def test_workers_started_together_compile_one_at_a_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """make run starts a worker per core: on a cold cache the first compiles, the others wait
+    for its cache instead of each compiling (a flock, as between processes; two threads open
+    the file separately, so they exclude each other as two processes do)."""
+    running, most = 0, 0
+    lock = threading.Lock()
+
+    def compile_in_child() -> None:
+        nonlocal running, most
+        with lock:
+            running += 1
+            most = max(most, running)
+        time.sleep(0.2)
+        with lock:
+            running -= 1
+
+    monkeypatch.setattr(app.main, "COMPILE_LOCK", tmp_path / "compile.lock")
+    monkeypatch.setattr(app.main, "compile_in_child", compile_in_child)
+    workers = [threading.Thread(target=app.main.compile_once) for _ in range(3)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(10)
+    assert most == 1
