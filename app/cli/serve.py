@@ -19,6 +19,7 @@ from typing import Any
 import uvicorn
 from uvicorn.supervisors import Multiprocess
 
+from app.cli.listeners import WorkerConfig, balanced, bind
 from app.serving import OPTIONS
 
 
@@ -75,16 +76,9 @@ def serve(host: str, port: int, log_level: str, workers: int | None = None) -> i
         return 1
     # Header and keep-alive deadlines and a connection cap (app.serving, docs/limits.md);
     # several workers each import the app themselves.
-    config = uvicorn.Config(
-        app if workers == 1 else "app.main:app",
-        host=host,
-        port=port,
-        log_level=log_level,
-        workers=workers,
-        **OPTIONS,
-    )
     if workers > 1:
-        return _serve_workers(config)
+        return _serve_workers(host, port, log_level, workers)
+    config = uvicorn.Config(app, host=host, port=port, log_level=log_level, **OPTIONS)
     server = _Server(config)
     with suppress(SystemExit):  # uvicorn exits when it cannot listen, having logged why
         server.run()
@@ -93,25 +87,40 @@ def serve(host: str, port: int, log_level: str, workers: int | None = None) -> i
     return 0
 
 
-def _serve_workers(config: uvicorn.Config) -> int:
-    # Bound here, shared by the workers (as uvicorn's own --workers does, but closing the
-    # socket when the port is taken rather than exiting).
-    sock = socket.socket(socket.AF_INET6 if ":" in config.host else socket.AF_INET)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+def _serve_workers(host: str, port: int, log_level: str, workers: int) -> int:
+    """uvicorn's supervisor over ``workers`` processes, each importing the app itself and
+    listening on a socket of its own (``listeners``: the kernel then spreads connections
+    evenly) or, where the system cannot, all on one socket bound here."""
     try:
-        sock.bind((config.host, config.port))
+        sockets = bind(host, port, workers) if balanced() else [_shared_socket(host, port)]
     except OSError:
-        sock.close()
-        return _cannot_serve(config.host, config.port)
-    sock.set_inheritable(True)
+        return _cannot_serve(host, port)
+    config = WorkerConfig(
+        "app.main:app", host=host, port=port, log_level=log_level, workers=workers,
+        listeners=sockets, **OPTIONS,
+    )  # fmt: skip
     stop = threading.Event()
     threading.Thread(target=_announce_when_listening, args=(config, stop), daemon=True).start()
     try:
-        Multiprocess(config, sockets=[sock]).run()
+        Multiprocess(config, sockets=sockets).run()
     finally:
         stop.set()
-        sock.close()
+        for sock in sockets:
+            sock.close()
     return 0
+
+
+def _shared_socket(host: str, port: int) -> socket.socket:
+    """One socket for every worker, as uvicorn's own --workers binds it (OSError if taken)."""
+    sock = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
 
 
 def _cannot_serve(host: str, port: int) -> int:
