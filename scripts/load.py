@@ -238,17 +238,17 @@ class OwnServer:
 
 @contextmanager
 def own_server(workers: int, store: str, root: Path = ROOT) -> Iterator[OwnServer]:
-    """uvicorn on a free port with a throwaway database, serving the app in ``root`` (this
-    checkout, or another one's for an A/B with the same client); stopped whatever happens."""
+    """The server as ``make run`` starts it (``python -m app serve``: its uvicorn options,
+    each worker on a socket of its own) on a free port with a throwaway database, serving
+    the app in ``root`` (this checkout, or another one's for an A/B with the same client);
+    stopped whatever happens."""
     with tempfile.TemporaryDirectory(prefix="backprop-load-") as tmp:
         port = free_port()
         env = {**os.environ, "BACKPROP_EXPLORER_DB": str(Path(tmp) / "load.sqlite3")}
         if store:
             env["BACKPROP_EXPLORER_STORE"] = store
-        cmd = [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1",
-               "--port", str(port), "--log-level", "warning",
-               "--ws-per-message-deflate", "false",  # as `make run`
-               "--workers", str(workers)]  # fmt: skip
+        cmd = [sys.executable, "-m", "app", "serve", "--host", "127.0.0.1", "--port", str(port),
+               "--log-level", "warning", "--workers", str(workers)]  # fmt: skip
         log_path = Path(tmp) / "server.log"
         with log_path.open("wb") as log:
             proc = subprocess.Popen(cmd, cwd=root, env=env, stdout=log, stderr=subprocess.STDOUT)
