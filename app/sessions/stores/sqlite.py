@@ -42,6 +42,7 @@ from app.sessions.stores.base import (
     snapshot_point,
     summaries,
 )
+from app.sessions.stores.checkpoint import WAL_LIMIT_BYTES, Checkpointer
 from app.sessions.stores.filelock import FileLocks, SessionLock
 
 SCHEMA = """
@@ -114,6 +115,8 @@ class SqliteStore(StoreBase):
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across crashes
             self._db.execute("PRAGMA busy_timeout=5000")
+            self._db.execute("PRAGMA wal_autocheckpoint=0")  # the Checkpointer's thread does it
+            self._db.execute(f"PRAGMA journal_size_limit={WAL_LIMIT_BYTES}")
             self._check_schema()
             self._migrate()
             self._db.executescript(SCHEMA)
@@ -131,6 +134,7 @@ class SqliteStore(StoreBase):
             raise
         self._db_lock = threading.Lock()
         self._file_locks = FileLocks(path.with_name(path.name + ".locks"))
+        self._checkpointer = Checkpointer(path)
 
     def _check_schema(self) -> None:
         """Every table has the columns this version reads, or the server refuses to start."""
@@ -155,6 +159,7 @@ class SqliteStore(StoreBase):
         with self._db_lock:
             self._db.close()
         self._file_locks.close()
+        self._checkpointer.close()
 
     def busy(self) -> bool:
         """A worker thread holds the connection (a save, maybe waiting on the disk)."""
