@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.api.serialize import dumps
 from app.sessions.session import Session
-from app.sessions.stores.base import Store
+from app.sessions.stores.base import Store, WouldWait
 from app.settings import Limits, Settings
 
 T = TypeVar("T")
@@ -73,11 +73,16 @@ async def editing(st: Store, session_id: str, playing: bool = False) -> AsyncIte
 async def io(st: Store, fn: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """A store call: inline for SQLite (a local file, well under a millisecond), in a thread
     for a store on the network (Redis), so a stalled server blocks that call, not the loop.
-    Also in a thread while another thread holds SQLite's connection (a full-speed chunk's
-    or a heavy call's), as waiting for it inline would stall every socket."""
+    Also in a thread while another thread holds SQLite's connection, or when a write would
+    wait for another worker's (``Store.nowait``): waiting inline would stall every socket
+    (SQLite's busy handler sleeps 1, 2, 5, 10 … ms)."""
     if st.blocking or st.busy():
         return await run_in_threadpool(fn, *args, **kwargs)
-    return fn(*args, **kwargs)
+    try:
+        with st.nowait():
+            return fn(*args, **kwargs)
+    except WouldWait:  # nothing was changed: make it again where waiting is fine
+        return await run_in_threadpool(fn, *args, **kwargs)
 
 
 async def commit(

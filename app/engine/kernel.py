@@ -74,9 +74,10 @@ _ACTIVATIONS = {
 }  # fmt: skip
 _LOSSES = {"mse": loops.MSE, "bce": loops.BCE, "cross_entropy": loops.CROSS_ENTROPY}
 _REGULARIZATIONS = {"none": loops.NO_REG, "l1": loops.L1, "l2": loops.L2}
-# The last measured seconds per update of each (layers, batch, path): a new trainer's first
-# slice up to a deadline (a Play frame's) is then the right length from the start.
-_PER_STEP: dict[tuple[tuple[int, ...], int, bool], float] = {}
+# The last measured (wall, CPU) seconds per update of each (layers, batch, path): a new
+# trainer's first slice up to a deadline (a Play frame's) is then the right length from the
+# start, and Play knows from the first chunk which ones are short enough for the event loop.
+_PER_STEP: dict[tuple[tuple[int, ...], int, bool], tuple[float, float]] = {}
 
 
 def multiply_adds(layers: list[int], batch: int) -> int:
@@ -134,16 +135,17 @@ class Trainer:
         self.last_delta = np.zeros(net.n_params)  # Δθ of the last update
         self.last_grad = np.zeros(net.n_params)  # its ∂C/∂θ (without the penalty)
         self.last_trace: Trace | None = None  # the BLAS path's: the last update's trace
-        # CPU seconds per update, learnt (and remembered per size), to slice up to a deadline:
-        # the thread's CPU time, not the wall clock's, which also counts waiting for the GIL
-        # (a busy server's threads wait long, and the estimate would grow with the load)
+        # Seconds per update, learnt (and remembered per size): on the wall clock, to slice
+        # up to a deadline (with a class's chunks sharing a core, an update takes longer on
+        # it); and in this thread's CPU time, which waiting for the GIL does not grow, to
+        # judge how much work a chunk is (``seconds_per_update``).
         self._size = (tuple(net.layers), batch, self.compiled)
-        self._per_step = _PER_STEP.get(self._size, 1e-6)
+        self._per_step, self._cpu_per_step = _PER_STEP.get(self._size, (1e-6, 1e-6))
 
     @property
     def seconds_per_update(self) -> float:
         """The last measured CPU time of one update at this size (a guess before the first)."""
-        return self._per_step
+        return self._cpu_per_step
 
     # --- training ------------------------------------------------------------------------
 
@@ -159,11 +161,12 @@ class Trainer:
             if deadline is not None:
                 left = deadline - clock()
                 todo = max(1, min(todo, int(left / self._per_step) if left > 0 else 1))
-            t0 = time.thread_time()
+            t0, cpu0 = clock(), time.thread_time()
             done, refused, state = self._train(batcher, state, todo)
             if done:
-                spent = max(time.thread_time() - t0, 1e-9)  # (the clock may not have ticked)
-                self._per_step = _PER_STEP[self._size] = spent / done
+                wall = max(clock() - t0, 1e-9) / done  # (the clocks may not have ticked)
+                cpu = max(time.thread_time() - cpu0, 1e-9) / done
+                self._per_step, self._cpu_per_step = _PER_STEP[self._size] = (wall, cpu)
             applied += done
             if refused:
                 return Run(applied, True), state

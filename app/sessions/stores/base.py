@@ -17,7 +17,12 @@ import weakref
 from abc import ABC, abstractmethod
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import AbstractAsyncContextManager, contextmanager
+from contextlib import (
+    AbstractAsyncContextManager,
+    AbstractContextManager,
+    contextmanager,
+    nullcontext,
+)
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -46,6 +51,11 @@ class NotFound(LookupError):
 
 class StoreError(RuntimeError):
     """The store cannot be used as configured (unwritable, or another schema): refuse to start."""
+
+
+class WouldWait(RuntimeError):
+    """A write made in ``Store.nowait`` would have waited for another process's write to
+    finish: nothing was changed; make the call again where waiting is fine (a thread)."""
 
 
 class Unreadable(ValueError):
@@ -139,6 +149,11 @@ class Store(Protocol):
 
     def busy(self) -> bool:
         """Whether a call made now would wait for another thread's call to finish."""
+        ...
+
+    def nowait(self) -> AbstractContextManager[None]:
+        """Within it (``with``), a write that would wait for another process raises
+        ``WouldWait`` at once, having changed nothing (the event loop's calls, ``deps.io``)."""
         ...
 
     def lock(self, session_id: str) -> AbstractAsyncContextManager[Any]:
@@ -238,6 +253,9 @@ class StoreBase(ABC):
 
     def busy(self) -> bool:
         return False
+
+    def nowait(self) -> AbstractContextManager[None]:
+        return nullcontext()
 
     def _local_lock(self, session_id: str) -> asyncio.Lock:
         """The lock that orders calls on one session within this process."""

@@ -17,6 +17,7 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,7 @@ from app.sessions.stores.base import (
     StoreBase,
     StoreError,
     Update,
+    WouldWait,
     read_record,
     reading,
     snapshot_from,
@@ -81,6 +83,7 @@ CREATE INDEX IF NOT EXISTS answers_at ON answers (at);
 """
 TABLES = ("sessions", "metrics", "snapshots", "answers")
 SCHEMA_VERSION = 2  # PRAGMA user_version
+BUSY_MS = 5000  # how long a write waits for another process's
 # Columns added since version 1, added to an older file at startup (who created a session,
 # and when: the store evicts a client's newest sessions when it holds too many).
 ADDED = {
@@ -114,7 +117,7 @@ class SqliteStore(StoreBase):
         try:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: durable across crashes
-            self._db.execute("PRAGMA busy_timeout=5000")
+            self._db.execute(f"PRAGMA busy_timeout={BUSY_MS}")
             self._db.execute("PRAGMA wal_autocheckpoint=0")  # the Checkpointer's thread does it
             self._db.execute(f"PRAGMA journal_size_limit={WAL_LIMIT_BYTES}")
             self._check_schema()
@@ -133,6 +136,7 @@ class SqliteStore(StoreBase):
             self._db.close()
             raise
         self._db_lock = threading.Lock()
+        self._waiting = threading.local()  # ``nowait``'s flag, per thread
         self._file_locks = FileLocks(path.with_name(path.name + ".locks"))
         self._checkpointer = Checkpointer(path)
 
@@ -164,6 +168,16 @@ class SqliteStore(StoreBase):
     def busy(self) -> bool:
         """A worker thread holds the connection (a save, maybe waiting on the disk)."""
         return self._db_lock.locked()
+
+    @contextmanager
+    def nowait(self) -> Iterator[None]:
+        """A write that would wait for another process's (SQLite's busy handler sleeps, and
+        on the event loop every socket with it) raises ``WouldWait`` instead."""
+        self._waiting.never = True
+        try:
+            yield
+        finally:
+            self._waiting.never = False
 
     def lock(self, session_id: str) -> SessionLock:
         """The lock that orders calls on one session, in this process and across processes."""
@@ -314,7 +328,7 @@ class SqliteStore(StoreBase):
     # --- helpers (called with the db lock held, inside a transaction) ----------------------
 
     def _transaction(self) -> _Transaction:
-        return _Transaction(self._db)
+        return _Transaction(self._db, wait=not getattr(self._waiting, "never", False))
 
     def _insert_history(
         self,
@@ -415,13 +429,25 @@ class SqliteStore(StoreBase):
 
 
 class _Transaction:
-    """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception."""
+    """BEGIN IMMEDIATE … COMMIT, or ROLLBACK on any exception. Without ``wait``, WouldWait
+    if another process holds the write lock (the busy timeout is 0 for the BEGIN only)."""
 
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self._db = db
+    def __init__(self, db: sqlite3.Connection, wait: bool = True) -> None:
+        self._db, self._wait = db, wait
 
     def __enter__(self) -> None:
-        self._db.execute("BEGIN IMMEDIATE")
+        if self._wait:
+            self._db.execute("BEGIN IMMEDIATE")
+            return
+        self._db.execute("PRAGMA busy_timeout=0")
+        try:
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as err:
+            if "locked" in str(err) or "busy" in str(err):
+                raise WouldWait(str(err)) from None
+            raise
+        finally:
+            self._db.execute(f"PRAGMA busy_timeout={BUSY_MS}")
 
     def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
         self._db.execute("ROLLBACK" if exc_type else "COMMIT")
