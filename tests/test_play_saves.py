@@ -73,6 +73,15 @@ def _play_frames(ws: WebSocketTestSession, count: int, steps: int = 20) -> list[
     return frames
 
 
+def _another_worker_saves(db: Path, session_id: str) -> None:
+    """Another process saves the session as stored: a new version of the same state."""
+    other = SqliteStore(db, max_sessions=10, max_snapshots=100, idle_seconds=3600)
+    try:
+        other.save(other.get(session_id))
+    finally:
+        other.close()
+
+
 def _fill_window(ws: WebSocketTestSession, steps: int) -> list[Frame]:
     """Play ``steps`` a frame; the first two frames, unacknowledged: the stream waits."""
     _hello(ws)
@@ -170,11 +179,7 @@ def test_another_workers_save_wins_over_unsaved_play(client, db, monkeypatch):
     session_id = _create(client)
     with client.websocket_connect(f"/api/networks/{session_id}/stream") as ws:
         assert _fill_window(ws, 40)[-1]["step"] == 80  # both unsaved
-        other = SqliteStore(db, max_sessions=10, max_snapshots=100, idle_seconds=3600)
-        try:
-            other.save(other.get(session_id))  # the stored step-0 state, a new version
-        finally:
-            other.close()
+        _another_worker_saves(db, session_id)  # the stored step-0 state, a new version
         frames, paused = _pause(ws)
         assert paused == {"type": "paused", "step": 0, "reason": "pause"}
         assert client.get(f"/api/networks/{session_id}").json()["step"] == 0
@@ -192,11 +197,7 @@ def test_play_meets_another_workers_save_at_its_next_save(client, db, monkeypatc
     session_id = _create(client)
     with client.websocket_connect(f"/api/networks/{session_id}/stream") as ws:
         assert _fill_window(ws, 40)[-1]["step"] == 80  # both unsaved
-        other = SqliteStore(db, max_sessions=10, max_snapshots=100, idle_seconds=3600)
-        try:
-            other.save(other.get(session_id))  # the stored step-0 state, a new version
-        finally:
-            other.close()
+        _another_worker_saves(db, session_id)  # the stored step-0 state, a new version
         ws.send_json({"type": "ack", "seq": 1})
         assert _frame(ws)["step"] == 120  # from Play's own unsaved state: no store read
         monkeypatch.setattr(stream, "SAVE_SECONDS", 0.0)  # the next chunk saves: a conflict
@@ -220,7 +221,12 @@ def test_a_playing_stream_reads_the_store_only_when_play_starts(client, db, monk
     store = client.app.state.store
     reads: list[str] = []
     get = store.get
-    monkeypatch.setattr(store, "get", lambda sid: reads.append(sid) or get(sid))
+
+    def counted(sid: str) -> Session:
+        reads.append(sid)
+        return get(sid)
+
+    monkeypatch.setattr(store, "get", counted)
     with client.websocket_connect(f"/api/networks/{session_id}/stream") as ws:
         frames = _play_frames(ws, 8, steps=10)
         assert [f["step"] for f in frames] == [10 * k for k in range(1, 9)]
