@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 import tempfile
+import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -107,12 +108,20 @@ def cmd_trace(args: argparse.Namespace) -> int:
     return 0
 
 
+def _abandon_call_in_flight() -> None:
+    """Stopped by the user: a call to the in-process app may be cut off half-way, its
+    transport's streams left to the exit, which would warn about each (``ResourceWarning``,
+    an error under ``-W error``) after the bar's line and "stopped"."""
+    warnings.simplefilter("ignore", ResourceWarning)
+
+
 @contextmanager
 def _terminate_as_exit() -> Iterator[None]:
     """SIGTERM (``kill``) ends the process through ``SystemExit`` rather than at once, so the
     progress bar's line is ended and the throwaway database removed on the way out."""
 
     def stop(signum: int, frame: object) -> None:
+        _abandon_call_in_flight()
         raise SystemExit(128 + signum)
 
     before = signal.signal(signal.SIGTERM, stop)
@@ -316,6 +325,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {_explain(err, args)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
+        _abandon_call_in_flight()
         print("stopped", file=sys.stderr)
         return 130
     return code
