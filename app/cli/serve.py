@@ -77,6 +77,7 @@ def serve(host: str, port: int, log_level: str, workers: int | None = None) -> i
     # Header and keep-alive deadlines and a connection cap (app.serving, docs/limits.md);
     # several workers each import the app themselves.
     if workers > 1:
+        app.state.store.close()  # it was opened to check it: the workers open their own
         return _serve_workers(host, port, log_level, workers)
     config = uvicorn.Config(app, host=host, port=port, log_level=log_level, **OPTIONS)
     server = _Server(config)
