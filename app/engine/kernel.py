@@ -52,7 +52,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.engine import kernel_loops as loops
-from app.engine.activations import Array
+from app.engine.activations import Array, IndexArray
 from app.engine.network import Network, Trace
 from app.engine.optimizers import Adam, Momentum, Optimizer, State
 from app.engine.training import (
@@ -78,6 +78,27 @@ _REGULARIZATIONS = {"none": loops.NO_REG, "l1": loops.L1, "l2": loops.L2}
 # trainer's first slice up to a deadline (a Play frame's) is then the right length from the
 # start, and Play knows from the first chunk which ones are short enough for the event loop.
 _PER_STEP: dict[tuple[tuple[int, ...], int, bool], tuple[float, float]] = {}
+
+
+_CODES: dict[tuple[object, ...], tuple[IndexArray, IndexArray, IndexArray, IndexArray]] = {}
+
+
+def _codes(net: Network) -> tuple[IndexArray, IndexArray, IndexArray, IndexArray]:
+    """The loops' description of a network's shape: its widths, activation codes and the
+    offsets of W^l and b^l in θ (``Network.layout``). Built once per shape and shared
+    (never written): Play builds a ``Trainer`` every frame."""
+    key = (tuple(net.layers), tuple(net.activation_names), net.bias)
+    codes = _CODES.get(key)
+    if codes is None:
+        if len(_CODES) >= 256:
+            _CODES.clear()
+        codes = _CODES[key] = (
+            np.array(net.layers, dtype=np.int64),
+            np.array([_ACTIVATIONS[a] for a in net.activation_names], dtype=np.int64),
+            np.array([p.w_start for p in net.layout], dtype=np.int64),
+            np.array([p.b_start for p in net.layout], dtype=np.int64),
+        )
+    return codes
 
 
 def multiply_adds(layers: list[int], batch: int) -> int:
@@ -123,11 +144,8 @@ class Trainer:
         self.regularization = regularization or Regularization()
         batch = min(batch_size, self.n)
         self.compiled = uses_kernel(net.layers, batch) if compiled is None else compiled
-        self._layers = np.array(net.layers, dtype=np.int64)
-        self._acts = np.array([_ACTIVATIONS[a] for a in net.activation_names], dtype=np.int64)
+        self._layers, self._acts, self._w0, self._b0 = _codes(net)
         self._loss = _LOSSES[net.loss_name]
-        self._w0 = np.array([p.w_start for p in net.layout], dtype=np.int64)
-        self._b0 = np.array([p.b_start for p in net.layout], dtype=np.int64)
         # an epoch's order, drawn by the kernel, and its [seed, epoch] ([-1, -1]: none yet)
         self._order = np.zeros(self.n, dtype=np.int64)
         self._ordered = np.array([-1, -1], dtype=np.int64)
@@ -294,13 +312,10 @@ def evaluate_compiled(
 ) -> Metrics:
     """``training.evaluate`` by the kernel's forward pass, with the given norms."""
     sums = np.zeros(4)
+    layers, acts, w0, b0 = _codes(net)
     loops.evaluate(
-        np.array(net.layers, dtype=np.int64),
-        np.array([_ACTIVATIONS[a] for a in net.activation_names], dtype=np.int64),
-        _LOSSES[net.loss_name],
-        np.array([p.w_start for p in net.layout], dtype=np.int64),
-        np.array([p.b_start for p in net.layout], dtype=np.int64),
-        net.bias, net.params, np.ascontiguousarray(x), np.ascontiguousarray(y), n_train, sums,
+        layers, acts, _LOSSES[net.loss_name], w0, b0, net.bias, net.params,
+        np.ascontiguousarray(x), np.ascontiguousarray(y), n_train, sums,
     )  # fmt: skip
     return _metrics(step, sums, len(x), n_train, classification, norms)
 
