@@ -81,6 +81,8 @@ def test_a_large_network_draws_its_edges_on_a_canvas(ui: UI) -> None:
     assert float(page.get_attribute('[data-edge="3:5:7"]', "data-w") or "nan") == w
 
     # hover over an edge drawn on the canvas: its tooltip; a click selects it, again unselects
+    ring = page.locator("#network-footer .legend", has_text="ring δ")
+    expect(ring).to_have_css("visibility", "hidden")  # no δ yet, but its place is kept
     x, y = page.evaluate(EDGE_POINT, ["1:0:0", 0.5])
     page.mouse.move(x, y)
     expect(page.locator(".tooltip")).to_be_visible()
@@ -91,7 +93,13 @@ def test_a_large_network_draws_its_edges_on_a_canvas(ui: UI) -> None:
     expect(page.locator(f'[data-edge="1:{sel["row"]}:{sel["column"]}"]')).to_have_class(
         "edge is-selected"
     )
-    # (a selection may move the stage a few pixels: find the selected edge again)
+    # the backward pass a selection fetches shows δ's legend without moving the drawing
+    # (the footer once wrapped onto a second line, and the click below hit a neighbour)
+    page.wait_for_function(
+        "() => { const s = window.backprop.store.state; return s.backward?.step === s.session.step; }"
+    )
+    expect(ring).to_have_css("visibility", "visible")
+    assert page.locator("#network").bounding_box() == stage
     x, y = page.evaluate(EDGE_POINT, [f"1:{sel['row']}:{sel['column']}", 0.5])
     hit = page.evaluate(
         "([x, y]) => document.elementFromPoint(x, y)?.outerHTML.slice(0, 80)", [x, y]

@@ -90,7 +90,7 @@ function networkSvg() {
   const legends = svgEl("g", { transform: `translate(8, ${height + 8})`, style: `font-family:${font};font-size:11px;fill:#4a5468` });
   let x = 0;
   for (const box of /** @type {NodeListOf<HTMLElement>} */ (document.querySelectorAll("#network-footer .legend"))) {
-    if (!box.offsetParent) continue;
+    if (!box.offsetParent || getComputedStyle(box).visibility === "hidden") continue;
     const title = box.querySelector(".legend-title")?.textContent ?? "";
     const bar = box.querySelector("svg");
     legends.append(svgEl("text", { x, y: 10 }, title));

@@ -113,8 +113,11 @@ export function mountNetworkChrome(store, actions, { toolbar, footer, network })
       legendNote.textContent = [nl.note ? `(${nl.note})` : "",
         relu ? t("net.legend.off", "dark: a = 0, ReLU off · dashed red ring: dead (a = 0 on every training sample)") : ""].filter(Boolean).join(" ");
       legend(legendE, { title: modeLegend(mode), ticks: edgeTicks, width: 110 });
-      legendD.hidden = !fresh;
-      if (fresh) legend(legendD, { title: t("net.legend.delta", "ring δ"), ticks: [`−${short(dm)}`, "0", `+${short(dm)}`], width: 110 });
+      // δ's legend keeps its place while hidden: the footer would otherwise wrap when a
+      // backward pass arrives and shrink the drawing under the pointer
+      legend(legendD, { title: t("net.legend.delta", "ring δ"), ticks: dm ? [`−${short(dm)}`, "0", `+${short(dm)}`] : ["–", "0", "–"], width: 110 });
+      legendD.style.visibility = fresh ? "" : "hidden";
+      legendD.setAttribute("aria-hidden", String(!fresh));
     }
     const g = state.gradient;
     let note = "";
