@@ -96,7 +96,8 @@ def test_a_large_network_draws_its_edges_on_a_canvas(ui: UI) -> None:
     # the backward pass a selection fetches shows δ's legend without moving the drawing
     # (the footer once wrapped onto a second line, and the click below hit a neighbour)
     page.wait_for_function(
-        "() => { const s = window.backprop.store.state; return s.backward?.step === s.session.step; }"
+        "() => { const s = window.backprop.store.state;"
+        "        return s.backward?.step === s.session.step; }"
     )
     expect(ring).to_have_css("visibility", "visible")
     assert page.locator("#network").bounding_box() == stage
