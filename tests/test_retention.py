@@ -58,3 +58,12 @@ def test_kept_snapshots_are_the_one_by_one_searchs(seed, max_snapshots):
 def test_equal_spans_drop_the_earliest():
     steps = [*range(1, DENSE_SNAPSHOTS + 1), 60, 70, 80, 90, 100]
     assert kept_snapshots(steps, DENSE_SNAPSHOTS + 4) == [*steps[:DENSE_SNAPSHOTS], 70, 80, 90, 100]
+
+
+@pytest.mark.parametrize("max_snapshots", [1, 3, 60])
+@pytest.mark.parametrize("seed", range(4))
+def test_steps_in_any_order_keep_the_one_by_one_searchs(seed, max_snapshots):
+    rng = np.random.default_rng(seed)
+    for _ in range(20):  # dense and later steps mixed, repeated, in no order
+        steps = [int(v) for v in rng.integers(0, 400, int(rng.integers(0, 300)))]
+        assert kept_snapshots(steps, max_snapshots) == _kept_one_by_one(steps, max_snapshots)

@@ -10,6 +10,7 @@ last of a many-step call) is recorded, and the stores thin those evenly.
 from __future__ import annotations
 
 import bisect
+import heapq
 
 DENSE_SNAPSHOTS = 50  # every step up to here is kept; later ones are thinned
 SNAPSHOT_EVERY = 10  # after the dense start; the store thins old ones to stay bounded
@@ -29,30 +30,66 @@ def kept_snapshots(steps: list[int], max_snapshots: int) -> list[int]:
     call at a time.) A step added twice is kept once."""
     # A store passes its stored steps (already thinned, ascending) and a save's few new ones.
     # A rising start of at most max_snapshots is kept as it is (nothing can overflow there);
-    # then sorted insertion and a set (the step-by-step replay was most of a Play save's time).
+    # after it, the later steps' spans sit in a heap, so a drop costs a heap operation, not a
+    # pass over every span (a Play save's thinning was 3% of a class's server time).
     start = 0
     while start < min(len(steps), max_snapshots) and (
         start == 0 or steps[start] > steps[start - 1]
     ):
         start += 1
-    kept: list[int] = steps[:start]  # ascending
-    present: set[int] = set(kept)
+    cut = bisect.bisect_right(steps, DENSE_SNAPSHOTS, 0, start)
+    dense, later = steps[:cut], _Later(steps[cut:start])
     for step in steps[start:]:
-        if step not in present:
-            present.add(step)
-            bisect.insort(kept, step)
-        if len(kept) <= max_snapshots:
-            continue
-        later = kept[bisect.bisect_right(kept, DENSE_SNAPSHOTS) :]
-        for _ in range(len(kept) - max_snapshots):
-            if len(later) < 2:
+        if step <= DENSE_SNAPSHOTS:
+            i = bisect.bisect_left(dense, step)
+            if i == len(dense) or dense[i] != step:
+                dense.insert(i, step)
+        else:
+            later.add(step)
+        for _ in range(len(dense) + len(later.steps) - max_snapshots):
+            if len(later.steps) < 2:
                 break
-            bounds = [DENSE_SNAPSHOTS, *later]
-            spans = [bounds[i + 2] - bounds[i] for i in range(len(later) - 1)]
-            gone = later.pop(spans.index(min(spans)))
-            kept.remove(gone)
-            present.discard(gone)
-    return kept
+            later.drop_closest()
+    return dense + later.steps
+
+
+class _Later:
+    """The kept steps after DENSE_SNAPSHOTS, ascending, and a heap of (span, step) for each
+    but the newest: the distance between its neighbours (DENSE_SNAPSHOTS before the first).
+    Entries go stale as neighbours change; a fresh one is pushed then, and a popped entry
+    counts only if it still holds. Ties go to the earliest step, as in a left-to-right scan."""
+
+    def __init__(self, steps: list[int]) -> None:
+        self.steps = steps
+        self.heap = [(self._span(i), steps[i]) for i in range(len(steps) - 1)]
+        heapq.heapify(self.heap)
+
+    def _span(self, i: int) -> int:
+        before = self.steps[i - 1] if i > 0 else DENSE_SNAPSHOTS
+        return self.steps[i + 1] - before
+
+    def _push(self, i: int) -> None:
+        """A fresh entry for the step at ``i``, if it may be dropped."""
+        if 0 <= i < len(self.steps) - 1:
+            heapq.heappush(self.heap, (self._span(i), self.steps[i]))
+
+    def add(self, step: int) -> None:
+        i = bisect.bisect_left(self.steps, step)
+        if i < len(self.steps) and self.steps[i] == step:
+            return
+        self.steps.insert(i, step)
+        for j in (i - 1, i, i + 1):
+            self._push(j)
+
+    def drop_closest(self) -> None:
+        while True:
+            span, step = heapq.heappop(self.heap)
+            i = bisect.bisect_left(self.steps, step)
+            if i < len(self.steps) - 1 and self.steps[i] == step and self._span(i) == span:
+                break
+        del self.steps[i]
+        self._push(i - 1)
+        self._push(i)
 
 
 def kept_history(steps: list[int], keep: int) -> list[int]:
