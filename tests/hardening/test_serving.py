@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import socket
 import sqlite3
@@ -58,10 +59,71 @@ def test_serve_uses_the_served_configuration() -> None:
     from app.serving import OPTIONS, uvicorn_flags
 
     assert OPTIONS["http"] == "app.serving:HttpProtocol"
+    assert OPTIONS["ws"] == "app.serving:WebSocketProtocol"
     flags = uvicorn_flags()
     assert flags[flags.index("--timeout-keep-alive") + 1] == "5"
     assert flags[flags.index("--limit-concurrency") + 1] == "1000"
-    assert "--http app.serving:HttpProtocol" in (ROOT / "docs" / "limits.md").read_text()
+    docs = (ROOT / "docs" / "limits.md").read_text()
+    assert "--http app.serving:HttpProtocol" in docs
+    assert "--ws app.serving:WebSocketProtocol" in docs
+
+
+def _masked_text(payload: bytes) -> bytes:
+    """One client-to-server WebSocket text frame (clients mask theirs)."""
+    assert len(payload) < 126
+    mask = os.urandom(4)
+    return (
+        bytes([0x81, 0x80 | len(payload)])
+        + mask
+        + bytes(b ^ mask[i % 4] for i, b in enumerate(payload))
+    )
+
+
+def test_a_stream_whose_client_stops_reading_is_dropped(tmp_path: Path) -> None:
+    env = {"BACKPROP_EXPLORER_DB": str(tmp_path / "db.sqlite3"),
+           "BACKPROP_EXPLORER_SEND_TIMEOUT": "1"}  # fmt: skip
+    with running_server(tmp_path, env) as server:
+        sid = httpx.post(server.url + "/api/networks", json=DEFAULT_REQUEST).json()["id"]
+        sock = socket.socket()
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)  # fills at once
+        sock.connect(("127.0.0.1", server.port))
+        sock.sendall(
+            f"GET /api/networks/{sid}/stream HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n".encode()
+        )
+        sock.settimeout(5)
+        assert sock.recv(12) == b"HTTP/1.1 101"
+        # full speed with every neuron's grid: frames of 64 kB, never read from here on, but
+        # acknowledged as if they were (a frame takes about 10 ms: seq 1, 2, … every 30 ms)
+        play = b'{"type":"play","boundary":{"per_second":60,"resolution":40,"neurons":true}}'
+        sock.sendall(_masked_text(play))
+        dropped = False
+        until = time.monotonic() + 8
+        for seq in itertools.count(1):
+            time.sleep(0.03)
+            if time.monotonic() > until:
+                break
+            try:
+                sock.sendall(_masked_text(b'{"type":"ack","seq":%d}' % seq))
+            except OSError:  # the server dropped the connection
+                dropped = True
+                break
+        taken, deadline = 0, time.monotonic() + 10
+        ended = False  # reading what was buffered reaches the end of the connection
+        try:
+            while taken < 50_000_000 and time.monotonic() < deadline:
+                chunk = sock.recv(1 << 16)
+                if not chunk:
+                    ended = True
+                    break
+                taken += len(chunk)
+        except ConnectionResetError:
+            ended = True
+        sock.close()
+        assert dropped and ended
+        step = httpx.get(f"{server.url}/api/networks/{sid}").json()["step"]
+        assert step > 0  # the stream ended as any other does: its Play was saved
 
 
 # --- 10: a 500 carries the headers and keeps the connection -------------------------------

@@ -45,7 +45,6 @@ from app.settings import Limits
 router = APIRouter(tags=["stream"])
 log = logging.getLogger("backprop_explorer")
 
-SEND_SECONDS = 10.0  # a frame not taken by the client's socket in this long ends the stream
 CLOSE_NOT_FOUND = 4404
 CLOSE_POLICY = 1008
 CLOSE_ERROR = 1011
@@ -101,16 +100,14 @@ class _Stream:
         try:
             async with self.send_lock:
                 # A client that stops reading fills the socket's buffer and then blocks the
-                # send: after SEND_SECONDS the stream ends rather than queue frames for it.
-                async with asyncio.timeout(SEND_SECONDS):  # (anyio's scope cost 3× more)
-                    if isinstance(message, bytes):
-                        await self.ws.send_bytes(message)
-                    else:
-                        text = (
-                            message if isinstance(message, str) else orjson.dumps(message).decode()
-                        )
-                        await self.ws.send_text(text)
-        except (WebSocketDisconnect, RuntimeError, OSError, TimeoutError):
+                # send; after SEND_TIMEOUT the server drops the connection (``app.serving``),
+                # which ends the stream rather than queue frames for it.
+                if isinstance(message, bytes):
+                    await self.ws.send_bytes(message)
+                else:
+                    text = message if isinstance(message, str) else orjson.dumps(message).decode()
+                    await self.ws.send_text(text)
+        except (WebSocketDisconnect, RuntimeError, OSError):
             self.closed = True
             self.wake.set()
 
@@ -335,13 +332,18 @@ async def stream(ws: WebSocket, session_id: str) -> None:
             await conn.close(CLOSE_ERROR, "internal error")
         tg.cancel_scope.cancel()  # the receiving side has nothing left to do
 
+    async def receive() -> None:
+        with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
+            await conn.receive_loop()
+        conn.closed = True  # the producer finishes (and saves) its chunk, then stops
+        conn.wake.set()
+
     try:
+        # Both in tasks of their own: an ack then wakes a task a few frames deep, not this
+        # handler under the app's whole middleware stack (a resumed frame per layer).
         async with anyio.create_task_group() as tg:
             tg.start_soon(produce)
-            with contextlib.suppress(WebSocketDisconnect, RuntimeError, OSError):
-                await conn.receive_loop()
-            conn.closed = True  # the producer finishes (and saves) its chunk, then stops
-            conn.wake.set()
+            tg.start_soon(receive)
     finally:  # also when cancelled (the server shutting down): what Play left unsaved
         conn.closed = True
         with anyio.CancelScope(shield=True), contextlib.suppress(NotFound):
