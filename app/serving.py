@@ -46,23 +46,24 @@ def uvicorn_flags() -> list[str]:
     return flags
 
 
-class HttpProtocol(HttpToolsProtocol):
-    """httptools' protocol, with a header deadline, a send deadline and a connection cap."""
+class SendDeadline:
+    """For a protocol class (first among its bases): a client that leaves the socket's
+    buffer full for ``send_timeout`` seconds is dropped with what it buffered."""
 
-    header_timeout = HEADER_TIMEOUT
     send_timeout = SEND_TIMEOUT
-    _header_timer: asyncio.TimerHandle | None = None
     _send_timer: asyncio.TimerHandle | None = None
+    loop: asyncio.AbstractEventLoop
+    transport: asyncio.Transport
 
     def pause_writing(self) -> None:
         """The socket's buffer is full: the client must take some within ``send_timeout``."""
-        super().pause_writing()
+        super().pause_writing()  # type: ignore[misc]
         if self._send_timer is None:
             self._send_timer = self.loop.call_later(self.send_timeout, self._not_reading)
 
     def resume_writing(self) -> None:
         self._cancel_send_timer()
-        super().resume_writing()
+        super().resume_writing()  # type: ignore[misc]
 
     def _cancel_send_timer(self) -> None:
         if self._send_timer is not None:
@@ -72,6 +73,13 @@ class HttpProtocol(HttpToolsProtocol):
     def _not_reading(self) -> None:
         self._send_timer = None
         self.transport.abort()  # drops the buffered answer; close() would keep it to flush
+
+
+class HttpProtocol(SendDeadline, HttpToolsProtocol):
+    """httptools' protocol, with a header deadline, a send deadline and a connection cap."""
+
+    header_timeout = HEADER_TIMEOUT
+    _header_timer: asyncio.TimerHandle | None = None
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
@@ -109,33 +117,12 @@ class HttpProtocol(HttpToolsProtocol):
             self.transport.close()
 
 
-class WebSocketProtocol(WebSocketsSansIOProtocol):
+class WebSocketProtocol(SendDeadline, WebSocketsSansIOProtocol):
     """websockets' sans-I/O protocol (uvicorn's default) with the same send deadline: a
     client whose socket takes nothing for ``send_timeout`` seconds is dropped, which ends
     its Play stream. Timed here, where the buffer fills, rather than around each frame's
     send: that timer cost a class on Play 3% of the server's time."""
 
-    send_timeout = SEND_TIMEOUT
-    _send_timer: asyncio.TimerHandle | None = None
-
-    def pause_writing(self) -> None:
-        super().pause_writing()
-        if self._send_timer is None:
-            self._send_timer = self.loop.call_later(self.send_timeout, self._not_reading)
-
-    def resume_writing(self) -> None:
-        self._cancel_send_timer()
-        super().resume_writing()
-
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_send_timer()
         super().connection_lost(exc)
-
-    def _cancel_send_timer(self) -> None:
-        if self._send_timer is not None:
-            self._send_timer.cancel()
-            self._send_timer = None
-
-    def _not_reading(self) -> None:
-        self._send_timer = None
-        self.transport.abort()
