@@ -17,6 +17,8 @@ from typing import Any
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 
+from app import handoff
+
 # Seconds from a request's first byte (or the connection) to the end of its headers.
 HEADER_TIMEOUT = float(os.environ.get("BACKPROP_EXPLORER_HEADER_TIMEOUT", "10"))
 KEEP_ALIVE = 5  # seconds an idle keep-alive connection is kept
@@ -81,12 +83,23 @@ class HttpProtocol(SendDeadline, HttpToolsProtocol):
     header_timeout = HEADER_TIMEOUT
     _header_timer: asyncio.TimerHandle | None = None
 
+    def __init__(self, *args: Any, taken: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.taken = taken  # passed on by another worker (``app.handoff``): stays here
+
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
         super().connection_made(transport)
         cap = self.limit_concurrency
         if cap is not None and len(self.connections) > cap:
             transport.close()  # over the cap: refuse the socket, not just its requests
             return
+        balancer = handoff.balancer()
+        if balancer is not None:
+            balancer.adopt(handoff.protocol_maker(self), self.loop)
+            if not self.taken and balancer.pass_on(transport, len(self.connections)):
+                transport.abort()  # this worker's copy only: the other serves the connection
+                return
+            balancer.publish(len(self.connections))
         self._arm_header_timer()
 
     def on_message_begin(self) -> None:
@@ -101,6 +114,7 @@ class HttpProtocol(SendDeadline, HttpToolsProtocol):
         self._cancel_header_timer()
         self._cancel_send_timer()
         super().connection_lost(exc)
+        _publish(len(self.connections))
 
     def _arm_header_timer(self) -> None:
         self._cancel_header_timer()
@@ -126,3 +140,11 @@ class WebSocketProtocol(SendDeadline, WebSocketsSansIOProtocol):
     def connection_lost(self, exc: Exception | None) -> None:
         self._cancel_send_timer()
         super().connection_lost(exc)
+        _publish(len(self.connections))
+
+
+def _publish(connections: int) -> None:
+    """This worker's open connections, for the others (``app.handoff``)."""
+    balancer = handoff.balancer()
+    if balancer is not None:
+        balancer.publish(connections)

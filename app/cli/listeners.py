@@ -4,7 +4,8 @@ uvicorn's own ``--workers`` shares one listening socket among the workers: which
 first takes a connection, and a class connecting at once landed 53 students on one worker
 and 8 on the other (measured with ``ss``), so one core served most of the class. With
 ``SO_REUSEPORT`` each worker listens on a socket of its own, bound to the same port, and
-the kernel hashes new connections across them.
+the kernel hashes new connections across them (evened out further by ``app.handoff``,
+which each worker joins with its slot).
 
 The parent binds them all (``bind``), so that a taken port is refused before any worker
 starts, and hands every worker the whole list; each worker keeps the one whose slot it
@@ -23,6 +24,8 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+
+from app import handoff
 
 _slot_files: list[int] = []  # a worker's lock, held while it lives
 
@@ -71,6 +74,7 @@ def keep_own(sockets: list[socket.socket], host: str, port: int) -> None:
         for other in sockets:
             if other is not sock:
                 other.close()
+        handoff.join(host, port, slot, len(sockets))
         sockets[:] = [sock]
         return
     os.close(fd)
