@@ -121,6 +121,19 @@ def test_play_saves_when_the_last_save_is_save_seconds_old(client, db, monkeypat
         _pause(ws)
 
 
+def test_a_class_pressing_play_together_saves_at_different_moments(client, db, monkeypatch):
+    phases = sorted(stream.save_phase(_create(client)) for _ in range(60))
+    assert all(0 <= p < 1 for p in phases)
+    assert max(np.diff([*phases, phases[0] + 1])) < 0.3  # spread over the whole interval
+    monkeypatch.setattr(stream, "SAVE_SECONDS", 3600.0)
+    monkeypatch.setattr(stream, "save_phase", lambda _: 1 - 1e-12)  # its save is due at once
+    session_id = _create(client)
+    with client.websocket_connect(f"/api/networks/{session_id}/stream") as ws:
+        frames = _play_frames(ws, 2)
+        assert _saved(db, session_id).step >= frames[0]["step"]
+        _pause(ws)
+
+
 def test_a_stream_waiting_for_credit_saves_what_it_played(client, db, monkeypatch):
     monkeypatch.setattr(stream, "SAVE_SECONDS", 0.2)
     session_id = _create(client)

@@ -24,6 +24,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import zlib
 from typing import Any
 
 import anyio
@@ -64,6 +65,13 @@ def small_grid(grid: controls.BoundaryRequest | None, input_dim: int, layers: li
     return check.grid_values(cells, layers, grid.neurons) <= INLINE_GRID_VALUES
 
 
+def save_phase(session_id: str) -> float:
+    """Where in SAVE_SECONDS a session's Play saves fall, in [0, 1): the first comes
+    (1 − phase) × SAVE_SECONDS after Play starts. A class pressing Play together otherwise
+    saved together, each worker stalling on its 30 saves at once twice a second."""
+    return zlib.crc32(session_id.encode()) / 2**32
+
+
 def quietly(fn: Any, *args: Any) -> Any:
     """``fn(*args)`` with numpy's floating-point warnings off (in a worker thread)."""
     with np.errstate(all="ignore"):
@@ -91,6 +99,7 @@ class _Stream:
         self.send_lock = asyncio.Lock()
         self.dims, self.layers = 2, [2]  # the session's raw input dimension and widths
         self.saved_at = time.perf_counter()  # Play's last save of the session
+        self.save_phase = save_phase(session_id)
 
     # --- sending ---------------------------------------------------------------------------
 
@@ -162,6 +171,7 @@ class _Stream:
             if isinstance(msg, controls.Play) and not self.playing:
                 self.playing, self.trusted = True, False
                 self.pacer.restart()
+                self.saved_at = time.perf_counter() - self.save_phase * SAVE_SECONDS
             self.wake.set()
         elif isinstance(msg, controls.Pause):
             self.playing = False
