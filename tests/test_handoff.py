@@ -4,6 +4,7 @@ new connection to the least busy one, which serves it."""
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import http.client
 import subprocess
 import sys
@@ -85,7 +86,9 @@ def test_a_passed_connection_is_served_by_the_taker_and_stays_open(pair) -> None
         w.close()
         server.close()
 
-    asyncio.run(main())
+    # (a loop of its own, in a thread: after the browser tests playwright's runs in this one)
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, main()).result(timeout=30)
 
 
 @pytest.mark.skipif(not Path("/proc").exists(), reason="reads Linux's /proc")
