@@ -18,7 +18,7 @@ from app.api import schemas
 from app.engine.features import apply_features
 from app.engine.training import Batcher, train_step
 from app.presets import DEFAULT_REQUEST, PRESETS
-from app.sessions import compute
+from app.sessions import compute, play
 from app.sessions.play import Chunk, boundary_arrays
 from app.sessions.retention import DENSE_SNAPSHOTS
 from app.sessions.session import Session
@@ -174,3 +174,20 @@ def test_rest_steps_train_on_the_chosen_features_of_the_inputs():
         _, state = train_step(reference, s.optimizer(), state, x[idx], y[idx], s.regularization())
     np.testing.assert_allclose(s.network.params, reference.params, rtol=1e-12, atol=1e-14)
     assert (s.batcher.epoch, s.batcher.cursor) == (batcher.epoch, batcher.cursor)
+
+
+def test_a_dense_start_chunk_is_long_until_measured_then_by_its_measure(monkeypatch):
+    """Play trains a chunk on the event loop if it is expected to be short: the dense start
+    (the REST path) counts as long until one such step was timed in the process, then by
+    that time, so a class's first 50 steps stay off the worker threads."""
+    monkeypatch.setattr(play, "_DENSE_PER_STEP", {})
+    s = _session(DEFAULT_REQUEST)
+    assert Chunk(s, 3).expected_seconds() == float("inf")
+    Chunk(s, 3).train()
+    per_step = play._DENSE_PER_STEP[play._dense_size(s)]
+    assert 0 < per_step < 0.1
+    assert Chunk(s, 3).expected_seconds() == pytest.approx(3 * per_step)
+    s.step = DENSE_SNAPSHOTS - 1  # one dense step left, then the kernel's
+    chunk = Chunk(s, 3)
+    kernel = chunk._kernel().seconds_per_update
+    assert chunk.expected_seconds() == pytest.approx(per_step + 2 * kernel)

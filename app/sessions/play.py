@@ -91,7 +91,10 @@ class Chunk:
         s = self.session
         if s.step < DENSE_SNAPSHOTS:  # the run's start: exactly the REST path, step by step
             n = min(self.target - self.attempted, DENSE_SNAPSHOTS - s.step)
+            cpu0 = time.thread_time()
             _, history, snapshots = compute.run_steps(s, n, False)
+            if history:
+                _DENSE_PER_STEP[_dense_size(s)] = (time.thread_time() - cpu0) / len(history)
             self.attempted += n
             self._metrics += history
             self._snapshots += snapshots
@@ -119,13 +122,21 @@ class Chunk:
         return self._trainer
 
     def expected_seconds(self) -> float:
-        """About how long the updates still to make take, by the kernel's last measured time
-        per update at this size; the run's dense start (the REST path) counts as long."""
+        """About how long the updates still to make take, by the last measured CPU time per
+        update at this size: the kernel's, and the REST path's for the run's dense start
+        (long until measured once in this process). A class pressing Play together spends
+        its first 50 steps there; sent to worker threads, those frames cost each student
+        about 25 of its first 60."""
         if self.done:
             return 0.0
-        if self.session.step < DENSE_SNAPSHOTS:
-            return float("inf")
-        return (self.target - self.attempted) * self._kernel().seconds_per_update
+        s, left = self.session, self.target - self.attempted
+        dense = max(0, min(left, DENSE_SNAPSHOTS - s.step))
+        seconds = 0.0
+        if dense:
+            seconds = dense * _DENSE_PER_STEP.get(_dense_size(s), float("inf"))
+        if left > dense:
+            seconds += (left - dense) * self._kernel().seconds_per_update
+        return seconds
 
     def finish(self) -> ChunkResult:
         """The metrics record and snapshot after the last update or, if an update was
@@ -162,6 +173,15 @@ class Chunk:
         return ChunkResult(
             len(history), history, snapshots, bool(answer["diverged"]), answer["message"]
         )
+
+
+# The CPU time of one dense-start step (the REST path) by network, batch and data size, as
+# last measured in this process.
+_DENSE_PER_STEP: dict[tuple[tuple[int, ...], int, int], float] = {}
+
+
+def _dense_size(s: Session) -> tuple[tuple[int, ...], int, int]:
+    return tuple(s.network.layers), s.training.batch_size, len(s.data.x) + len(s.data.test_x)
 
 
 def boundary_arrays(
