@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
+from app.api import pacing
 from app.api.controls import BoundaryRequest, ControlError
 from app.api.pacing import FRAME_SECONDS, SLICE_SECONDS, WINDOW, Pacer, Plan
 
@@ -49,7 +50,10 @@ def pacer(clock: Clock) -> Pacer:
         (["take", "take", "give_back"], 1, 0, True),  # a frame not sent gives its credit back
     ],
 )
-def test_credit_allows_a_window_of_unacknowledged_frames(pacer, events, sent, acked, credit):
+def test_credit_allows_a_window_of_unacknowledged_frames(
+    pacer, events, sent, acked, credit, monkeypatch
+):
+    monkeypatch.setattr(pacing, "WINDOW", 2)  # the table's (the mechanism is the same at 3)
     for event in events:
         if event == "take":
             pacer.take()
@@ -58,7 +62,14 @@ def test_credit_allows_a_window_of_unacknowledged_frames(pacer, events, sent, ac
         else:
             pacer.ack(event)
     assert (pacer.sent, pacer.acked, pacer.has_credit) == (sent, acked, credit)
-    assert WINDOW == 2
+
+
+def test_the_served_window_is_three(pacer):
+    assert WINDOW == 3
+    for _ in range(3):
+        assert pacer.has_credit
+        pacer.take()
+    assert not pacer.has_credit
 
 
 def test_take_numbers_frames_and_ack_says_whether_it_gave_credit(pacer):

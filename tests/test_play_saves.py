@@ -25,7 +25,7 @@ from app.sessions.play import Chunk
 from app.sessions.session import Session
 from app.sessions.stores.sqlite import SqliteStore
 from app.settings import Settings
-from tests.test_stream import Frame, _frame, _hello, _params, _pause
+from tests.test_stream import Frame, _frame, _hello, _params, _pause, window_of_two  # noqa: F401
 
 
 @pytest.fixture

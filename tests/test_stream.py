@@ -19,14 +19,24 @@ from fastapi.testclient import TestClient
 from starlette.testclient import WebSocketTestSession
 from starlette.websockets import WebSocketDisconnect
 
+from app.api import pacing
 from app.api.controls import BoundaryRequest
 from app.api.frames import array, decode_binary
+from app.api.routers import stream as stream_router
 from app.api.routers.stream import small_grid
 from app.main import create_app
 from app.presets import DEFAULT_REQUEST, PRESETS
 from app.settings import Settings
 
 Json = dict[str, Any]
+
+
+@pytest.fixture(autouse=True)
+def window_of_two(monkeypatch: pytest.MonkeyPatch) -> None:
+    """These tests count frames against a credit of 2 (test_window_is_served holds the real
+    one): the mechanism does not depend on its size."""
+    monkeypatch.setattr(pacing, "WINDOW", 2)
+    monkeypatch.setattr(stream_router, "WINDOW", 2)
 
 
 @pytest.fixture
@@ -127,6 +137,18 @@ def test_hello_describes_the_session_and_the_parameter_layout(client):
     assert hello["layers"] == [2, 4, 2, 1] and hello["n_params"] == 25
     # [offset of W^l, n_l, n_{l-1}, offset of b^l] per layer
     assert hello["layout"] == [[0, 4, 2, 8], [12, 2, 4, 20], [22, 1, 2, 24]]
+
+
+def test_window_is_served(client, monkeypatch):
+    monkeypatch.undo()  # the served window, not the other tests' 2
+    session_id = _create(client)
+    with _connect(client, session_id) as ws:
+        assert _hello(ws)["window"] == pacing.WINDOW == 3
+        ws.send_json({"type": "play", "steps_per_frame": 7})
+        assert [_frame(ws)["seq"] for _ in range(3)] == [1, 2, 3]
+        ws.send_json({"type": "ping"})  # three unacknowledged: the next message is the pong
+        assert _text(ws, "pong")["sent"] == 3
+        _pause(ws)
 
 
 def test_frames_arrive_with_increasing_steps_and_only_against_credit(client):

@@ -18,7 +18,11 @@ from typing import Protocol
 
 from app.api.controls import BoundaryRequest, ControlError
 
-WINDOW = 2  # frames sent and not yet acknowledged, at most
+# Frames sent and not yet acknowledged, at most. 3 rather than 2: a frame may then come a
+# display tick later and still be shown in time, which a class of 60 on Play needed (the
+# lowest student 54.8-56.8 -> 55.9-58.2 frames/s, docs/performance.md); a pause or new
+# settings take effect at most one frame (16 ms) later.
+WINDOW = 3
 SLICE_SECONDS = 0.002  # training runs in slices this long; pause, close and acks act between
 FRAME_SECONDS = (0.010, 0.1)  # shortest and longest training time of a full-speed chunk
 # Play saves its session when the last save is this old (docs/limits.md, Crash safety): a

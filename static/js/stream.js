@@ -1,7 +1,7 @@
 // Play mode over a WebSocket (/api/networks/{id}/stream; docs/api.md, "Stream").
 //
 // The server trains in chunks and sends one frame per chunk, at most `window`
-// (2) frames ahead of what this client has acknowledged. This module hands the
+// (3) frames ahead of what this client has acknowledged. This module hands the
 // frames to `onFrame` one per animation frame, oldest first, and acknowledges each
 // one after the callback returns, so the server trains exactly as fast as the page
 // shows it (and stops when the tab is hidden, since requestAnimationFrame stops).
