@@ -106,7 +106,14 @@ class Balancer:
                 for fd in array.array("i", data[: len(data) - len(data) % 4]):
                     sock = socket.socket(fileno=fd)
                     sock.setblocking(False)
-                    loop.create_task(loop.connect_accepted_socket(self.make, sock))
+                    loop.create_task(self._serve(loop, sock))
+
+    async def _serve(self, loop: asyncio.AbstractEventLoop, sock: socket.socket) -> None:
+        assert self.make is not None
+        try:
+            await loop.connect_accepted_socket(self.make, sock)
+        except OSError:  # the client left in between: nothing to serve
+            sock.close()
 
     def pass_on(self, transport: asyncio.Transport, mine: int) -> bool:
         """Pass the just-accepted connection to a less busy worker, if there is one and it
