@@ -36,6 +36,7 @@ from typing import Any
 
 import orjson
 
+from app.sessions.stores.base import token
 from app.settings import Settings
 
 KINDS = ("session", "frame", "view")  # replayed to a (re)joining follower in this order
@@ -46,7 +47,7 @@ RESYNC = "resync"  # queued instead of messages a follower fell behind on
 
 
 def new_class_id() -> str:
-    return secrets.token_urlsafe(9)  # 12 characters, 72 random bits
+    return token(9)  # 12 characters, 72 random bits
 
 
 def token_hash(token: str) -> str:

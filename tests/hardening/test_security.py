@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import ast
 import re
+import secrets
 from collections.abc import Iterator
 from html.parser import HTMLParser
 from pathlib import Path
@@ -274,6 +275,13 @@ def test_ids_are_128_random_bits() -> None:
     # No shared prefix or counter: the first characters vary as much as the last.
     assert len({i[:2] for i in ids}) > 1000
     assert len({i[-3:-1] for i in ids}) > 1000
+
+
+def test_no_id_starts_with_a_dash(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A command line would take it for an option (``backprop-explorer export -5VK…``)."""
+    draws = iter(["-5VK_65AndZO5e40kuxLOA", "-x", "A5VK_65AndZO5e40kuxLOA"])
+    monkeypatch.setattr(secrets, "token_urlsafe", lambda _: next(draws))
+    assert new_id() == "A5VK_65AndZO5e40kuxLOA"
 
 
 def test_created_ids_do_not_lead_to_others(client: TestClient) -> None:

@@ -128,7 +128,15 @@ class OverShare(StoreFull):
 
 
 def new_id() -> str:
-    return secrets.token_urlsafe(16)  # 128 random bits
+    return token(16)  # 128 random bits (less the 1/64 of draws refused below)
+
+
+def token(nbytes: int) -> str:
+    """``secrets.token_urlsafe``, drawn again while it starts with "-": a command line
+    took such an id for an option (``export -5VK…`` failed, 1 id in 64)."""
+    while (drawn := secrets.token_urlsafe(nbytes)).startswith("-"):
+        pass
+    return drawn
 
 
 class Store(Protocol):
