@@ -95,7 +95,8 @@ class HttpProtocol(SendDeadline, HttpToolsProtocol):
             return
         balancer = handoff.balancer()
         if balancer is not None:
-            balancer.adopt(handoff.protocol_maker(self), self.loop)
+            if balancer.inbox is None:  # (until this worker takes passed connections)
+                balancer.adopt(handoff.protocol_maker(self), self.loop)
             if not self.taken and balancer.pass_on(transport, len(self.connections)):
                 transport.abort()  # this worker's copy only: the other serves the connection
                 return
